@@ -1,0 +1,161 @@
+"""Pipeline stage `resolve`: intrinsic functions to values, each under the guard where it holds.
+
+Raw template values are `object` here and nowhere else past this module: every function is total
+over arbitrary decoded JSON/YAML (lists where maps belong, unknown functions, non-string keys) and
+returns a value, an empty result or an `Unknown`, never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from cfnlint_eks_sg._guards import TRUE, Guard
+
+Path = tuple[str | int, ...]
+
+MAX_DEPTH: Final = 32
+
+
+class _NoValue:
+    """`Ref: AWS::NoValue`: the property or list item is absent in that branch."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE: Final = _NoValue()
+
+
+@dataclass(frozen=True, slots=True)
+class Alt:
+    """One alternative of a value: `value` holds when `guard` does; `path` locates it."""
+
+    guard: Guard
+    value: object
+    path: Path
+
+
+def function(value: object) -> tuple[str, object] | None:
+    """`(name, argument)` when `value` is a single-key intrinsic-function map, else None."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition"):
+            return key, arg
+    return None
+
+
+def alternatives(value: object, path: Path, guard: Guard = TRUE, depth: int = 0) -> Iterator[Alt]:
+    """Expand `Fn::If` (nested too) into guarded alternatives; `AWS::NoValue` becomes NO_VALUE."""
+    fn = function(value)
+    if depth < MAX_DEPTH and fn is not None and fn[0] == "Fn::If":
+        arg = fn[1]
+        if (
+            isinstance(arg, list)
+            and len(arg) == 3
+            and isinstance(arg[0], str)
+        ):
+            name = arg[0]
+            yield from alternatives(arg[1], (*path, "Fn::If", 1), guard & Guard.when(name, True), depth + 1)
+            yield from alternatives(arg[2], (*path, "Fn::If", 2), guard & Guard.when(name, False), depth + 1)
+            return
+        return  # a malformed Fn::If: cfn-lint reports it (E1028); it contributes nothing here
+    if fn == ("Ref", "AWS::NoValue"):
+        yield Alt(guard, NO_VALUE, path)
+        return
+    yield Alt(guard, value, path)
+
+
+def present(value: object, path: Path, guard: Guard = TRUE) -> Iterator[Alt]:
+    """Alternatives of a value that are there: not absent (None), not AWS::NoValue."""
+    return (alt for alt in alternatives(value, path, guard) if alt.value is not NO_VALUE and alt.value is not None)
+
+
+def list_items(value: object, path: Path, guard: Guard = TRUE) -> Iterator[Alt]:
+    """Items of a list-valued property, with `Fn::If` at list level and item level expanded.
+
+    A value that is not a literal list (`Ref` to a list parameter, `Fn::Split`, ...) is yielded
+    once, as an item the caller must interpret.
+    """
+    for alt in present(value, path, guard):
+        if isinstance(alt.value, list):
+            for index, item in enumerate(alt.value):
+                yield from present(item, (*alt.path, index), alt.guard)
+        else:
+            yield alt
+
+
+def get(mapping: object, key: str) -> object:
+    """`mapping[key]` when mapping is a map holding key, else None (total over any input)."""
+    if isinstance(mapping, Mapping):
+        return mapping.get(key)
+    return None
+
+
+def canonical(value: object, depth: int = 0) -> str:
+    """A stable text for an expression, so equal intrinsics compare equal (line marks ignored)."""
+    if depth > MAX_DEPTH:
+        return "..."
+    if isinstance(value, Mapping):
+        items = sorted((str(k), canonical(v, depth + 1)) for k, v in value.items())
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(canonical(v, depth + 1) for v in value) + "]"
+    if isinstance(value, str):
+        return repr(str(value))
+    return repr(value)
+
+
+_SUB_VAR: Final = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+def name_token(value: object) -> str | None:
+    """A symbolic text for a name-like value: literal text, `${Param}` for a Ref, Sub templates.
+
+    `!Ref ClusterName`, `!Sub "${ClusterName}"` and a cluster's `Name: !Ref ClusterName` all give
+    `${ClusterName}`, so tags and bootstrap arguments compare with cluster names symbolically.
+    Returns None when the value cannot be written down (ImportValue, Join of unknowns, ...).
+    """
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return str(value)
+    fn = function(value)
+    if fn is None:
+        return None
+    name, arg = fn
+    if name == "Ref" and isinstance(arg, str):
+        return "${" + str(arg) + "}"
+    if name == "Fn::Sub":
+        template, variables = arg, None
+        if isinstance(arg, list) and arg:
+            template = arg[0]
+            variables = arg[1] if len(arg) > 1 else None
+        if not isinstance(template, str):
+            return None
+        text = str(template)
+        if isinstance(variables, Mapping):
+            for var, sub in variables.items():
+                token = name_token(sub)
+                if token is None or not isinstance(var, str):
+                    return None
+                text = text.replace("${" + var + "}", token)
+        return text
+    if name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
+        parts = arg[1]
+        if not isinstance(parts, list):
+            return None
+        tokens = [name_token(p) for p in parts]
+        if any(t is None for t in tokens):
+            return None
+        return str(arg[0]).join(t for t in tokens if t is not None)
+    return None
+
+
+def sub_variables(template: str) -> list[str]:
+    """`${Name}` references of an Fn::Sub string (`${!Literal}` escapes excluded)."""
+    return _SUB_VAR.findall(template)

@@ -1,0 +1,146 @@
+"""Pipeline stage `roles`: clusters with their control-plane groups, and their node groups.
+
+Clusters come from `AWS::EKS::Cluster` (and CDK's custom cluster) or, in node-only stacks such as
+the official `amazon-eks-nodegroup.yaml`, from the name the nodes join. Nodes are managed node
+groups, or auto scaling groups and instances that carry a `kubernetes.io/cluster/NAME` tag or
+bootstrap user data (spec M-14).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from cfnlint_eks_sg._guards import TRUE, Guard
+from cfnlint_eks_sg._model import (
+    Attachment,
+    ClusterDef,
+    Compute,
+    Direction,
+    GroupKey,
+    GroupPeer,
+    Member,
+    Model,
+    Origin,
+)
+from cfnlint_eks_sg._ports import TCP
+from cfnlint_eks_sg._resolve import Path
+
+_CP_PARAMETER: Final = re.compile(
+    r"(?i)(control.?plane.*(security.?group|sg))|^(eks)?cluster(security.?group|sg)(id)?$"
+)
+_CP_IMPORT: Final = re.compile(r"(?i)(::SecurityGroup$|ControlPlaneSecurityGroup|ClusterSecurityGroup)")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRole:
+    """A cluster and the groups on its control-plane network interfaces."""
+
+    ident: str
+    label: str
+    in_template: bool
+    control_plane: tuple[Member, ...]
+    cluster_group: GroupKey
+    guard: Guard
+    path: Path
+    ipv6: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRole:
+    """One node group: the groups on its instances' primary interfaces."""
+
+    label: str
+    cluster: str
+    members: tuple[Member, ...]
+    members_known: bool
+    guard: Guard
+    path: Path
+    compute: Compute
+
+
+@dataclass(slots=True)
+class Roles:
+    clusters: dict[str, ClusterRole] = field(default_factory=dict)
+    node_groups: list[NodeRole] = field(default_factory=list)
+
+
+def infer_roles(model: Model) -> Roles:
+    """Clusters first, then every attachment that joins one becomes a node group of it."""
+    roles = Roles()
+    by_token: dict[str, str] = {}
+    for definition in model.clusters:
+        roles.clusters[definition.resource] = _cluster_role(definition)
+        for token in definition.name_tokens:
+            by_token.setdefault(token, definition.resource)
+    single = model.clusters[0] if len(model.clusters) == 1 else None
+    pending: list[tuple[Attachment, str]] = []
+    for attachment in model.attachments:
+        if attachment.compute is not Compute.MANAGED_NODEGROUP and not attachment.cluster_names:
+            continue  # not recognisable as a node: a bastion, a CI runner, ...
+        pending.append((attachment, _cluster_of(attachment.cluster_names, by_token, single)))
+    external = sorted({ident for _, ident in pending if ident not in roles.clusters})
+    if external:
+        node_keys = {m.key for a, _ in pending for m in a.members}
+        control_plane = _external_control_plane(model, node_keys)
+        for ident in external:
+            group = GroupKey.make(Origin.EXTERNAL_CLUSTER, ident)
+            members = (*control_plane, Member(group, TRUE, ()))
+            path = next((a.path for a, i in pending if i == ident), ())
+            roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, False)
+    for attachment, ident in pending:
+        cluster = roles.clusters[ident]
+        members = attachment.members
+        if not attachment.needs_cluster_group.is_false:
+            members = (*members, Member(cluster.cluster_group, attachment.needs_cluster_group, attachment.path))
+        label = attachment.resource + (f" ({attachment.variant})" if attachment.variant else "")
+        roles.node_groups.append(NodeRole(label, ident, members, attachment.members_known,
+                                          attachment.guard, attachment.path, attachment.compute))
+    return roles
+
+
+def _cluster_role(cluster: ClusterDef) -> ClusterRole:
+    group = GroupKey.make(Origin.CLUSTER, cluster.resource)
+    members = (*cluster.additional, Member(group, TRUE, cluster.path))
+    return ClusterRole(cluster.resource, cluster.resource, True, members, group, cluster.guard, cluster.path,
+                       cluster.ipv6)
+
+
+def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: ClusterDef | None) -> str:
+    """The cluster a node joins: by symbolic name; the template's only cluster unless names conflict."""
+    names = list(names)
+    for name in names:
+        if name in by_token:
+            return by_token[name]
+    if single is not None:
+        literal = {t for t in single.name_tokens if "${" not in t}
+        if not any("${" not in n and literal and n not in literal for n in names):
+            return single.resource
+    return names[0] if names else "(unnamed)"
+
+
+def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Member, ...]:
+    """Groups a node-only stack treats as the control plane of a cluster defined elsewhere."""
+    found: dict[GroupKey, Member] = {}
+    for name, param in model.parameters.items():
+        description = param.get("Description")
+        text = str(description) if isinstance(description, str) else ""
+        described = re.search(r"(?i)control.?plane", text) and re.search(r"(?i)security.?group", text)
+        if (_CP_PARAMETER.search(name) or described) and str(param.get("Type", "")) != "Number":
+            key = GroupKey.make(Origin.PARAMETER, name)
+            found.setdefault(key, Member(key, TRUE, ("Parameters", name)))
+    for perm in model.permissions:
+        key = perm.group
+        if key.created_here or perm.source != "standalone" or key in found:
+            continue
+        if key.origin is Origin.IMPORT and _CP_IMPORT.search(key.ident):
+            found[key] = Member(key, TRUE, perm.path)
+            continue
+        peer = perm.peer
+        if not isinstance(peer, GroupPeer) or peer.key not in node_keys:
+            continue
+        if perm.direction is Direction.EGRESS or 443 in perm.opens(TCP)[0]:
+            found[key] = Member(key, TRUE, perm.path)
+    return tuple(found.values())

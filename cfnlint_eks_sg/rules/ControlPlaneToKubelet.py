@@ -1,0 +1,18 @@
+"""EK1002: the EKS control plane reaches the kubelet on TCP 10250."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class ControlPlaneToKubelet(AnalysisRule):
+    id = "EK1002"
+    shortdesc = "The EKS control plane reaches the kubelet on TCP 10250"
+    description = (
+        "Control-plane security groups need egress to, and node security groups need ingress from, each "
+        "other on TCP 10250, or kubectl logs, exec and port-forward hang."
+    )
+    source_url = DOCS + "EK1002.md"
+    tags = ["eks", "security-group", "flow"]
+    message_format = (
+        "{initiator} cannot reach {responder} on {protocol} {ports}{when}: no {half} rule on {groups} "
+        "allows it (kubectl logs/exec hang). Add {fix}."
+    )

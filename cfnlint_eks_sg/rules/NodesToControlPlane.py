@@ -1,0 +1,18 @@
+"""EK1001: nodes reach the EKS control plane on TCP 443."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class NodesToControlPlane(AnalysisRule):
+    id = "EK1001"
+    shortdesc = "Nodes reach the EKS control plane on TCP 443"
+    description = (
+        "Node groups need egress to, and control-plane security groups need ingress from, each other "
+        "on TCP 443, or nodes never join the cluster."
+    )
+    source_url = DOCS + "EK1001.md"
+    tags = ["eks", "security-group", "flow"]
+    message_format = (
+        "{initiator} cannot reach {responder} on {protocol} {ports}{when}: no {half} rule on {groups} "
+        "allows it (nodes cannot join). Add {fix}."
+    )

@@ -1,0 +1,18 @@
+"""WK2001: each EKS cluster has its own control-plane security group."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class SharedControlPlaneGroup(AnalysisRule):
+    id = "WK2001"
+    shortdesc = "Control-plane security group listed by more than one EKS cluster"
+    description = (
+        "Amazon EKS strongly recommends a dedicated control-plane security group per cluster; node "
+        "stacks add rules to it, which then open or disrupt traffic of the other clusters."
+    )
+    source_url = DOCS + "WK2001.md"
+    tags = ["eks", "security-group"]
+    message_format = (
+        "Security group {group} is a control-plane group of cluster {cluster} and also of {others}{when}; "
+        "give each cluster its own group in ResourcesVpcConfig.SecurityGroupIds."
+    )

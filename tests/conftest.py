@@ -1,0 +1,42 @@
+"""Shared test fixtures: an isolated cfn-lint configuration and the corpus location."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cfnlint.config import ManualArgs
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+FIXTURES = Path(__file__).resolve().parent / "templates"
+CORPUS = Path(os.environ.get("CFNLINT_EKS_SG_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def cfg(**overrides: object) -> ManualArgs:
+    """A cfn-lint configuration that loads this plugin (and shows informational findings)."""
+    base: dict[str, object] = {
+        "append_rules": ["cfnlint_eks_sg"],
+        "include_checks": ["I"],
+        "regions": ["us-east-1"],
+    }
+    base.update(overrides)
+    return ManualArgs(**base)  # type: ignore[typeddict-item,no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cfnlint_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """cfn-lint reads ./.cfnlintrc and ~/.cfnlintrc even through its API: keep both empty."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    yield
+
+
+def corpus_or_skip() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS} (set CFNLINT_EKS_SG_CORPUS); .ci/run requires it")
+    return CORPUS
