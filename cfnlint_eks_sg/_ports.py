@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -117,6 +118,8 @@ class IpProtocol:
         return self.name
 
 
+_DIGITS: Final = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() accepts "²", which int() rejects
+_INTEGER: Final = re.compile(r"-?[0-9]+")
 _NAMES: Final = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6"}
 _BY_NAME: Final = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 
@@ -144,7 +147,7 @@ def parse_protocol(raw: object) -> IpProtocol | None:
         return ALL_TRAFFIC
     if text in _BY_NAME:
         return IpProtocol(_BY_NAME[text])
-    if text.isdigit() and 0 <= int(text) <= 255:
+    if _DIGITS.fullmatch(text) and int(text) <= 255:
         return IpProtocol(int(text))
     return None
 
@@ -157,7 +160,7 @@ def parse_port(raw: object) -> int | None:
         return raw
     if isinstance(raw, str):
         text = raw.strip()
-        if text.lstrip("-").isdigit():
+        if _INTEGER.fullmatch(text):
             return int(text)
     return None
 

@@ -111,13 +111,15 @@ def canonical(value: object, depth: int = 0) -> str:
 _SUB_VAR: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
-def name_token(value: object) -> str | None:
+def name_token(value: object, depth: int = 0) -> str | None:
     """A symbolic text for a name-like value: literal text, `${Param}` for a Ref, Sub templates.
 
     `!Ref ClusterName`, `!Sub "${ClusterName}"` and a cluster's `Name: !Ref ClusterName` all give
     `${ClusterName}`, so tags and bootstrap arguments compare with cluster names symbolically.
     Returns None when the value cannot be written down (ImportValue, Join of unknowns, ...).
     """
+    if depth > MAX_DEPTH:
+        return None
     if isinstance(value, str):
         return str(value)
     if isinstance(value, bool) or value is None:
@@ -138,21 +140,24 @@ def name_token(value: object) -> str | None:
         if not isinstance(template, str):
             return None
         text = str(template)
-        if isinstance(variables, Mapping):
-            for var, sub in variables.items():
-                token = name_token(sub)
-                if token is None or not isinstance(var, str):
-                    return None
-                text = text.replace("${" + var + "}", token)
-        return text
+        if not isinstance(variables, Mapping):
+            return text
+        tokens: dict[str, str] = {}
+        for var, sub in variables.items():
+            token = name_token(sub, depth + 1)
+            if token is None or not isinstance(var, str):
+                return None
+            tokens[str(var)] = token
+        # One pass, so a substituted token is never substituted again.
+        return _SUB_VAR.sub(lambda m: tokens.get(m.group(1), m.group(0)), text)
     if name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
         parts = arg[1]
         if not isinstance(parts, list):
             return None
-        tokens = [name_token(p) for p in parts]
-        if any(t is None for t in tokens):
+        pieces = [name_token(p, depth + 1) for p in parts]
+        if any(t is None for t in pieces):
             return None
-        return str(arg[0]).join(t for t in tokens if t is not None)
+        return str(arg[0]).join(t for t in pieces if t is not None)
     return None
 
 
