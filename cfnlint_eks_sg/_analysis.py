@@ -73,12 +73,12 @@ def _check_flow(index: PermissionIndex, scenarios: Scenarios, req: Requirement,
         names |= member.guard.names()
     names |= index.condition_names((m.key for m in initiator), Direction.EGRESS)
     names |= index.condition_names((m.key for m in responder), Direction.INGRESS)
-    all_scenarios = scenarios.over(frozenset(names))
+    # Scenarios in which both the cluster and the node group exist: the ones a finding can name.
+    all_scenarios = [s for s in scenarios.over(frozenset(names))
+                     if cluster.guard.holds(s) and node.guard.holds(s)]
     gaps: dict[tuple[Direction, Path, str, str], list[Scenario]] = {}
     details: dict[tuple[Direction, Path, str, str], tuple[list[GroupKey], list[GroupKey]]] = {}
     for scenario in all_scenarios:
-        if not (cluster.guard.holds(scenario) and node.guard.holds(scenario)):
-            continue
         out = _active(initiator, scenario)
         into = _active(responder, scenario)
         halves: tuple[tuple[Half, list[GroupKey], list[GroupKey]], ...] = (
@@ -151,7 +151,9 @@ def _when(failing: Sequence[Scenario], every: Sequence[Scenario]) -> str:
     if not relevant or len(failing) >= len(every):
         return ""
     first = failing[0]
-    common = {n: v for n, v in first.items() if all(s.get(n) == v for s in failing)}
+    # Name what the failing scenarios share and the passing ones do not always have.
+    common = {n: v for n, v in first.items()
+              if all(s.get(n) == v for s in failing) and not all(s.get(n) == v for s in every)}
     return " when " + describe(common or first)
 
 

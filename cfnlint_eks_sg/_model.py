@@ -222,15 +222,6 @@ class ClusterDef:
     ipv6: bool
 
 
-@dataclass(slots=True)
-class Model:
-    groups: dict[GroupKey, Group] = field(default_factory=dict)
-    permissions: list[Permission] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    clusters: list[ClusterDef] = field(default_factory=list)
-    parameters: dict[str, Mapping[object, object]] = field(default_factory=dict)
-
-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Plugin-wide settings from the template Metadata key `cfnlint-eks-sg`."""
@@ -242,6 +233,32 @@ class Settings:
         raw = get(get(template, "Metadata"), "cfnlint-eks-sg")
         trust = get(raw, "cluster_security_group_defaults")
         return cls(cluster_security_group_defaults=trust is not False and trust != "false")
+
+
+@dataclass(slots=True)
+class Model:
+    groups: dict[GroupKey, Group] = field(default_factory=dict)
+    permissions: list[Permission] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    clusters: list[ClusterDef] = field(default_factory=list)
+    parameters: dict[str, Mapping[object, object]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=lambda: Settings())
+
+    def external_cluster_group(self, name: str) -> GroupKey:
+        """The cluster group of a cluster defined elsewhere, with the rules EKS always restores.
+
+        EKS recreates the group's self rules on every cluster update (C-02); its other rules, the
+        0.0.0.0/0 egress included, may have been changed where the cluster lives: not visible.
+        """
+        key = GroupKey.make(Origin.EXTERNAL_CLUSTER, name)
+        if key not in self.groups:
+            self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=())
+            if self.settings.cluster_security_group_defaults:
+                self.permissions.extend(
+                    Permission(key, direction, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, (), "EKS default")
+                    for direction in Direction
+                )
+        return key
 
 
 _BOOTSTRAP: Final = (
@@ -282,7 +299,7 @@ class ModelBuilder:
             token = name_token(get(self._props(name), "LaunchTemplateName"))
             if token is not None:
                 self.lt_names[token] = name
-        self.model = Model(parameters=self.parameters)
+        self.model = Model(parameters=self.parameters, settings=settings)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -396,17 +413,34 @@ class ModelBuilder:
         if key is not None:
             yield Member(key, alt.guard, alt.path)
 
-    def _split_pieces(self, delimiter: object, source: object) -> list[object] | None:
-        if not isinstance(delimiter, str):
+    def _split_pieces(self, delimiter: object, source: object, depth: int = 0) -> list[object] | None:
+        """The pieces `Fn::Split` cuts from a Sub or Join that lists groups (the 2019 node template)."""
+        if not isinstance(delimiter, str) or depth > 8:
             return None
         fn = function(source)
         if fn and fn[0] == "Ref":
             return [source]
-        if fn and fn[0] == "Fn::Sub" and isinstance(fn[1], str):
-            return [{"Fn::Sub": p} for p in str(fn[1]).split(str(delimiter)) if p.strip()]
+        if fn and fn[0] == "Fn::Sub":
+            template: object = fn[1]
+            variables: Mapping[object, object] = {}
+            if isinstance(template, list) and template:
+                if len(template) > 1 and isinstance(template[1], Mapping):
+                    variables = template[1]
+                template = template[0]
+            if not isinstance(template, str):
+                return None
+            pieces: list[object] = []
+            for piece in str(template).split(delimiter):
+                inner = re.fullmatch(r"\s*\$\{([^}.!]+)\}\s*", piece)
+                if inner and inner.group(1) in variables:
+                    value = variables[inner.group(1)]
+                    pieces += self._split_pieces(delimiter, value, depth + 1) or [value]
+                elif piece.strip():
+                    pieces.append({"Fn::Sub": piece.strip()})
+            return pieces
         joined = fn[1] if fn and fn[0] == "Fn::Join" else None
-        if isinstance(joined, list) and len(joined) == 2 and joined[0] == delimiter and isinstance(joined[1], list):
-            return list(joined[1])
+        if isinstance(joined, list) and len(joined) == 2 and joined[0] == delimiter:
+            return list(joined[1]) if isinstance(joined[1], list) else [joined[1]]
         return None
 
     # -- groups and permissions ----------------------------------------------------------

@@ -151,7 +151,9 @@ def _address_match(perm: Permission, ipv6: bool) -> Match:
     """
     peer = perm.peer
     if peer is None:
-        return Match.NO  # a rule without a peer opens nothing (spec M-12)
+        # EC2 now rejects a rule without a peer (spec M-12): the stack fails to deploy, which is
+        # cfn-lint's finding to make, not a flow verdict; its intended peer is unknown.
+        return Match.MAYBE
     if isinstance(peer, (PrefixListPeer, UnknownPeer)):
         return Match.MAYBE
     if not isinstance(peer, CidrPeer):

@@ -86,7 +86,7 @@ def infer_roles(model: Model) -> Roles:
         node_keys = {m.key for a, _ in pending for m in a.members}
         control_plane = _external_control_plane(model, node_keys)
         for ident in external:
-            group = GroupKey.make(Origin.EXTERNAL_CLUSTER, ident)
+            group = model.external_cluster_group(ident)
             members = (*control_plane, Member(group, TRUE, ()))
             path = next((a.path for a, i in pending if i == ident), ())
             roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, False)
