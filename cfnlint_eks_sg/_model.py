@@ -597,16 +597,20 @@ class ModelBuilder:
         guard = self._guard(name)
         base: Path = ("Resources", name, "Properties")
         if str(self.resources[name]["Type"]) == "Custom::AWSCDK-EKS-Cluster":
+            # CDK's custom resource carries the CreateCluster request in camelCase under Config.
             props = get(props, "Config")
             base = (*base, "Config")
-        vpc = get(props, "ResourcesVpcConfig")
-        vpc_path: Path = (*base, "ResourcesVpcConfig")
-        additional = tuple(self.group_members(get(vpc, "SecurityGroupIds"), (*vpc_path, "SecurityGroupIds"), guard))
+        vpc_key = _key_of(props, "ResourcesVpcConfig")
+        vpc = get(props, vpc_key)
+        vpc_path: Path = (*base, vpc_key)
+        ids_key = _key_of(vpc, "SecurityGroupIds")
+        additional = tuple(self.group_members(get(vpc, ids_key), (*vpc_path, ids_key), guard))
         tokens = ["${" + name + "}"]
-        explicit = name_token(get(props, "Name"))
+        explicit = name_token(get(props, _key_of(props, "Name")))
         if explicit is not None:
             tokens.append(explicit)
-        family = get(get(props, "KubernetesNetworkConfig"), "IpFamily")
+        network = get(props, _key_of(props, "KubernetesNetworkConfig"))
+        family = get(network, _key_of(network, "IpFamily"))
         ipv6 = isinstance(family, str) and family.lower() == "ipv6"
         cluster = ClusterDef(name, tuple(tokens), additional, guard, ("Resources", name), ipv6)
         self.model.clusters.append(cluster)
@@ -651,8 +655,9 @@ class ModelBuilder:
         if not members:
             for alt in list_items(get(data, "NetworkInterfaces"), (*base, "NetworkInterfaces"), guard):
                 device = parse_port(get(alt.value, "DeviceIndex"))
-                if device not in (None, 0):
-                    continue
+                card = parse_port(get(alt.value, "NetworkCardIndex"))
+                if device not in (None, 0) or card not in (None, 0):
+                    continue  # the primary interface is device 0 on network card 0 (spec 3.4)
                 members += self.group_members(get(alt.value, "Groups"), (*alt.path, "Groups"), alt.guard)
         names = _bootstrap_names(get(data, "UserData"))
         for alt in list_items(get(data, "TagSpecifications"), (*base, "TagSpecifications"), guard):
@@ -738,15 +743,18 @@ class ModelBuilder:
         names = _bootstrap_names(get(props, "UserData"))
         known = True
         spec = get(props, "LaunchTemplate")
-        if spec is not None and not members:
+        if spec is not None:
             lt = self._launch_template(spec)
-            if lt is None:
+            if lt is not None:
+                lt_members, lt_names = self._lt_groups(lt)
+                names += lt_names  # the template's user data runs even when the instance names groups
+                if not members:
+                    members = lt_members
+            elif not members:
                 known = False
-            else:
-                members, lt_names = self._lt_groups(lt)
-                names += lt_names
         _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
         names += [t for t, _ in cluster_tags]
+        names += self._group_evidence(members)
         self.model.attachments.append(Attachment(
             name, Compute.INSTANCE, tuple(members), known, guard, ("Resources", name),
             tuple(dict.fromkeys(names))))
@@ -765,6 +773,14 @@ _PEER_PROPS: Final = {
     Direction.INGRESS: ("CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGroupId", "SourceSecurityGroupName"),
     Direction.EGRESS: ("CidrIp", "CidrIpv6", "DestinationPrefixListId", "DestinationSecurityGroupId"),
 }
+
+
+def _key_of(mapping: object, key: str) -> str:
+    """`key`, or its camelCase spelling where only that is present (CDK's cluster resource)."""
+    camel = key[:1].lower() + key[1:]
+    if isinstance(mapping, Mapping) and key not in mapping and camel in mapping:
+        return camel
+    return key
 
 
 def _unresolved(value: object) -> bool:

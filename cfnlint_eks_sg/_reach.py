@@ -104,7 +104,8 @@ class PermissionIndex:
         invisible = [] if side_known else ["the groups of a launch template defined elsewhere"]
         if not side:
             invisible.append("no security group is visible on it (EC2 then uses the VPC default group)")
-        wildcard = not others_known or any(o.origin is Origin.OPAQUE for o in others)
+        # No visible group on the other side means EC2 gave it the VPC default group: any peer may be it.
+        wildcard = not others_known or not others or any(o.origin is Origin.OPAQUE for o in others)
         other_set = set(others)
         for group in side:
             known = self.model.groups.get(group)

@@ -139,8 +139,8 @@ def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Mem
             found[key] = Member(key, TRUE, perm.path)
             continue
         peer = perm.peer
-        if not isinstance(peer, GroupPeer) or peer.key not in node_keys:
-            continue
+        if not isinstance(peer, GroupPeer) or peer.key not in node_keys or key in node_keys:
+            continue  # a group the nodes carry themselves is not their control plane
         if perm.direction is Direction.EGRESS or 443 in perm.opens(TCP)[0]:
             found[key] = Member(key, TRUE, perm.path)
     return tuple(found.values())

@@ -1,0 +1,385 @@
+"""Unit tests for the reach stage: the tri-state verdict on one half of a flow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from cfnlint_eks_sg._guards import Scenario
+from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, build_model
+from cfnlint_eks_sg._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg._reach import Half, PermissionIndex, Reach
+
+Json = dict[str, object]
+
+P443 = PortSet.span(443, 443)
+EPHEMERAL = PortSet.span(1025, 65535)
+PARAMS: Json = {
+    "P": {"Type": "AWS::EC2::SecurityGroup::Id"},
+    "Q": {"Type": "AWS::EC2::SecurityGroup::Id"},
+    "Cidr": {"Type": "String"},
+}
+
+
+def res(rtype: str, **props: object) -> Json:
+    return {"Type": rtype, "Properties": props}
+
+
+def sg(**props: object) -> Json:
+    return res("AWS::EC2::SecurityGroup", **props)
+
+
+def ref(name: str) -> Json:
+    return {"Ref": name}
+
+
+def rkey(name: str) -> GroupKey:
+    return GroupKey.make(Origin.RESOURCE, name)
+
+
+def pkey(name: str) -> GroupKey:
+    return GroupKey.make(Origin.PARAMETER, name)
+
+
+def ingress(peer: Json, protocol: object = "tcp", first: object = 443, last: object = 443) -> Json:
+    return {"IpProtocol": protocol, "FromPort": first, "ToPort": last, **peer}
+
+
+egress = ingress  # the same rule shape: the peer property names the direction
+
+
+def src(group: str) -> Json:
+    return {"SourceSecurityGroupId": ref(group)}
+
+
+def dst(group: str) -> Json:
+    return {"DestinationSecurityGroupId": ref(group)}
+
+
+def model_of(resources: Json, metadata: Json | None = None) -> Model:
+    template: Json = {"Parameters": PARAMS, "Resources": resources}
+    if metadata is not None:
+        template["Metadata"] = metadata
+    return build_model(template)
+
+
+def half(
+    model: Model,
+    side: Sequence[GroupKey],
+    direction: Direction,
+    others: Sequence[GroupKey],
+    *,
+    ports: PortSet = P443,
+    protocol: IpProtocol = TCP,
+    side_known: bool = True,
+    others_known: bool = True,
+    scenario: Scenario | None = None,
+    ipv6: bool = False,
+) -> Half:
+    return PermissionIndex(model).half(
+        side, side_known, direction, others, others_known, protocol, ports, scenario or {}, ipv6,
+    )
+
+
+def ingress_on_a(
+    *rules: Json,
+    others: Sequence[GroupKey] = (rkey("Peer"),),
+    ports: PortSet = P443,
+    protocol: IpProtocol = TCP,
+    side_known: bool = True,
+    others_known: bool = True,
+    scenario: Scenario | None = None,
+    ipv6: bool = False,
+) -> Half:
+    """The ingress half on group A (inline `rules`) for traffic from `others`."""
+    model = model_of({"A": sg(SecurityGroupIngress=list(rules)), "Peer": sg()})
+    return half(model, [rkey("A")], Direction.INGRESS, others, ports=ports, protocol=protocol, side_known=side_known,
+                others_known=others_known, scenario=scenario, ipv6=ipv6)
+
+
+# --- union across groups, exact ports ---------------------------------------------------------------
+
+
+def test_union_across_the_groups_of_one_side() -> None:
+    model = model_of({
+        "A": sg(SecurityGroupEgress=[egress(dst("Peer"), first=1025, last=30000)]),
+        "B": sg(SecurityGroupEgress=[egress(dst("Peer"), first=30001, last=65535)]),
+        "Peer": sg(),
+    })
+    both = half(model, [rkey("A"), rkey("B")], Direction.EGRESS, [rkey("Peer")], ports=EPHEMERAL)
+    assert both == Half(Reach.ALLOWED, Direction.EGRESS)
+    alone = half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")], ports=EPHEMERAL)
+    assert alone.reach is Reach.BLOCKED
+    assert alone.missing == PortSet.span(30001, 65535)
+
+
+def test_a_rule_to_any_group_of_the_other_side_counts() -> None:
+    model = model_of({"A": sg(SecurityGroupEgress=[egress(dst("Peer2"))]), "Peer": sg(), "Peer2": sg()})
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer"), rkey("Peer2")]).reach is Reach.ALLOWED
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+
+
+def test_exact_port_unions() -> None:
+    adjacent = ingress_on_a(ingress(src("Peer"), first=1025, last=2000), ingress(src("Peer"), first=2001, last=65535),
+                            ports=EPHEMERAL)
+    assert adjacent.reach is Reach.ALLOWED
+    gap = ingress_on_a(ingress(src("Peer"), first=1025, last=2000), ingress(src("Peer"), first=2002, last=65535),
+                       ports=EPHEMERAL)
+    assert gap.reach is Reach.BLOCKED
+    assert gap.missing == PortSet.span(2001, 2001)
+
+
+def test_ingress_rules_do_not_count_for_egress() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress(src("Peer"))], SecurityGroupEgress=[
+        egress(dst("Other"), protocol="-1")]), "Peer": sg(), "Other": sg()})
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+    assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.ALLOWED
+
+
+# --- peers that may equal the other side ---------------------------------------------------------------
+
+
+def test_peer_that_may_equal_gives_unknown_not_blocked() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")})]), "Peer": sg()})
+    maybe = half(model, [rkey("A")], Direction.INGRESS, [pkey("Q")])
+    assert maybe.reach is Reach.UNKNOWN
+    assert maybe.missing == NO_PORTS
+    # the same parameter is the same group
+    assert half(model, [rkey("A")], Direction.INGRESS, [pkey("P")]).reach is Reach.ALLOWED
+    # a group this template creates can never be the parameter
+    assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+
+
+def test_literal_peers() -> None:
+    rules = [ingress({"SourceSecurityGroupId": "sg-1"})]
+    assert ingress_on_a(*rules, others=[GroupKey.make(Origin.LITERAL, "sg-1")]).reach is Reach.ALLOWED
+    assert ingress_on_a(*rules, others=[GroupKey.make(Origin.LITERAL, "sg-2")]).reach is Reach.BLOCKED
+    assert ingress_on_a(*rules, others=[pkey("P")]).reach is Reach.UNKNOWN
+
+
+def test_unknown_membership_of_the_other_side_makes_every_group_peer_a_maybe() -> None:
+    rules = [ingress(src("Peer"))]
+    assert ingress_on_a(*rules, others=[rkey("Elsewhere")]).reach is Reach.BLOCKED
+    assert ingress_on_a(*rules, others=[rkey("Elsewhere")], others_known=False).reach is Reach.UNKNOWN
+    opaque = GroupKey.make(Origin.OPAQUE, "{Ref:'AWS::StackName'}")
+    assert ingress_on_a(*rules, others=[rkey("Elsewhere"), opaque]).reach is Reach.UNKNOWN
+
+
+def test_opaque_peer_may_be_anything() -> None:
+    rule = ingress({"SourceSecurityGroupId": ref("AWS::StackName")})
+    assert ingress_on_a(rule).reach is Reach.UNKNOWN
+
+
+# --- visibility ----------------------------------------------------------------------------------------
+
+
+def test_invisible_rules_give_unknown() -> None:
+    model = model_of({"Peer": sg()})
+    verdict = half(model, [pkey("P")], Direction.INGRESS, [rkey("Peer")])
+    assert verdict.reach is Reach.UNKNOWN
+    assert verdict.why  # says what is not visible
+
+
+def test_one_invisible_group_prevents_blocked() -> None:
+    model = model_of({"A": sg(), "Peer": sg()})
+    assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+    assert half(model, [rkey("A"), pkey("P")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.UNKNOWN
+
+
+def test_visible_allowing_rule_on_an_external_group_is_enough() -> None:
+    model = model_of({
+        "Peer": sg(),
+        "In": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("P"), SourceSecurityGroupId=ref("Peer"),
+                  IpProtocol="tcp", FromPort=443, ToPort=443),
+    })
+    assert half(model, [pkey("P")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.ALLOWED
+    assert half(model, [pkey("P")], Direction.INGRESS, [rkey("Peer")], ports=EPHEMERAL).reach is Reach.UNKNOWN
+
+
+def test_unknown_membership_gives_unknown() -> None:
+    model = model_of({"A": sg(), "Peer": sg()})
+    assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")], side_known=False).reach is Reach.UNKNOWN
+    assert half(model, [], Direction.INGRESS, [rkey("Peer")], side_known=False).reach is Reach.UNKNOWN
+
+
+def test_unknown_membership_with_a_visible_allowing_rule_is_allowed() -> None:
+    verdict = ingress_on_a(ingress(src("Peer")), side_known=False)
+    assert verdict.reach is Reach.ALLOWED
+
+
+def test_empty_side_gives_unknown() -> None:
+    model = model_of({"Peer": sg()})
+    verdict = half(model, [], Direction.EGRESS, [rkey("Peer")])
+    assert verdict.reach is Reach.UNKNOWN
+    assert verdict.why
+
+
+def test_empty_other_side_may_equal_a_parameter_peer() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")})])})
+    assert half(model, [rkey("A")], Direction.INGRESS, []).reach is Reach.UNKNOWN
+
+
+def test_eks_cluster_group_self_rules() -> None:
+    model = model_of({"Cl": res("AWS::EKS::Cluster"), "Nodes": sg()})
+    cluster = GroupKey.make(Origin.CLUSTER, "Cl")
+    assert half(model, [cluster], Direction.INGRESS, [cluster], ports=EPHEMERAL).reach is Reach.ALLOWED
+    assert half(model, [cluster], Direction.INGRESS, [rkey("Nodes")]).reach is Reach.BLOCKED
+    assert half(model, [cluster], Direction.EGRESS, [rkey("Nodes")]).reach is Reach.ALLOWED  # 0.0.0.0/0
+
+
+def test_untrusted_cluster_group_defaults_give_unknown() -> None:
+    model = model_of({"Cl": res("AWS::EKS::Cluster"), "Nodes": sg()},
+                     metadata={"cfnlint-eks-sg": {"cluster_security_group_defaults": False}})
+    cluster = GroupKey.make(Origin.CLUSTER, "Cl")
+    assert half(model, [cluster], Direction.INGRESS, [cluster]).reach is Reach.UNKNOWN
+    assert half(model, [cluster], Direction.EGRESS, [rkey("Nodes")]).reach is Reach.UNKNOWN
+
+
+# --- CIDR and prefix-list peers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("peer", "ipv4_cluster", "ipv6_cluster"),
+    [
+        ({"CidrIp": "0.0.0.0/0"}, Reach.ALLOWED, Reach.UNKNOWN),
+        ({"CidrIpv6": "::/0"}, Reach.BLOCKED, Reach.ALLOWED),
+        ({"CidrIp": "10.0.0.0/8"}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({"CidrIp": "0.0.0.0/1"}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({"CidrIpv6": "fd00::/8"}, Reach.BLOCKED, Reach.UNKNOWN),
+        ({"CidrIp": ref("Cidr")}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({"CidrIp": "not-a-cidr"}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({"CidrIpv6": "0.0.0.0/0"}, Reach.BLOCKED, Reach.BLOCKED),  # wrong family for the property
+        ({"SourcePrefixListId": "pl-63a5400a"}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({}, Reach.UNKNOWN, Reach.UNKNOWN),  # no peer: its intended peer is unknown
+    ],
+)
+def test_address_peers(peer: Json, ipv4_cluster: Reach, ipv6_cluster: Reach) -> None:
+    assert ingress_on_a(ingress(peer)).reach is ipv4_cluster
+    assert ingress_on_a(ingress(peer), ipv6=True).reach is ipv6_cluster
+
+
+# --- protocols and ports ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("protocol", "first", "last", "reach"),
+    [
+        ("-1", -1, -1, Reach.ALLOWED),
+        (-1, 0, 0, Reach.ALLOWED),
+        ("6", 443, 443, Reach.ALLOWED),
+        ("tcp", 0, 65535, Reach.ALLOWED),
+        ("icmp", -1, -1, Reach.BLOCKED),
+        ("icmp", 0, 443, Reach.BLOCKED),
+        ("icmpv6", -1, -1, Reach.BLOCKED),
+        ("udp", 443, 443, Reach.BLOCKED),
+        ("47", 443, 443, Reach.BLOCKED),
+        ("tcp", -1, -1, Reach.BLOCKED),  # invalid in EC2: opens nothing
+        ("tcp", ref("Cidr"), ref("Cidr"), Reach.UNKNOWN),  # unreadable ports
+        ("all", 443, 443, Reach.UNKNOWN),  # unreadable protocol
+    ],
+)
+def test_protocols(protocol: object, first: object, last: object, reach: Reach) -> None:
+    assert ingress_on_a(ingress(src("Peer"), protocol, first, last)).reach is reach
+
+
+def test_icmp_never_satisfies_tcp_even_from_anywhere() -> None:
+    assert ingress_on_a(ingress({"CidrIp": "0.0.0.0/0"}, "icmp", 8, 0)).reach is Reach.BLOCKED
+
+
+def test_udp_flow_needs_udp() -> None:
+    rules = [ingress(src("Peer"), "tcp", 53, 53)]
+    assert ingress_on_a(*rules, protocol=UDP, ports=PortSet.span(53, 53)).reach is Reach.BLOCKED
+    rules = [ingress(src("Peer"), "17", 53, 53)]
+    assert ingress_on_a(*rules, protocol=UDP, ports=PortSet.span(53, 53)).reach is Reach.ALLOWED
+
+
+def test_cdk_disallow_all_marker_blocks_egress() -> None:
+    marker: Json = {"IpProtocol": "icmp", "FromPort": 252, "ToPort": 86, "CidrIp": "255.255.255.255/32"}
+    model = model_of({"A": sg(SecurityGroupEgress=[marker]), "Peer": sg()})
+    verdict = half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")])
+    assert verdict.reach is Reach.BLOCKED
+    assert verdict.missing == P443
+
+
+# --- default egress -----------------------------------------------------------------------------------------
+
+
+def test_default_egress_allows_ipv4_clusters() -> None:
+    model = model_of({"A": sg(), "Peer": sg()})
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")], ports=EPHEMERAL).reach is Reach.ALLOWED
+
+
+def test_uncertain_default_ipv6_egress_never_makes_allowed() -> None:
+    model = model_of({"A": sg(), "Peer": sg()})
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")], ipv6=True).reach is Reach.UNKNOWN
+    explicit = model_of({"A": sg(SecurityGroupEgress=[egress({"CidrIpv6": "::/0"}, "-1")]), "Peer": sg()})
+    assert half(explicit, [rkey("A")], Direction.EGRESS, [rkey("Peer")], ipv6=True).reach is Reach.ALLOWED
+
+
+def test_stripped_default_egress_blocks() -> None:
+    model = model_of({
+        "A": sg(), "Peer": sg(), "Other": sg(),
+        "Out": res("AWS::EC2::SecurityGroupEgress", GroupId=ref("A"), DestinationSecurityGroupId=ref("Other"),
+                   IpProtocol="tcp", FromPort=443, ToPort=443),
+    })
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+    assert half(model, [rkey("A")], Direction.EGRESS, [rkey("Other")]).reach is Reach.ALLOWED
+
+
+# --- BLOCKED names only what is surely missing -----------------------------------------------------------------
+
+
+def test_blocked_reports_only_definitely_missing_ports() -> None:
+    verdict = ingress_on_a(
+        ingress({"SourceSecurityGroupId": ref("P")}, first=1025, last=2000),  # may be the peer
+        ingress({"CidrIp": "10.0.0.0/8"}, first=2500, last=2999),  # may cover the peer
+        ingress(src("Peer"), first=3000, last=65535),  # surely the peer
+        others=[rkey("Peer"), pkey("Q")], ports=EPHEMERAL,
+    )
+    assert verdict.reach is Reach.BLOCKED
+    assert verdict.missing == PortSet.span(2001, 2499)
+
+
+def test_blocked_missing_is_the_uncovered_part_only() -> None:
+    verdict = ingress_on_a(ingress(src("Peer"), first=1025, last=9999), ports=EPHEMERAL)
+    assert verdict == Half(Reach.BLOCKED, Direction.INGRESS, missing=PortSet.span(10000, 65535))
+
+
+# --- conditions -----------------------------------------------------------------------------------------------
+
+
+def test_guards_are_filtered_by_scenario() -> None:
+    rules: list[Json] = [{"Fn::If": ["Open", ingress(src("Peer")), {"Ref": "AWS::NoValue"}]}]
+    assert ingress_on_a(*rules, scenario={"Open": True}).reach is Reach.ALLOWED
+    assert ingress_on_a(*rules, scenario={"Open": False}).reach is Reach.BLOCKED
+    assert ingress_on_a(*rules, scenario={"Other": False}).reach is Reach.ALLOWED  # unconstrained
+
+
+def test_maybe_rules_are_filtered_by_scenario_too() -> None:
+    rules: list[Json] = [{"Fn::If": ["Open", ingress({"SourceSecurityGroupId": ref("P")}), {"Ref": "AWS::NoValue"}]}]
+    assert ingress_on_a(*rules, others=[pkey("Q")], scenario={"Open": True}).reach is Reach.UNKNOWN
+    assert ingress_on_a(*rules, others=[pkey("Q")], scenario={"Open": False}).reach is Reach.BLOCKED
+
+
+def test_conditional_standalone_egress_strips_the_default_in_its_scenario() -> None:
+    model = model_of({
+        "A": sg(), "Peer": sg(),
+        "Out": {"Type": "AWS::EC2::SecurityGroupEgress", "Condition": "Strict", "Properties": {
+            "GroupId": ref("A"), "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "10.0.0.0/8"}},
+    })
+    egress_half = [rkey("A")], Direction.EGRESS, [rkey("Peer")]
+    assert half(model, *egress_half, scenario={"Strict": False}).reach is Reach.ALLOWED
+    assert half(model, *egress_half, scenario={"Strict": True}).reach is Reach.BLOCKED
+
+
+def test_condition_names() -> None:
+    model = model_of({
+        "A": {"Type": "AWS::EC2::SecurityGroup", "Condition": "HasA", "Properties": {
+            "SecurityGroupIngress": [{"Fn::If": ["Open", ingress(src("Peer")), {"Ref": "AWS::NoValue"}]}]}},
+        "Peer": sg(),
+    })
+    index = PermissionIndex(model)
+    assert index.condition_names([rkey("A")], Direction.INGRESS) == {"HasA", "Open"}
+    assert index.condition_names([rkey("A")], Direction.EGRESS) == {"HasA"}
+    assert index.condition_names([rkey("Peer"), pkey("P")], Direction.INGRESS) == set()

@@ -1,0 +1,365 @@
+"""Unit tests for the roles stage: clusters, their control-plane groups, node groups and node-only stacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from cfnlint_eks_sg._guards import TRUE, Guard
+from cfnlint_eks_sg._model import (
+    Compute,
+    Direction,
+    GroupKey,
+    GroupPeer,
+    Origin,
+    Settings,
+    build_model,
+)
+from cfnlint_eks_sg._ports import ALL_TRAFFIC
+from cfnlint_eks_sg._roles import NodeRole, Roles, infer_roles
+
+Json = dict[str, object]
+
+
+def res(rtype: str, **props: object) -> Json:
+    return {"Type": rtype, "Properties": props}
+
+
+def sg(**props: object) -> Json:
+    return res("AWS::EC2::SecurityGroup", **props)
+
+
+def ref(name: str) -> Json:
+    return {"Ref": name}
+
+
+def sub(text: str) -> Json:
+    return {"Fn::Sub": text}
+
+
+def key(origin: Origin, ident: str) -> GroupKey:
+    return GroupKey.make(origin, ident)
+
+
+def rkey(name: str) -> GroupKey:
+    return key(Origin.RESOURCE, name)
+
+
+def tagged_asg(cluster_tag: object, group: str = "NodeSG") -> Json:
+    """A self-managed node group: launch template with `group`, ASG tagged for the cluster."""
+    return res(
+        "AWS::AutoScaling::AutoScalingGroup",
+        LaunchTemplate={"LaunchTemplateId": ref(f"{group}Lt")},
+        Tags=[{"Key": cluster_tag, "Value": "owned", "PropagateAtLaunch": True}],
+    )
+
+
+def node_resources(cluster_tag: object, group: str = "NodeSG", asg_name: str = "Nodes") -> Json:
+    return {
+        group: sg(),
+        f"{group}Lt": res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"SecurityGroupIds": [ref(group)]}),
+        asg_name: tagged_asg(cluster_tag, group),
+    }
+
+
+def roles_of(resources: Json, parameters: Json | None = None, metadata: Json | None = None) -> Roles:
+    template: Json = {"Resources": resources}
+    if parameters is not None:
+        template["Parameters"] = parameters
+    if metadata is not None:
+        template["Metadata"] = metadata
+    return infer_roles(build_model(template))
+
+
+def node(roles: Roles, label: str) -> NodeRole:
+    return next(n for n in roles.node_groups if n.label == label)
+
+
+def cp_keys(roles: Roles, cluster: str) -> list[GroupKey]:
+    return [m.key for m in roles.clusters[cluster].control_plane]
+
+
+# --- clusters in this template ---------------------------------------------------------------------
+
+
+def test_cluster_role_lists_additional_groups_then_the_cluster_group() -> None:
+    roles = roles_of({
+        "Cp": sg(),
+        "Cl": {"Type": "AWS::EKS::Cluster", "Condition": "X", "Properties": {
+            "ResourcesVpcConfig": {"SecurityGroupIds": [ref("Cp")]},
+            "KubernetesNetworkConfig": {"IpFamily": "IPv6"},
+        }},
+    })
+    cluster = roles.clusters["Cl"]
+    assert cluster.in_template
+    assert cluster.cluster_group == key(Origin.CLUSTER, "Cl")
+    assert cp_keys(roles, "Cl") == [rkey("Cp"), key(Origin.CLUSTER, "Cl")]
+    assert cluster.guard == Guard.when("X", True)
+    assert cluster.path == ("Resources", "Cl")
+    assert cluster.ipv6
+    assert roles.node_groups == []
+
+
+def test_name_token_matches_parameter_name_and_tag_sub() -> None:
+    # Name: !Ref ClusterName on the cluster, tag !Sub kubernetes.io/cluster/${ClusterName} on the nodes.
+    resources: Json = {
+        "ClA": res("AWS::EKS::Cluster", Name=ref("ClusterName")),
+        "ClB": res("AWS::EKS::Cluster", Name="other"),
+    }
+    resources.update(node_resources(sub("kubernetes.io/cluster/${ClusterName}")))
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}})
+    assert node(roles, "Nodes").cluster == "ClA"
+    assert set(roles.clusters) == {"ClA", "ClB"}
+
+
+def test_name_token_matches_literal_name() -> None:
+    resources: Json = {
+        "ClA": res("AWS::EKS::Cluster", Name="one"),
+        "ClB": res("AWS::EKS::Cluster", Name="two"),
+    }
+    resources.update(node_resources("kubernetes.io/cluster/two"))
+    assert node(roles_of(resources), "Nodes").cluster == "ClB"
+
+
+def test_managed_node_group_by_ref_to_the_cluster() -> None:
+    roles = roles_of({
+        "ClA": res("AWS::EKS::Cluster"),
+        "ClB": res("AWS::EKS::Cluster"),
+        "Ng": res("AWS::EKS::Nodegroup", ClusterName=ref("ClB")),
+    })
+    ng = node(roles, "Ng")
+    assert ng.cluster == "ClB"
+    assert ng.compute is Compute.MANAGED_NODEGROUP
+    # no launch template: EKS puts the cluster group of ClB on the nodes
+    assert [(m.key, m.guard) for m in ng.members] == [(key(Origin.CLUSTER, "ClB"), TRUE)]
+    assert ng.members_known
+
+
+def test_managed_node_group_with_conditional_launch_template_groups() -> None:
+    roles = roles_of({
+        "Cl": res("AWS::EKS::Cluster"),
+        "NodeSG": sg(),
+        "Lt": res("AWS::EC2::LaunchTemplate", LaunchTemplateData={
+            "SecurityGroupIds": {"Fn::If": ["X", [ref("NodeSG")], {"Ref": "AWS::NoValue"}]}}),
+        "Ng": res("AWS::EKS::Nodegroup", ClusterName=ref("Cl"), LaunchTemplate={"Id": ref("Lt")}),
+    })
+    assert [(m.key, m.guard) for m in node(roles, "Ng").members] == [
+        (rkey("NodeSG"), Guard.when("X", True)),
+        (key(Origin.CLUSTER, "Cl"), Guard.when("X", False)),
+    ]
+
+
+def test_single_cluster_fallback() -> None:
+    # The nodes name the cluster through a parameter the cluster does not use: the only cluster is meant.
+    resources: Json = {"Cl": res("AWS::EKS::Cluster", Name="prod")}
+    resources.update(node_resources(sub("kubernetes.io/cluster/${Other}")))
+    resources["Bootstrapped"] = res("AWS::EC2::Instance", SecurityGroupIds=[ref("NodeSG")],
+                                    UserData={"Fn::Base64": sub("/etc/eks/bootstrap.sh ${Other}")})
+    roles = roles_of(resources, {"Other": {"Type": "String"}})
+    assert node(roles, "Nodes").cluster == "Cl"
+    assert node(roles, "Bootstrapped").cluster == "Cl"
+    assert list(roles.clusters) == ["Cl"]
+
+
+def test_single_cluster_without_literal_name_takes_literal_tags() -> None:
+    resources: Json = {"Cl": res("AWS::EKS::Cluster", Name=ref("ClusterName"))}
+    resources.update(node_resources("kubernetes.io/cluster/prod"))
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}})
+    assert node(roles, "Nodes").cluster == "Cl"
+
+
+def test_conflicting_literal_name_is_an_external_cluster() -> None:
+    resources: Json = {"Cl": res("AWS::EKS::Cluster", Name="prod")}
+    resources.update(node_resources("kubernetes.io/cluster/staging"))
+    roles = roles_of(resources)
+    nodes = node(roles, "Nodes")
+    assert nodes.cluster == "staging"
+    external = roles.clusters["staging"]
+    assert not external.in_template
+    assert external.cluster_group == key(Origin.EXTERNAL_CLUSTER, "staging")
+    assert external.path == ("Resources", "Nodes")
+    assert roles.clusters["Cl"].in_template
+
+
+def test_two_clusters_and_an_unmatched_name_is_external() -> None:
+    resources: Json = {"ClA": res("AWS::EKS::Cluster"), "ClB": res("AWS::EKS::Cluster")}
+    resources.update(node_resources(sub("kubernetes.io/cluster/${Elsewhere}")))
+    roles = roles_of(resources, {"Elsewhere": {"Type": "String"}})
+    assert node(roles, "Nodes").cluster == "${Elsewhere}"
+    assert not roles.clusters["${Elsewhere}"].in_template
+
+
+def test_bastion_without_evidence_is_not_a_node() -> None:
+    roles = roles_of({
+        "Cl": res("AWS::EKS::Cluster"),
+        "BastionSG": sg(),
+        "Bastion": res("AWS::EC2::Instance", SecurityGroupIds=[ref("BastionSG")],
+                       UserData={"Fn::Base64": "#!/bin/bash\ncurl -o kubectl https://x\n"}),
+        "Runners": res("AWS::AutoScaling::AutoScalingGroup", LaunchConfigurationName="ci-runners"),
+    })
+    assert roles.node_groups == []
+
+
+def test_auto_scaling_group_variants_are_separate_node_groups() -> None:
+    roles = roles_of({
+        "Cl": res("AWS::EKS::Cluster", Name="prod"),
+        "A": sg(), "B": sg(),
+        "LtA": res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"SecurityGroupIds": [ref("A")]}),
+        "LtB": res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"SecurityGroupIds": [ref("B")]}),
+        "Asg": res("AWS::AutoScaling::AutoScalingGroup",
+                   Tags=[{"Key": "kubernetes.io/cluster/prod", "Value": "owned", "PropagateAtLaunch": True}],
+                   MixedInstancesPolicy={"LaunchTemplate": {
+                       "LaunchTemplateSpecification": {"LaunchTemplateId": ref("LtA")},
+                       "Overrides": [{"LaunchTemplateSpecification": {"LaunchTemplateId": ref("LtB")}}],
+                   }}),
+    })
+    assert [(n.label, n.cluster, [m.key for m in n.members]) for n in roles.node_groups] == [
+        ("Asg (LtA)", "Cl", [rkey("A")]),
+        ("Asg (LtB)", "Cl", [rkey("B")]),
+    ]
+
+
+def test_self_managed_nodes_do_not_get_the_cluster_group() -> None:
+    resources: Json = {"Cl": res("AWS::EKS::Cluster", Name="prod")}
+    resources.update(node_resources("kubernetes.io/cluster/prod"))
+    nodes = node(roles_of(resources), "Nodes")
+    assert [m.key for m in nodes.members] == [rkey("NodeSG")]
+    assert nodes.compute is Compute.AUTO_SCALING_GROUP
+
+
+# --- node-only stacks -------------------------------------------------------------------------------------
+
+
+OFFICIAL_PARAMETERS: Json = {
+    "ClusterName": {"Type": "String"},
+    "ClusterControlPlaneSecurityGroup": {"Type": "AWS::EC2::SecurityGroup::Id",
+                                         "Description": "The security group of the cluster control plane."},
+    "NodeImageId": {"Type": "AWS::EC2::Image::Id"},
+    "VpcId": {"Type": "AWS::EC2::VPC::Id"},
+}
+
+
+def official_node_stack() -> Json:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"), "NodeSecurityGroup", "NodeGroup")
+    resources["ClusterControlPlaneSecurityGroupIngress"] = res(
+        "AWS::EC2::SecurityGroupIngress", GroupId=ref("ClusterControlPlaneSecurityGroup"),
+        SourceSecurityGroupId=ref("NodeSecurityGroup"), IpProtocol="tcp", FromPort=443, ToPort=443)
+    return resources
+
+
+def test_official_node_template_parameter_is_the_control_plane() -> None:
+    roles = roles_of(official_node_stack(), OFFICIAL_PARAMETERS)
+    nodes = node(roles, "NodeGroup")
+    assert nodes.cluster == "${ClusterName}"
+    cluster = roles.clusters["${ClusterName}"]
+    assert not cluster.in_template
+    assert cp_keys(roles, "${ClusterName}") == [
+        key(Origin.PARAMETER, "ClusterControlPlaneSecurityGroup"),
+        key(Origin.EXTERNAL_CLUSTER, "${ClusterName}"),
+    ]
+    assert cluster.control_plane[0].path == ("Parameters", "ClusterControlPlaneSecurityGroup")
+
+
+@pytest.mark.parametrize(
+    "name", ["ClusterControlPlaneSecurityGroup", "ControlPlaneSG", "ClusterSecurityGroupId", "EksClusterSG"],
+)
+def test_control_plane_parameter_recognised_by_name(name: str) -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}, name: {"Type": "AWS::EC2::SecurityGroup::Id"}})
+    assert cp_keys(roles, "${ClusterName}")[0] == key(Origin.PARAMETER, name)
+
+
+def test_control_plane_parameter_recognised_by_description() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    params: Json = {
+        "ClusterName": {"Type": "String"},
+        "Api": {"Type": "AWS::EC2::SecurityGroup::Id",
+                "Description": "Security group of the EKS control-plane ENIs"},
+        "Count": {"Type": "Number", "Description": "number of control plane security group rules"},
+        "VpcId": {"Type": "AWS::EC2::VPC::Id", "Description": "The VPC of the worker nodes"},
+    }
+    roles = roles_of(resources, params)
+    assert cp_keys(roles, "${ClusterName}") == [
+        key(Origin.PARAMETER, "Api"), key(Origin.EXTERNAL_CLUSTER, "${ClusterName}"),
+    ]
+
+
+def test_external_group_recognised_by_a_443_ingress_from_the_nodes() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["ApiFromNodes"] = res(
+        "AWS::EC2::SecurityGroupIngress", GroupId={"Fn::ImportValue": "shared-api-sg"},
+        SourceSecurityGroupId=ref("NodeSG"), IpProtocol="tcp", FromPort=443, ToPort=443)
+    resources["SshFromNodes"] = res(
+        "AWS::EC2::SecurityGroupIngress", GroupId="sg-0bastion",
+        SourceSecurityGroupId=ref("NodeSG"), IpProtocol="tcp", FromPort=22, ToPort=22)
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}})
+    control_plane = roles.clusters["${ClusterName}"].control_plane
+    assert [m.key for m in control_plane] == [
+        key(Origin.IMPORT, "shared-api-sg"), key(Origin.EXTERNAL_CLUSTER, "${ClusterName}"),
+    ]
+    assert control_plane[0].path == ("Resources", "ApiFromNodes", "Properties", "SourceSecurityGroupId")
+
+
+def test_external_group_recognised_by_an_egress_to_the_nodes() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["ApiToNodes"] = res(
+        "AWS::EC2::SecurityGroupEgress", GroupId="sg-0api",
+        DestinationSecurityGroupId=ref("NodeSG"), IpProtocol="tcp", FromPort=10250, ToPort=10250)
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}})
+    assert cp_keys(roles, "${ClusterName}")[0] == key(Origin.LITERAL, "sg-0api")
+
+
+def test_eksctl_import_of_the_cluster_stack_security_group() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["EgressInterCluster"] = res(
+        "AWS::EC2::SecurityGroupEgress", GroupId={"Fn::ImportValue": sub("${ClusterStackName}::SecurityGroup")},
+        DestinationSecurityGroupId="sg-0unrelated", IpProtocol="tcp", FromPort=1025, ToPort=65535)
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}, "ClusterStackName": {"Type": "String"}})
+    assert cp_keys(roles, "${ClusterName}")[0] == key(Origin.IMPORT, "${ClusterStackName}::SecurityGroup")
+
+
+def test_node_only_stack_without_control_plane_hints() -> None:
+    roles = roles_of(node_resources("kubernetes.io/cluster/prod"))
+    assert cp_keys(roles, "prod") == [key(Origin.EXTERNAL_CLUSTER, "prod")]
+
+
+def test_external_cluster_group_has_the_eks_self_rules() -> None:
+    template: Json = {"Resources": {"Ng": res("AWS::EKS::Nodegroup", ClusterName="prod")}}
+    model = build_model(template)
+    roles = infer_roles(model)
+    group = key(Origin.EXTERNAL_CLUSTER, "prod")
+    assert [(m.key, m.guard) for m in node(roles, "Ng").members] == [(group, TRUE)]
+    assert roles.clusters["prod"].cluster_group == group
+    assert not model.groups[group].rules_visible
+    self_rules = [(p.direction, p.peer, p.protocol) for p in model.permissions if p.group == group]
+    assert self_rules == [
+        (Direction.INGRESS, GroupPeer(group), ALL_TRAFFIC),
+        (Direction.EGRESS, GroupPeer(group), ALL_TRAFFIC),
+    ]
+
+
+def test_external_cluster_group_without_trusted_defaults() -> None:
+    template: Json = {
+        "Metadata": {"cfnlint-eks-sg": {"cluster_security_group_defaults": False}},
+        "Resources": {"Ng": res("AWS::EKS::Nodegroup", ClusterName="prod")},
+    }
+    model = build_model(template)
+    assert model.settings == Settings(cluster_security_group_defaults=False)
+    infer_roles(model)
+    group = key(Origin.EXTERNAL_CLUSTER, "prod")
+    assert group in model.groups
+    assert [p for p in model.permissions if p.group == group] == []
+
+
+def test_external_cluster_group_is_created_once() -> None:
+    model = build_model({
+        "Parameters": {"ClusterName": {"Type": "String"}},
+        "Resources": {
+            "NgA": res("AWS::EKS::Nodegroup", ClusterName=ref("ClusterName")),
+            "NgB": res("AWS::EKS::Nodegroup", ClusterName=ref("ClusterName")),
+        },
+    })
+    roles = infer_roles(model)
+    assert list(roles.clusters) == ["${ClusterName}"]
+    assert {n.cluster for n in roles.node_groups} == {"${ClusterName}"}
+    group = key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")
+    assert len([p for p in model.permissions if p.group == group]) == 2
