@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterator
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._resolve import Path
-
-Json = dict[str, object]
+from tests.unit.pieces import Json, getatt, ref, res, sg
 
 
 class StubConditions:
@@ -30,22 +29,6 @@ class StubConditions:
 
 
 # --- template pieces -----------------------------------------------------------------------------------
-
-
-def res(rtype: str, **props: object) -> Json:
-    return {"Type": rtype, "Properties": props}
-
-
-def sg(**props: object) -> Json:
-    return res("AWS::EC2::SecurityGroup", **props)
-
-
-def ref(name: str) -> Json:
-    return {"Ref": name}
-
-
-def getatt(name: str, attr: str) -> Json:
-    return {"Fn::GetAtt": [name, attr]}
 
 
 def tcp(first: int, last: int, **peer: object) -> Json:

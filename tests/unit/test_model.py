@@ -33,34 +33,13 @@ from cfnlint_eks_sg._ports import (
     IpProtocol,
     PortSet,
 )
-
-Json = dict[str, object]
+from tests.unit.pieces import Json, getatt, key, ref, res, rkey, sg, sub
 
 X = Guard.when("X", True)
 NOT_X = Guard.when("X", False)
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def res(rtype: str, **props: object) -> Json:
-    return {"Type": rtype, "Properties": props}
-
-
-def sg(**props: object) -> Json:
-    return res("AWS::EC2::SecurityGroup", **props)
-
-
-def ref(name: str) -> Json:
-    return {"Ref": name}
-
-
-def getatt(name: str, attr: str) -> Json:
-    return {"Fn::GetAtt": [name, attr]}
-
-
-def sub(text: str) -> Json:
-    return {"Fn::Sub": text}
 
 
 def fn_if(cond: str, yes: object, no: object) -> Json:
@@ -76,14 +55,6 @@ def tmpl(resources: Json, parameters: Json | None = None, **extra: object) -> Js
         out["Parameters"] = parameters
     out.update(extra)
     return out
-
-
-def key(origin: Origin, ident: str) -> GroupKey:
-    return GroupKey.make(origin, ident)
-
-
-def rkey(name: str) -> GroupKey:
-    return key(Origin.RESOURCE, name)
 
 
 def attachment(model: Model, name: str, variant: str = "") -> Attachment:

@@ -10,8 +10,7 @@ from cfnlint_eks_sg._guards import Scenario
 from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, build_model
 from cfnlint_eks_sg._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg._reach import Half, PermissionIndex, Reach
-
-Json = dict[str, object]
+from tests.unit.pieces import Json, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)
 EPHEMERAL = PortSet.span(1025, 65535)
@@ -20,22 +19,6 @@ PARAMS: Json = {
     "Q": {"Type": "AWS::EC2::SecurityGroup::Id"},
     "Cidr": {"Type": "String"},
 }
-
-
-def res(rtype: str, **props: object) -> Json:
-    return {"Type": rtype, "Properties": props}
-
-
-def sg(**props: object) -> Json:
-    return res("AWS::EC2::SecurityGroup", **props)
-
-
-def ref(name: str) -> Json:
-    return {"Ref": name}
-
-
-def rkey(name: str) -> GroupKey:
-    return GroupKey.make(Origin.RESOURCE, name)
 
 
 def pkey(name: str) -> GroupKey:

@@ -16,32 +16,7 @@ from cfnlint_eks_sg._model import (
 )
 from cfnlint_eks_sg._ports import ALL_TRAFFIC
 from cfnlint_eks_sg._roles import NodeRole, Roles, infer_roles
-
-Json = dict[str, object]
-
-
-def res(rtype: str, **props: object) -> Json:
-    return {"Type": rtype, "Properties": props}
-
-
-def sg(**props: object) -> Json:
-    return res("AWS::EC2::SecurityGroup", **props)
-
-
-def ref(name: str) -> Json:
-    return {"Ref": name}
-
-
-def sub(text: str) -> Json:
-    return {"Fn::Sub": text}
-
-
-def key(origin: Origin, ident: str) -> GroupKey:
-    return GroupKey.make(origin, ident)
-
-
-def rkey(name: str) -> GroupKey:
-    return key(Origin.RESOURCE, name)
+from tests.unit.pieces import Json, key, ref, res, rkey, sg, sub
 
 
 def tagged_asg(cluster_tag: object, group: str = "NodeSG") -> Json:
