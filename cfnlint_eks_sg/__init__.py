@@ -1,8 +1,23 @@
 """cfn-lint rules for Amazon EKS security groups: `cfn-lint --append-rules=cfnlint_eks_sg`."""
 
 from cfnlint_eks_sg._version import __version__
+from cfnlint_eks_sg.rules.ControlPlaneToExtensionServers import ControlPlaneToExtensionServers
 from cfnlint_eks_sg.rules.ControlPlaneToKubelet import ControlPlaneToKubelet
+from cfnlint_eks_sg.rules.ControlPlaneToPrivilegedPorts import ControlPlaneToPrivilegedPorts
+from cfnlint_eks_sg.rules.ControlPlaneToWebhooks import ControlPlaneToWebhooks
 from cfnlint_eks_sg.rules.NodesToControlPlane import NodesToControlPlane
+from cfnlint_eks_sg.rules.NodesToCoreDns import NodesToCoreDns
+from cfnlint_eks_sg.rules.NodesToNodes import NodesToNodes
 from cfnlint_eks_sg.rules.SharedControlPlaneGroup import SharedControlPlaneGroup
 
-__all__ = ["ControlPlaneToKubelet", "NodesToControlPlane", "SharedControlPlaneGroup", "__version__"]
+__all__ = [
+    "ControlPlaneToExtensionServers",
+    "ControlPlaneToKubelet",
+    "ControlPlaneToPrivilegedPorts",
+    "ControlPlaneToWebhooks",
+    "NodesToControlPlane",
+    "NodesToCoreDns",
+    "NodesToNodes",
+    "SharedControlPlaneGroup",
+    "__version__",
+]

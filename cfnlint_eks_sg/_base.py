@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Final
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfnlint_eks_sg._analysis import get_analysis
+from cfnlint_eks_sg._ports import PortSet
 
 if TYPE_CHECKING:
     from cfnlint.template import Template
@@ -21,7 +22,34 @@ class AnalysisRule(CloudFormationLintRule):
     message_format = ""
 
     def match(self, cfn: Template) -> list[RuleMatch]:
+        if not self.active():
+            return []
         return [
             RuleMatch(list(finding.path), self.message_format.format(**finding.message_fields()))
-            for finding in get_analysis(cfn).findings_for(self.id)
+            for finding in get_analysis(cfn).findings_for(self.id, self.ports())
         ]
+
+    def settings(self, definition: dict[str, dict[str, object]]) -> None:
+        """Declare `configure_rules` options; call after `super().__init__()` (it resets them)."""
+        self.config_definition = definition
+        self.configure()  # type: ignore[no-untyped-call]  # defaults now, so direct use works too
+
+    def active(self) -> bool:
+        """False for opt-in rules that are not switched on."""
+        return True
+
+    def ports(self) -> PortSet | None:
+        """Ports that replace a flow rule's own (from configure_rules); None keeps them."""
+        return None
+
+
+def configured_flag(value: object) -> bool:
+    """A boolean option as cfn-lint reads one: only true / "true" / "True" are true."""
+    return value is True or value in ("true", "True")
+
+
+def configured_ports(value: object) -> PortSet | None:
+    """A `configure_rules` port list as a PortSet; None when empty or not ports at all."""
+    values = value if isinstance(value, list) else [value]
+    ports = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535]
+    return PortSet.of(*(PortSet.span(p, p).ranges[0] for p in ports)) if ports else None

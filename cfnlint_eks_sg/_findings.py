@@ -31,18 +31,18 @@ def flow_gap(
     responder: str,
     cluster: str,
     node_group: str,
-    protocol: str,
-    ports: str,
+    traffic: str,
     half: str,
     groups: str,
     when: str,
     fix: str,
+    impact: str,
 ) -> Finding:
     """A required flow blocked on one half (egress of the initiator or ingress of the responder)."""
     return Finding(rule_id, path, (
         ("initiator", initiator), ("responder", responder), ("cluster", cluster),
-        ("node_group", node_group), ("protocol", protocol), ("ports", ports), ("half", half),
-        ("groups", groups), ("when", when), ("fix", fix),
+        ("node_group", node_group), ("traffic", traffic), ("half", half),
+        ("groups", groups), ("when", when), ("fix", fix), ("impact", impact),
     ))
 
 

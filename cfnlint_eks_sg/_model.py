@@ -395,7 +395,12 @@ class ModelBuilder:
 
     def group_members(self, value: object, path: Path, guard: Guard, by_name: bool = False) -> Iterator[Member]:
         """Members of a list of groups: literal lists, `Fn::If`, list parameters, `Fn::Split`."""
-        for alt in list_items(value, path, guard):
+        for alt in list_items(value, path, guard, keep_null=True):
+            if alt.value is None:
+                # A null item: a value that was meant to be there (a stubbed import); unknown, not absent.
+                yield Member(GroupKey.make(Origin.OPAQUE, f"null at {'/'.join(map(str, alt.path))}"),
+                             alt.guard, alt.path)
+                continue
             yield from self._list_piece(alt, by_name)
 
     def _list_piece(self, alt: Alt, by_name: bool) -> Iterator[Member]:

@@ -100,6 +100,21 @@ class PermissionIndex:
         ipv6: bool,
     ) -> Half:
         """Whether the groups of `side` let `protocol`/`ports` out to (or in from) `others`."""
+        opening = self.opening(side, side_known, direction, others, others_known, protocol, scenario, ipv6)
+        return opening.verdict(direction, ports)
+
+    def opening(
+        self,
+        side: Sequence[GroupKey],
+        side_known: bool,
+        direction: Direction,
+        others: Sequence[GroupKey],
+        others_known: bool,
+        protocol: IpProtocol,
+        scenario: Scenario,
+        ipv6: bool,
+    ) -> Opening:
+        """Every port of `protocol` classified at once: surely open, maybe open, or closed."""
         surely, maybe = NO_PORTS, NO_PORTS
         invisible = [] if side_known else ["the groups of a launch template defined elsewhere"]
         if not side:
@@ -133,12 +148,25 @@ class PermissionIndex:
                     surely, maybe = surely | sure, maybe | possible
                 else:
                     maybe = maybe | sure | possible
-        missing = ports - surely
+        return Opening(surely, maybe, invisible[0] if invisible else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What one side lets through for one protocol: ports surely open, ports maybe open, and
+    why the rest is undecidable (empty when every rule of the side is visible)."""
+
+    surely: PortSet
+    maybe: PortSet
+    invisible: str = ""
+
+    def verdict(self, direction: Direction, ports: PortSet) -> Half:
+        missing = ports - self.surely
         if not missing:
             return Half(Reach.ALLOWED, direction)
-        if invisible:
-            return Half(Reach.UNKNOWN, direction, why=invisible[0])
-        definite = missing - maybe
+        if self.invisible:
+            return Half(Reach.UNKNOWN, direction, why=self.invisible)
+        definite = missing - self.maybe
         if not definite:
             return Half(Reach.UNKNOWN, direction, why="a rule whose peer is not decidable here may allow it")
         return Half(Reach.BLOCKED, direction, missing=definite)

@@ -1,8 +1,11 @@
 """Pipeline stage `flows`: the traffic EKS needs between its roles, as data.
 
 Every flow rule, its docs page and its tests iterate this table; no port number appears in
-rule code. Sources: `../shared/seed/cluster-security-group-considerations.md` (the seed) and the
-current EKS user guide (spec section 2).
+rule code. Sources: `../shared/seed/cluster-security-group-considerations.md` (the seed), the
+current EKS user guide and the failures collected in the spec (section 6).
+
+Rows are ordered from strict to lenient: on one channel and protocol, a row owns its ports and
+later rows check only what earlier rows do not (EK1002 reports 10250, WK1003 the rest).
 """
 
 from __future__ import annotations
@@ -11,42 +14,88 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from cfnlint_eks_sg._ports import TCP, IpProtocol, PortSet
+from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 
 
-class Role(Enum):
-    NODES = "node group"
-    CONTROL_PLANE = "control plane"
+class Channel(Enum):
+    """Which roles a requirement connects, initiator first."""
+
+    NODES_TO_CONTROL_PLANE = "nodes -> control plane"
+    CONTROL_PLANE_TO_NODES = "control plane -> nodes"
+    NODES_TO_NODES = "nodes -> nodes"
 
 
 class Level(Enum):
     MINIMUM = "minimum"
     RECOMMENDED = "recommended"
+    OPTIONAL = "optional"
+
+
+Traffic = tuple[tuple[IpProtocol, PortSet], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """Traffic from `initiator` to `responder`: egress on the first, ingress on the second."""
+    """Traffic on `channel`: egress on the initiator's groups, ingress on the responder's groups."""
 
     rule_id: str
-    initiator: Role
-    responder: Role
-    protocol: IpProtocol
-    ports: PortSet
+    channel: Channel
+    traffic: Traffic
     level: Level
     source: str
     purpose: str
 
 
+def _tcp(first: int, last: int | None = None) -> tuple[IpProtocol, PortSet]:
+    return TCP, PortSet.span(first, first if last is None else last)
+
+
 REQUIREMENTS: Final[tuple[Requirement, ...]] = (
-    Requirement("EK1001", Role.NODES, Role.CONTROL_PLANE, TCP, PortSet.span(443, 443), Level.MINIMUM,
+    Requirement("EK1001", Channel.NODES_TO_CONTROL_PLANE, (_tcp(443),), Level.MINIMUM,
                 "seed: control plane minimum inbound, node minimum outbound",
                 "kubelets and pods call the Kubernetes API; without it nodes never join"),
-    Requirement("EK1002", Role.CONTROL_PLANE, Role.NODES, TCP, PortSet.span(10250, 10250), Level.MINIMUM,
+    Requirement("EK1002", Channel.CONTROL_PLANE_TO_NODES, (_tcp(10250),), Level.MINIMUM,
                 "seed: control plane minimum outbound, node minimum inbound",
                 "the API server calls the kubelet; without it kubectl logs, exec and port-forward hang"),
+    Requirement("WK1004", Channel.CONTROL_PLANE_TO_NODES, (_tcp(443),), Level.RECOMMENDED,
+                "seed: node recommended inbound from the control plane (TCP 443)",
+                "extension API servers and webhooks serving on 443 time out"),
+    Requirement("WK1003", Channel.CONTROL_PLANE_TO_NODES, (_tcp(1025, 65535),), Level.RECOMMENDED,
+                "seed: control plane recommended outbound, node recommended inbound (TCP 1025-65535)",
+                "admission webhooks and aggregated APIs on their target ports time out"),
+    Requirement("IK1008", Channel.CONTROL_PLANE_TO_NODES, (_tcp(0, 1024),), Level.OPTIONAL,
+                "seed note: proxy functionality on privileged ports and CNCF conformance need 0-65535",
+                "the API server proxy to privileged ports and conformance tests fail"),
+    Requirement("EK1005", Channel.NODES_TO_NODES, ((TCP, PortSet.span(53, 53)), (UDP, PortSet.span(53, 53))),
+                Level.MINIMUM, "current EKS guide: node inbound TCP and UDP 53 from all node groups (CoreDNS)",
+                "pods cannot resolve names through CoreDNS pods on the other nodes"),
+    Requirement("WK1009", Channel.NODES_TO_NODES, ((ALL_TRAFFIC, ALL_PORTS),), Level.RECOMMENDED,
+                "seed: node minimum and recommended inbound from all worker node groups",
+                "pod-to-pod traffic and metrics-server scraping kubelets (10250) on other nodes fail"),
 )
+
+# Ports whose breakage a message names: common webhook and aggregated-API target ports (spec F-03, F-04).
+WELL_KNOWN_PORTS: Final = {
+    4443: "metrics-server",
+    6443: "prometheus-adapter",
+    8443: "Karpenter and ingress-nginx webhooks",
+    9443: "AWS Load Balancer Controller webhook",
+    10250: "kubelet and metrics-server",
+}
 
 
 def requirement(rule_id: str) -> Requirement:
     return next(r for r in REQUIREMENTS if r.rule_id == rule_id)
+
+
+def owned_before(req: Requirement, protocol: IpProtocol) -> PortSet:
+    """Ports of `protocol` that stricter rows on the same channel already check."""
+    owned = PortSet()
+    for row in REQUIREMENTS:
+        if row is req:
+            return owned
+        if row.channel is req.channel:
+            for proto, ports in row.traffic:
+                if proto == protocol:
+                    owned = owned | ports
+    return owned

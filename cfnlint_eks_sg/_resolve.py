@@ -73,16 +73,20 @@ def present(value: object, path: Path, guard: Guard = TRUE) -> Iterator[Alt]:
     return (alt for alt in alternatives(value, path, guard) if alt.value is not NO_VALUE and alt.value is not None)
 
 
-def list_items(value: object, path: Path, guard: Guard = TRUE) -> Iterator[Alt]:
+def list_items(value: object, path: Path, guard: Guard = TRUE, keep_null: bool = False) -> Iterator[Alt]:
     """Items of a list-valued property, with `Fn::If` at list level and item level expanded.
 
     A value that is not a literal list (`Ref` to a list parameter, `Fn::Split`, ...) is yielded
-    once, as an item the caller must interpret.
+    once, as an item the caller must interpret. With `keep_null`, null items are yielded as None
+    (a value someone meant to write but that is not there).
     """
     for alt in present(value, path, guard):
         if isinstance(alt.value, list):
             for index, item in enumerate(alt.value):
-                yield from present(item, (*alt.path, index), alt.guard)
+                if item is None and keep_null:
+                    yield Alt(alt.guard, None, (*alt.path, index))
+                else:
+                    yield from present(item, (*alt.path, index), alt.guard)
         else:
             yield alt
 

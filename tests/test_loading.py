@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import cfnlint_eks_sg
 from tests.conftest import ROOT, TEMPLATES
 
 PACKAGE = Path(cfnlint_eks_sg.__file__).resolve().parent
-EXPECTED_IDS = ["EK1001", "EK1002", "WK2001"]
+EXPECTED_IDS = sorted(getattr(cfnlint_eks_sg, name).id for name in cfnlint_eks_sg.__all__ if name != "__version__")
 BROKEN = sorted(TEMPLATES.glob("broken/*.yaml"))
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")  # the console script of this environment
 
@@ -69,12 +70,14 @@ def module_mode() -> list[str]:
 
 
 def test_module_mode_reports_each_broken_example(module_mode: list[str]) -> None:
-    by_file = {line.split(":")[0]: line.split(":")[5] for line in module_mode}
-    assert by_file == {
-        "ek1001-nodes-cannot-reach-api.yaml": "EK1001",
-        "ek1002-kubelet-closed.yaml": "EK1002",
-        "wk2001-shared-control-plane-group.yaml": "WK2001",
-    }
+    found = {(line.split(":")[0], line.split(":")[5]) for line in module_mode}
+    expected = {(path.name, rule_id) for path in BROKEN for rule_id in re.findall(r"[EWI]K\d{4}", _marks(path))}
+    assert found == expected
+    assert {rule_id for _, rule_id in found} == set(EXPECTED_IDS)  # one broken example per rule
+
+
+def _marks(path: Path) -> str:
+    return " ".join(line.split("expect:")[1] for line in path.read_text().splitlines() if "# expect:" in line)
 
 
 def test_directory_mode_on_the_rules_folder_matches(module_mode: list[str], tmp_path: Path) -> None:

@@ -13,6 +13,6 @@ class ControlPlaneToKubelet(AnalysisRule):
     source_url = DOCS + "EK1002.md"
     tags = ["eks", "security-group", "flow"]
     message_format = (
-        "{initiator} cannot reach {responder} on {protocol} {ports}{when}: no {half} rule on {groups} "
+        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
         "allows it (kubectl logs/exec hang). Add {fix}."
     )

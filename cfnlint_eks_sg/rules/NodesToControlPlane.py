@@ -13,6 +13,6 @@ class NodesToControlPlane(AnalysisRule):
     source_url = DOCS + "EK1001.md"
     tags = ["eks", "security-group", "flow"]
     message_format = (
-        "{initiator} cannot reach {responder} on {protocol} {ports}{when}: no {half} rule on {groups} "
+        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
         "allows it (nodes cannot join). Add {fix}."
     )

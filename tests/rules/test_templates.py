@@ -12,7 +12,7 @@ from cfnlint.api import lint, lint_file
 from cfnlint_eks_sg import __all__ as exported
 from tests.conftest import FIXTURES, TEMPLATES, cfg
 
-EXPECT = re.compile(r"#\s*expect:\s*([EWI]K\d{4})")
+EXPECT = re.compile(r"#\s*expect:\s*([EWI]K\d{4}(?:\s*,\s*[EWI]K\d{4})*)")
 RULE_IDS = sorted(getattr(__import__("cfnlint_eks_sg"), name).id for name in exported if name != "__version__")
 CASES = sorted([*FIXTURES.glob("*.yaml"), *TEMPLATES.rglob("*.yaml")])
 
@@ -23,7 +23,10 @@ def _ours(matches: list) -> list:  # type: ignore[type-arg]
 
 def _expected(text: str) -> list[tuple[str, int]]:
     return sorted(
-        (m[1], n) for n, line in enumerate(text.splitlines(), 1) for m in EXPECT.finditer(line)
+        (rule_id.strip(), n)
+        for n, line in enumerate(text.splitlines(), 1)
+        for m in EXPECT.finditer(line)
+        for rule_id in m[1].split(",")
     )
 
 

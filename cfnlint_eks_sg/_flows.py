@@ -1,0 +1,125 @@
+"""Pipeline stage `flows` (evaluation): the links between a cluster's roles, checked per scenario.
+
+A link joins two endpoints of one cluster (control plane and a node group, or two node groups).
+Each link is evaluated once per protocol and scenario into two `Opening`s (egress of the
+initiator, ingress of the responder); every requirement on that link reads the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios
+from cfnlint_eks_sg._model import Direction, GroupKey, Member
+from cfnlint_eks_sg._ports import IpProtocol
+from cfnlint_eks_sg._reach import Opening, PermissionIndex
+from cfnlint_eks_sg._requirements import Channel
+from cfnlint_eks_sg._resolve import Path
+from cfnlint_eks_sg._roles import ClusterRole, NodeRole, Roles
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One side of a link: the groups on its interfaces, and where to point when none is ours."""
+
+    label: str
+    members: tuple[Member, ...]
+    members_known: bool
+    guard: Guard
+    path: Path
+    node_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    channel: Channel
+    cluster: ClusterRole
+    initiator: Endpoint
+    responder: Endpoint
+
+    @property
+    def node_group(self) -> str:
+        names = (*self.initiator.node_groups, *self.responder.node_groups)
+        return ", ".join(dict.fromkeys(names))
+
+
+@dataclass(slots=True)
+class LinkState:
+    """One scenario of a link: the active groups of both sides and what each half opens."""
+
+    scenario: Scenario
+    out: list[GroupKey]
+    into: list[GroupKey]
+    egress: dict[IpProtocol, Opening] = field(default_factory=dict)
+    ingress: dict[IpProtocol, Opening] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class LinkResult:
+    link: Link
+    states: list[LinkState]
+
+
+def build_links(roles: Roles) -> Iterator[Link]:
+    """Control plane <-> each node group, and node group -> node group within each cluster."""
+    by_cluster: dict[str, list[NodeRole]] = {}
+    for node in roles.node_groups:
+        by_cluster.setdefault(node.cluster, []).append(node)
+    for ident, nodes in by_cluster.items():
+        cluster = roles.clusters[ident]
+        for node in nodes:
+            endpoint = _node_endpoint([node])
+            control_plane = Endpoint(
+                f"the control plane of cluster {cluster.label}", cluster.control_plane, True, cluster.guard,
+                cluster.path if cluster.in_template else node.path,
+            )
+            yield Link(Channel.NODES_TO_CONTROL_PLANE, cluster, endpoint, control_plane)
+            yield Link(Channel.CONTROL_PLANE_TO_NODES, cluster, control_plane, endpoint)
+        # Node groups with the same groups behave alike: check each distinct set once.
+        alike: dict[tuple[object, ...], list[NodeRole]] = {}
+        for node in nodes:
+            alike.setdefault((node.members, node.members_known, node.guard), []).append(node)
+        endpoints = [_node_endpoint(group) for group in alike.values()]
+        for source in endpoints:
+            for target in endpoints:
+                yield Link(Channel.NODES_TO_NODES, cluster, source, target)
+
+
+def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:
+    first = nodes[0]
+    labels = tuple(n.label for n in nodes)
+    noun = "node group" if len(labels) == 1 else "node groups"
+    return Endpoint(f"{noun} {', '.join(labels)}", first.members, first.members_known, first.guard, first.path,
+                    labels)
+
+
+def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
+             protocols: Iterable[IpProtocol]) -> LinkResult:
+    """Openings of both halves of `link`, per protocol, in every scenario where both ends exist."""
+    initiator, responder = link.initiator, link.responder
+    exists = link.cluster.guard & initiator.guard & responder.guard
+    names = set(exists.names())
+    for member in (*initiator.members, *responder.members):
+        names |= member.guard.names()
+    names |= index.condition_names((m.key for m in initiator.members), Direction.EGRESS)
+    names |= index.condition_names((m.key for m in responder.members), Direction.INGRESS)
+    states: list[LinkState] = []
+    for scenario in scenarios.over(frozenset(names)):
+        if not exists.holds(scenario):
+            continue
+        state = LinkState(scenario, _active(initiator.members, scenario), _active(responder.members, scenario))
+        for protocol in protocols:
+            state.egress[protocol] = index.opening(
+                state.out, initiator.members_known, Direction.EGRESS, state.into, responder.members_known,
+                protocol, scenario, link.cluster.ipv6)
+            state.ingress[protocol] = index.opening(
+                state.into, responder.members_known, Direction.INGRESS, state.out, initiator.members_known,
+                protocol, scenario, link.cluster.ipv6)
+        states.append(state)
+    return LinkResult(link, states)
+
+
+def _active(members: Iterable[Member], scenario: Scenario) -> list[GroupKey]:
+    return list(dict.fromkeys(m.key for m in members if m.guard.holds(scenario)))
+

@@ -1,0 +1,128 @@
+"""Pipeline stage `findings` for flows: a requirement read against evaluated links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cfnlint_eks_sg._findings import Finding, flow_gap
+from cfnlint_eks_sg._flows import Endpoint, LinkResult
+from cfnlint_eks_sg._guards import Scenario, describe
+from cfnlint_eks_sg._model import Direction, GroupKey, Origin
+from cfnlint_eks_sg._ports import ALL_TRAFFIC, IpProtocol, PortSet
+from cfnlint_eks_sg._reach import Reach
+from cfnlint_eks_sg._requirements import WELL_KNOWN_PORTS, Requirement, Traffic, owned_before
+from cfnlint_eks_sg._resolve import Path
+
+
+@dataclass(frozen=True, slots=True)
+class _GapKey:
+    direction: Direction
+    path: Path
+    missing: str
+    groups: str
+
+
+def requirement_traffic(req: Requirement, override: PortSet | None = None) -> Traffic:
+    """What `req` checks: its ports (or the configured ones) less what stricter rows own."""
+    return tuple(
+        (protocol, (override if override is not None else ports) - owned_before(req, protocol))
+        for protocol, ports in req.traffic
+    )
+
+
+def link_gaps(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Finding]:
+    """One finding per blocked half and edit location, naming the scenarios in which it fails."""
+    traffic = tuple((p, ports) for p, ports in traffic if ports)
+    if not traffic or not result.states:
+        return []
+    link = result.link
+    failing: dict[_GapKey, list[Scenario]] = {}
+    sides: dict[_GapKey, tuple[list[GroupKey], list[GroupKey], list[tuple[IpProtocol, PortSet]]]] = {}
+    for state in result.states:
+        for direction, openings, side, other, endpoint in (
+            (Direction.EGRESS, state.egress, state.out, state.into, link.initiator),
+            (Direction.INGRESS, state.ingress, state.into, state.out, link.responder),
+        ):
+            blocked = []
+            for protocol, ports in traffic:
+                half = openings[protocol].verdict(direction, ports)
+                if half.reach is Reach.BLOCKED:
+                    blocked.append((protocol, half.missing))
+            if not blocked:
+                continue
+            key = _GapKey(direction, _edit_path(side, endpoint), render_traffic(blocked),
+                          " or ".join(map(str, side)))
+            failing.setdefault(key, []).append(state.scenario)
+            sides[key] = (side, other, blocked)
+    every = [state.scenario for state in result.states]
+    initiator, responder = _upper_first(link.initiator.label), link.responder.label
+    if link.initiator == link.responder:
+        initiator, responder = f"Nodes of {link.initiator.label}", "each other"
+    findings = []
+    for key, scenarios in failing.items():
+        side, other, blocked = sides[key]
+        verb, preposition = ("egress", "to") if key.direction is Direction.EGRESS else ("ingress", "from")
+        findings.append(flow_gap(
+            req.rule_id, key.path,
+            initiator=initiator, responder=responder,
+            cluster=link.cluster.label, node_group=link.node_group,
+            traffic=key.missing, half=verb, groups=key.groups,
+            when=when(scenarios, every),
+            fix=f"an {verb} rule on {_reference(_preferred(side))} allowing {key.missing} "
+                f"{preposition} {_reference(_preferred(other))}",
+            impact=_impact(blocked),
+        ))
+    return findings
+
+
+def render_traffic(items: Sequence[tuple[IpProtocol, PortSet]]) -> str:
+    """`TCP 53 and UDP 53`, `TCP 1025-10249, 10251-65535`, `all traffic`."""
+    parts = ["all traffic" if p == ALL_TRAFFIC else f"{p} {ports}" for p, ports in items]
+    return " and ".join(parts)
+
+
+def _impact(blocked: Sequence[tuple[IpProtocol, PortSet]]) -> str:
+    """`; this breaks 8443 (...), 9443 (...)` for the well-known ports among the blocked ones."""
+    hit = [f"{port} ({what})" for protocol, ports in blocked if protocol != ALL_TRAFFIC
+           for port, what in WELL_KNOWN_PORTS.items() if port in ports]
+    return f"; this breaks {', '.join(hit)}" if hit else ""
+
+
+def when(failing: Sequence[Scenario], every: Sequence[Scenario]) -> str:
+    """` when X is false`: the condition values the failing scenarios share ('' if all fail)."""
+    if len(failing) >= len(every) or not any(every):
+        return ""
+    first = failing[0]
+    # Name what the failing scenarios share and the passing ones do not always have.
+    common = {n: v for n, v in first.items()
+              if all(s.get(n) == v for s in failing) and not all(s.get(n) == v for s in every)}
+    return " when " + describe(common or first)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _preferred(groups: Sequence[GroupKey]) -> GroupKey | None:
+    """The group a person would edit: one of this template's own, else the cluster group, else any."""
+    for origin in (Origin.RESOURCE, Origin.CLUSTER):
+        for group in groups:
+            if group.origin is origin:
+                return group
+    return groups[0] if groups else None
+
+
+def _reference(group: GroupKey | None) -> str:
+    if group is None:
+        return "its security group"
+    if group.origin is Origin.CLUSTER:
+        return f"{group} (Fn::GetAtt {group.ident}.ClusterSecurityGroupId)"
+    return str(group)
+
+
+def _edit_path(side: Sequence[GroupKey], endpoint: Endpoint) -> Path:
+    group = _preferred(side)
+    if group is not None and group.origin is Origin.RESOURCE:
+        return ("Resources", group.ident)
+    return endpoint.path

@@ -1,0 +1,18 @@
+"""WK1004: the EKS control plane reaches the nodes on TCP 443 (extension API servers, webhooks)."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class ControlPlaneToExtensionServers(AnalysisRule):
+    id = "WK1004"
+    shortdesc = "The EKS control plane reaches the nodes on TCP 443"
+    description = (
+        "EKS recommends TCP 443 from the control plane to the nodes, for extension API servers and "
+        "webhooks that serve on 443."
+    )
+    source_url = DOCS + "WK1004.md"
+    tags = ["eks", "security-group", "flow"]
+    message_format = (
+        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
+        "allows it (extension API servers and webhooks on 443 time out). Add {fix}."
+    )

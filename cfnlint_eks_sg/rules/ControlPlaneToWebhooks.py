@@ -1,0 +1,27 @@
+"""WK1003: the EKS control plane reaches the nodes on TCP 1025-65535 (webhooks, aggregated APIs)."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule, configured_ports
+from cfnlint_eks_sg._ports import PortSet
+
+
+class ControlPlaneToWebhooks(AnalysisRule):
+    id = "WK1003"
+    shortdesc = "The EKS control plane reaches the nodes on TCP 1025-65535"
+    description = (
+        "EKS recommends TCP 1025-65535 from the control plane to the nodes: admission webhooks and "
+        "aggregated APIs listen on ports such as 4443, 6443, 8443 and 9443. Set webhook_ports to check "
+        "only the ports your cluster uses."
+    )
+    source_url = DOCS + "WK1003.md"
+    tags = ["eks", "security-group", "flow"]
+    message_format = (
+        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
+        "allows it{impact}. Add {fix}."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings({"webhook_ports": {"default": [], "type": "list", "itemtype": "integer"}})
+
+    def ports(self) -> PortSet | None:
+        return configured_ports(self.config.get("webhook_ports"))

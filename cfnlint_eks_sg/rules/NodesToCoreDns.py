@@ -1,0 +1,18 @@
+"""EK1005: node groups reach each other on TCP and UDP 53 (CoreDNS)."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class NodesToCoreDns(AnalysisRule):
+    id = "EK1005"
+    shortdesc = "Node groups reach each other on TCP and UDP 53 (CoreDNS)"
+    description = (
+        "CoreDNS runs on some nodes and every pod resolves names through it: each node group needs "
+        "TCP and UDP 53 to and from every node group of its cluster, itself included."
+    )
+    source_url = DOCS + "EK1005.md"
+    tags = ["eks", "security-group", "flow", "dns"]
+    message_format = (
+        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
+        "allows it (pods cannot resolve names through CoreDNS there). Add {fix}."
+    )

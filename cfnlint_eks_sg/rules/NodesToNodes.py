@@ -1,0 +1,18 @@
+"""WK1009: node groups accept all traffic from each other."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class NodesToNodes(AnalysisRule):
+    id = "WK1009"
+    shortdesc = "Node groups accept all traffic from each other"
+    description = (
+        "EKS recommends all traffic between the node groups of a cluster: pods talk to pods on other "
+        "nodes on any port, and metrics-server scrapes every kubelet on TCP 10250."
+    )
+    source_url = DOCS + "WK1009.md"
+    tags = ["eks", "security-group", "flow"]
+    message_format = (
+        "{initiator} cannot send {traffic} to {responder}{when}: no {half} rule on {groups} allows "
+        "all protocols (pod-to-pod traffic and metrics-server on 10250 need it). Add {fix}."
+    )
