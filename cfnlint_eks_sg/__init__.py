@@ -5,19 +5,23 @@ from cfnlint_eks_sg.rules.ControlPlaneToExtensionServers import ControlPlaneToEx
 from cfnlint_eks_sg.rules.ControlPlaneToKubelet import ControlPlaneToKubelet
 from cfnlint_eks_sg.rules.ControlPlaneToPrivilegedPorts import ControlPlaneToPrivilegedPorts
 from cfnlint_eks_sg.rules.ControlPlaneToWebhooks import ControlPlaneToWebhooks
+from cfnlint_eks_sg.rules.ForeignGroupRule import ForeignGroupRule
 from cfnlint_eks_sg.rules.NodesToControlPlane import NodesToControlPlane
 from cfnlint_eks_sg.rules.NodesToCoreDns import NodesToCoreDns
 from cfnlint_eks_sg.rules.NodesToNodes import NodesToNodes
 from cfnlint_eks_sg.rules.SharedControlPlaneGroup import SharedControlPlaneGroup
+from cfnlint_eks_sg.rules.UnverifiableFlow import UnverifiableFlow
 
 __all__ = [
     "ControlPlaneToExtensionServers",
     "ControlPlaneToKubelet",
     "ControlPlaneToPrivilegedPorts",
     "ControlPlaneToWebhooks",
+    "ForeignGroupRule",
     "NodesToControlPlane",
     "NodesToCoreDns",
     "NodesToNodes",
     "SharedControlPlaneGroup",
+    "UnverifiableFlow",
     "__version__",
 ]

@@ -19,6 +19,7 @@ from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import link_gaps, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._model import Model, Settings, build_model
+from cfnlint_eks_sg._outside import foreign_rules, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel
@@ -72,7 +73,11 @@ def analyse(template: object, conditions: ScenarioSource | None = None) -> Analy
                     protocols[req.channel].append(protocol)
         for link in build_links(roles):
             analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
-    found = list(shared_control_plane_groups(roles, scenarios))
+    found = [
+        *shared_control_plane_groups(roles, scenarios),
+        *unverifiable_flows(model, analysis.links),
+        *foreign_rules(model),
+    ]
     for finding in sorted(found, key=Finding.sort_key):
         analysis.findings.setdefault(finding.rule_id, []).append(finding)
     return analysis

@@ -235,22 +235,38 @@ class Settings:
         return cls(cluster_security_group_defaults=trust is not False and trust != "false")
 
 
+@dataclass(frozen=True, slots=True)
+class StandaloneRule:
+    """An AWS::EC2::SecurityGroupIngress/Egress resource and the group it changes."""
+
+    resource: str
+    direction: Direction
+    group: GroupKey
+    guard: Guard
+    path: Path  # its GroupId (or GroupName)
+
+
 @dataclass(slots=True)
 class Model:
     groups: dict[GroupKey, Group] = field(default_factory=dict)
+    standalone: list[StandaloneRule] = field(default_factory=list)
+    first_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a group is first attached or changed
+    peer_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a rule first names it as a peer
     permissions: list[Permission] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     clusters: list[ClusterDef] = field(default_factory=list)
     parameters: dict[str, Mapping[object, object]] = field(default_factory=dict)
     settings: Settings = field(default_factory=lambda: Settings())
 
-    def external_cluster_group(self, name: str) -> GroupKey:
+    def external_cluster_group(self, name: str, used_at: Path = ()) -> GroupKey:
         """The cluster group of a cluster defined elsewhere, with the rules EKS always restores.
 
         EKS recreates the group's self rules on every cluster update (C-02); its other rules, the
         0.0.0.0/0 egress included, may have been changed where the cluster lives: not visible.
         """
         key = GroupKey.make(Origin.EXTERNAL_CLUSTER, name)
+        if used_at:
+            self.first_use.setdefault(key, used_at)
         if key not in self.groups:
             self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=())
             if self.settings.cluster_security_group_defaults:
@@ -401,7 +417,9 @@ class ModelBuilder:
                 yield Member(GroupKey.make(Origin.OPAQUE, f"null at {'/'.join(map(str, alt.path))}"),
                              alt.guard, alt.path)
                 continue
-            yield from self._list_piece(alt, by_name)
+            for member in self._list_piece(alt, by_name):
+                self.model.first_use.setdefault(member.key, member.path)
+                yield member
 
     def _list_piece(self, alt: Alt, by_name: bool) -> Iterator[Member]:
         fn = function(alt.value)
@@ -464,6 +482,8 @@ class ModelBuilder:
             for name in self.by_type.get(rtype, []):
                 for owner_alt, key in self._standalone_owners(name, direction):
                     self._ensure_external(key)
+                    self.model.first_use.setdefault(key, owner_alt.path)
+                    self.model.standalone.append(StandaloneRule(name, direction, key, owner_alt.guard, owner_alt.path))
                     self._add_rules(key, direction, self._props(name), ("Resources", name, "Properties"),
                                     owner_alt.guard, "standalone")
                     if direction is Direction.EGRESS:
@@ -548,7 +568,10 @@ class ModelBuilder:
                 continue
             for alt in present(rule.get(prop), (*path, prop), guard):
                 found = True
-                yield self._peer(prop, alt.value), alt.guard, alt.path
+                peer = self._peer(prop, alt.value)
+                if isinstance(peer, GroupPeer):
+                    self.model.peer_use.setdefault(peer.key, alt.path)
+                yield peer, alt.guard, alt.path
         if not found:
             yield None, guard, path
 

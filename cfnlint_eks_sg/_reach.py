@@ -116,6 +116,8 @@ class PermissionIndex:
     ) -> Opening:
         """Every port of `protocol` classified at once: surely open, maybe open, or closed."""
         surely, maybe = NO_PORTS, NO_PORTS
+        hidden: list[GroupKey] = []  # groups of this side whose rules are not all here
+        doubtful: list[GroupKey] = []  # peer groups that may or may not be the other side
         invisible = [] if side_known else ["the groups of a launch template defined elsewhere"]
         if not side:
             invisible.append("no security group is visible on it (EC2 then uses the VPC default group)")
@@ -126,6 +128,7 @@ class PermissionIndex:
             known = self.model.groups.get(group)
             if known is None or not known.rules_visible:
                 invisible.append(f"the rules of {group} are defined outside this template")
+                hidden.append(group)
             rules = self.rules(group, direction)
             candidates: list[tuple[Permission, Match]] = []
             for other in other_set:
@@ -139,6 +142,8 @@ class PermissionIndex:
                     continue
                 if wildcard or any(key.may_equal(o) for o in others):
                     candidates.append((perm, Match.MAYBE))
+                    if not key.created_here and key not in doubtful:
+                        doubtful.append(key)
             candidates += [(p, _address_match(p, ipv6)) for p in rules.other]
             for perm, match in candidates:
                 if match is Match.NO or not perm.guard.holds(scenario):
@@ -148,7 +153,7 @@ class PermissionIndex:
                     surely, maybe = surely | sure, maybe | possible
                 else:
                     maybe = maybe | sure | possible
-        return Opening(surely, maybe, invisible[0] if invisible else "")
+        return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +164,14 @@ class Opening:
     surely: PortSet
     maybe: PortSet
     invisible: str = ""
+    hidden: tuple[GroupKey, ...] = ()  # groups whose rules are defined elsewhere
+    doubtful: tuple[GroupKey, ...] = ()  # external peers that may be the other side
+
+    def depends_on(self, ports: PortSet) -> tuple[GroupKey, ...]:
+        """The external groups an undecidable verdict on `ports` hangs on (IK0001)."""
+        if not (ports - self.surely):
+            return ()
+        return self.hidden if self.invisible else self.doubtful
 
     def verdict(self, direction: Direction, ports: PortSet) -> Half:
         missing = ports - self.surely

@@ -86,9 +86,9 @@ def infer_roles(model: Model) -> Roles:
         node_keys = {m.key for a, _ in pending for m in a.members}
         control_plane = _external_control_plane(model, node_keys)
         for ident in external:
-            group = model.external_cluster_group(ident)
-            members = (*control_plane, Member(group, TRUE, ()))
             path = next((a.path for a, i in pending if i == ident), ())
+            group = model.external_cluster_group(ident, path)
+            members = (*control_plane, Member(group, TRUE, ()))
             roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, False)
     for attachment, ident in pending:
         cluster = roles.clusters[ident]

@@ -1,0 +1,18 @@
+"""IK0001: required flows that depend on a group defined outside the template."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class UnverifiableFlow(AnalysisRule):
+    id = "IK0001"
+    shortdesc = "Required EKS flows depend on a security group defined elsewhere"
+    description = (
+        "A required flow cannot be verified because a security group it needs is a parameter, an import "
+        "or a literal id whose rules live in another stack. One finding per such group."
+    )
+    source_url = DOCS + "IK0001.md"
+    tags = ["eks", "security-group", "visibility"]
+    message_format = (
+        "{count} required flow check(s) depend on {group}, whose rules are defined outside this template, "
+        "and cannot be verified here: {flows}. Lint the stack that defines it, or check its rules there."
+    )
