@@ -1,0 +1,269 @@
+"""Reading compute: clusters, node groups, instances, and the groups each one carries.
+
+Managed node groups get the cluster group unless their launch template names groups (C-07);
+auto scaling groups follow launch templates by id or by name, mixed instances policies and
+launch configurations; nodes are recognised by cluster tags and bootstrap user data (M-14).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+from cfnlint_eks_sg._groups import (
+    CLUSTER_TAG,
+    CLUSTER_TYPES,
+    Attachment,
+    ClusterDef,
+    Compute,
+    Group,
+    GroupKey,
+    Member,
+    Origin,
+)
+from cfnlint_eks_sg._guards import FALSE, TRUE
+from cfnlint_eks_sg._ports import parse_port
+from cfnlint_eks_sg._reader import TemplateReader
+from cfnlint_eks_sg._resolve import Path, function, get, list_items, name_token
+
+_BOOTSTRAP: Final = (
+    re.compile(r"bootstrap\.sh['\"]?\s+['\"]?([^\s'\"\\;]+)"),
+    re.compile(r"-EKSClusterName\s+['\"]?([^\s'\"]+)"),
+    re.compile(r"cluster-name\s*=\s*['\"]([^'\"]+)"),
+    re.compile(r"node\.eks\.aws/[\s\S]*?cluster:[\s\S]*?name:\s*['\"]?([^\s'\"]+)"),
+)
+
+
+class ComputeReader(TemplateReader):
+    """Clusters and attachments."""
+
+    def _read_cluster(self, name: str) -> None:
+        props = self._props(name)
+        guard = self._guard(name)
+        base: Path = ("Resources", name, "Properties")
+        if str(self.resources[name]["Type"]) == "Custom::AWSCDK-EKS-Cluster":
+            # CDK's custom resource carries the CreateCluster request in camelCase under Config.
+            props = get(props, "Config")
+            base = (*base, "Config")
+        vpc_key = _key_of(props, "ResourcesVpcConfig")
+        vpc = get(props, vpc_key)
+        vpc_path: Path = (*base, vpc_key)
+        ids_key = _key_of(vpc, "SecurityGroupIds")
+        additional = tuple(self.group_members(get(vpc, ids_key), (*vpc_path, ids_key), guard))
+        tokens = ["${" + name + "}"]
+        explicit = name_token(get(props, _key_of(props, "Name")))
+        if explicit is not None:
+            tokens.append(explicit)
+        network = get(props, _key_of(props, "KubernetesNetworkConfig"))
+        family = get(network, _key_of(network, "IpFamily"))
+        ipv6 = isinstance(family, str) and family.lower() == "ipv6"
+        cluster = ClusterDef(name, tuple(tokens), additional, guard, ("Resources", name), ipv6)
+        self.model.clusters.append(cluster)
+        key = GroupKey.make(Origin.CLUSTER, name)
+        tag_guard = TRUE
+        self.model.groups[key] = Group(key, self.settings.cluster_security_group_defaults, guard,
+                                       ("Resources", name),
+                                       tuple((t, tag_guard) for t in tokens),
+                                       tuple(CLUSTER_TAG + t for t in tokens))
+
+    def read_clusters(self) -> None:
+        for ctype in sorted(CLUSTER_TYPES):
+            for name in self.by_type.get(ctype, []):
+                self._read_cluster(name)
+
+    def read_attachments(self) -> None:
+        for name in self.by_type.get("AWS::EKS::Nodegroup", []):
+            self._read_managed_nodegroup(name)
+        for name in self.by_type.get("AWS::AutoScaling::AutoScalingGroup", []):
+            self._read_auto_scaling_group(name)
+        for name in self.by_type.get("AWS::EC2::Instance", []):
+            self._read_instance(name)
+
+    def _launch_template(self, spec: object) -> str | None:
+        """The launch template resource a LaunchTemplateSpecification names, by id or by name."""
+        for prop in ("Id", "LaunchTemplateId"):
+            fn = function(get(spec, prop))
+            if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::LaunchTemplate":
+                return str(fn[1])
+            if fn and fn[0] == "Fn::GetAtt":
+                target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
+                if self._type(target) == "AWS::EC2::LaunchTemplate":
+                    return str(target)
+        for prop in ("Name", "LaunchTemplateName"):
+            token = name_token(get(spec, prop))
+            if token is not None and token in self.lt_names:
+                return self.lt_names[token]
+        return None
+
+    def _lt_groups(self, lt: str) -> tuple[list[Member], list[str]]:
+        """Groups and cluster-name evidence of a launch template resource."""
+        data = get(self._props(lt), "LaunchTemplateData")
+        guard = self._guard(lt)
+        base: Path = ("Resources", lt, "Properties", "LaunchTemplateData")
+        members = list(self.group_members(get(data, "SecurityGroupIds"), (*base, "SecurityGroupIds"), guard))
+        members += self.group_members(get(data, "SecurityGroups"), (*base, "SecurityGroups"), guard, by_name=True)
+        if not members:
+            for alt in list_items(get(data, "NetworkInterfaces"), (*base, "NetworkInterfaces"), guard):
+                device = parse_port(get(alt.value, "DeviceIndex"))
+                card = parse_port(get(alt.value, "NetworkCardIndex"))
+                if device not in (None, 0) or card not in (None, 0):
+                    continue  # the primary interface is device 0 on network card 0 (spec 3.4)
+                members += self.group_members(get(alt.value, "Groups"), (*alt.path, "Groups"), alt.guard)
+        names = _bootstrap_names(get(data, "UserData"))
+        for alt in list_items(get(data, "TagSpecifications"), (*base, "TagSpecifications"), guard):
+            _, cluster_tags = self._tags(get(alt.value, "Tags"), alt.path, alt.guard)
+            names += [t for t, _ in cluster_tags]
+        return members, names
+
+    def _read_managed_nodegroup(self, name: str) -> None:
+        props = self._props(name)
+        guard = self._guard(name)
+        cluster = name_token(get(props, "ClusterName"))
+        names = (cluster,) if cluster is not None else ()
+        spec = get(props, "LaunchTemplate")
+        members: list[Member] = []
+        known = True
+        needs_cluster_group = guard
+        if spec is not None:
+            lt = self._launch_template(spec)
+            if lt is None:
+                known = False
+                needs_cluster_group = FALSE
+            else:
+                members, _ = self._lt_groups(lt)
+                carried = FALSE
+                for member in members:
+                    carried = carried | member.guard
+                # EKS adds the cluster group only when the launch template names no groups (C-07).
+                needs_cluster_group = guard & ~carried
+        self.model.attachments.append(Attachment(
+            name, Compute.MANAGED_NODEGROUP, tuple(members), known, guard, ("Resources", name),
+            names, needs_cluster_group=needs_cluster_group))
+
+    def _read_auto_scaling_group(self, name: str) -> None:
+        props = self._props(name)
+        guard = self._guard(name)
+        base: Path = ("Resources", name, "Properties")
+        _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
+        evidence = [t for t, _ in cluster_tags]
+        variants: list[tuple[str, list[Member], bool, list[str]]] = []
+        specs: list[object] = [get(props, "LaunchTemplate")]
+        mixed = get(get(props, "MixedInstancesPolicy"), "LaunchTemplate")
+        specs.append(get(mixed, "LaunchTemplateSpecification"))
+        overrides = get(mixed, "Overrides")
+        if isinstance(overrides, list):
+            specs += [get(o, "LaunchTemplateSpecification") for o in overrides]
+        seen: set[str] = set()
+        for spec in specs:
+            if spec is None:
+                continue
+            lt = self._launch_template(spec)
+            if lt is None:
+                variants.append(("", [], False, []))
+            elif lt not in seen:
+                seen.add(lt)
+                members, names = self._lt_groups(lt)
+                variants.append((lt, members, True, names))
+        lc = function(get(props, "LaunchConfigurationName"))
+        if lc and lc[0] == "Ref" and self._type(lc[1]) == "AWS::AutoScaling::LaunchConfiguration":
+            lc_name = str(lc[1])
+            lc_props = self._props(lc_name)
+            lc_path: Path = ("Resources", lc_name, "Properties", "SecurityGroups")
+            members = list(self.group_members(get(lc_props, "SecurityGroups"), lc_path, self._guard(lc_name), True))
+            variants.append((lc_name, members, True, _bootstrap_names(get(lc_props, "UserData"))))
+        elif lc is not None or isinstance(get(props, "LaunchConfigurationName"), str):
+            variants.append(("", [], False, []))
+        if not variants:
+            variants.append(("", [], False, []))
+        many = len(variants) > 1
+        for via, members, known, names in variants:
+            self.model.attachments.append(Attachment(
+                name, Compute.AUTO_SCALING_GROUP, tuple(members), known, guard, ("Resources", name),
+                tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else ""))
+
+    def _read_instance(self, name: str) -> None:
+        props = self._props(name)
+        guard = self._guard(name)
+        base: Path = ("Resources", name, "Properties")
+        members = list(self.group_members(get(props, "SecurityGroupIds"), (*base, "SecurityGroupIds"), guard))
+        members += self.group_members(get(props, "SecurityGroups"), (*base, "SecurityGroups"), guard, True)
+        for alt in list_items(get(props, "NetworkInterfaces"), (*base, "NetworkInterfaces"), guard):
+            if parse_port(get(alt.value, "DeviceIndex")) in (None, 0):
+                members += self.group_members(get(alt.value, "GroupSet"), (*alt.path, "GroupSet"), alt.guard)
+        names = _bootstrap_names(get(props, "UserData"))
+        known = True
+        spec = get(props, "LaunchTemplate")
+        if spec is not None:
+            lt = self._launch_template(spec)
+            if lt is not None:
+                lt_members, lt_names = self._lt_groups(lt)
+                names += lt_names  # the template's user data runs even when the instance names groups
+                if not members:
+                    members = lt_members
+            elif not members:
+                known = False
+        _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
+        names += [t for t, _ in cluster_tags]
+        names += self._group_evidence(members)
+        self.model.attachments.append(Attachment(
+            name, Compute.INSTANCE, tuple(members), known, guard, ("Resources", name),
+            tuple(dict.fromkeys(names))))
+
+    def _group_evidence(self, members: Iterable[Member]) -> list[str]:
+        """Cluster names from kubernetes.io/cluster tags on the groups a node carries."""
+        names: list[str] = []
+        for member in members:
+            group = self.model.groups.get(member.key)
+            if group is not None and member.key.origin is Origin.RESOURCE:
+                names += [t for t, _ in group.cluster_tags]
+        return names
+
+
+
+def _key_of(mapping: object, key: str) -> str:
+    """`key`, or its camelCase spelling where only that is present (CDK's cluster resource)."""
+    camel = key[:1].lower() + key[1:]
+    if isinstance(mapping, Mapping) and key not in mapping and camel in mapping:
+        return camel
+    return key
+
+
+
+def _flat_text(value: object, depth: int = 0) -> str:
+    """User data as text: literal strings and `${Name}` for references, '?' for anything else."""
+    if depth > 16:
+        return "?"
+    if isinstance(value, str):
+        return str(value)
+    fn = function(value)
+    if fn is None:
+        return "?"
+    name, arg = fn
+    if name == "Fn::Base64":
+        return _flat_text(arg, depth + 1)
+    if name in ("Fn::Sub", "Fn::Join", "Ref"):
+        token = name_token(value)
+        if token is not None:
+            return token
+        if name == "Fn::Sub" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+            return str(arg[0])
+        if name == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+            sep = arg[0] if isinstance(arg[0], str) else ""
+            return str(sep).join(_flat_text(p, depth + 1) for p in arg[1])
+    if name == "Fn::If" and isinstance(arg, list) and len(arg) == 3:
+        return _flat_text(arg[1], depth + 1) + "\n" + _flat_text(arg[2], depth + 1)
+    return "?"
+
+
+def _bootstrap_names(user_data: object) -> list[str]:
+    """Cluster names that bootstrap user data joins (AL2, Windows, Bottlerocket, nodeadm)."""
+    if user_data is None:
+        return []
+    text = _flat_text(user_data)
+    names: list[str] = []
+    for pattern in _BOOTSTRAP:
+        names += [m.strip() for m in pattern.findall(text) if m.strip() and m.strip() != "?"]
+    return names
+
+

@@ -1,0 +1,254 @@
+"""The model's values: security groups, their permissions, and what carries them.
+
+Immutable once built; every later stage reads these and nothing of the raw template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Final
+
+from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
+from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, IpProtocol, PortSet
+from cfnlint_eks_sg._resolve import Path, get
+
+CLUSTER_TYPES: Final = frozenset({"AWS::EKS::Cluster", "Custom::AWSCDK-EKS-Cluster"})
+GROUP_TYPE: Final = "AWS::EC2::SecurityGroup"
+CLUSTER_TAG: Final = "kubernetes.io/cluster/"
+
+
+class Origin(Enum):
+    """Where a group comes from; decides whether its rules are visible and what it may equal."""
+
+    RESOURCE = "resource"  # AWS::EC2::SecurityGroup in this template
+    CLUSTER = "cluster"  # the EKS-created cluster group of a cluster in this template
+    VPC_DEFAULT = "vpc-default"  # GetAtt Vpc.DefaultSecurityGroup
+    PARAMETER = "parameter"
+    PARAMETER_ITEM = "parameter-item"  # Fn::Select from a list parameter
+    IMPORT = "import"
+    LITERAL = "literal"  # sg-0123...
+    NAME = "name"  # a group name that no group of this template carries
+    NESTED = "nested"  # GetAtt Stack.Outputs.X
+    EXTERNAL_CLUSTER = "external-cluster"  # the cluster group of a cluster defined elsewhere
+    OPAQUE = "opaque"  # an expression we cannot pin down: may be any group
+
+
+_CREATED_HERE: Final = frozenset({Origin.RESOURCE, Origin.CLUSTER, Origin.VPC_DEFAULT})
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class GroupKey:
+    """The identity of a group: equal keys are the same group. Build with `make`."""
+
+    origin: Origin = field(compare=False)
+    ident: str
+    kind: str = ""  # origin.value: keys order and hash on plain strings
+
+    @classmethod
+    def make(cls, origin: Origin, ident: str) -> GroupKey:
+        return cls(origin, ident, origin.value)
+
+    @property
+    def created_here(self) -> bool:
+        return self.origin in _CREATED_HERE
+
+    def may_equal(self, other: GroupKey) -> bool:
+        """Whether two different keys could name one group once deployed."""
+        if self == other:
+            return True
+        if Origin.OPAQUE in (self.origin, other.origin):
+            return True
+        if self.created_here or other.created_here:
+            return False  # a group this stack creates has an id no other value can know
+        literal = (Origin.LITERAL, Origin.LITERAL)
+        return (self.origin, other.origin) != literal
+
+    def __str__(self) -> str:
+        return _LABELS[self.origin].format(self.ident)
+
+
+_LABELS: Final = {
+    Origin.RESOURCE: "{}",
+    Origin.CLUSTER: "the EKS cluster security group of {}",
+    Origin.VPC_DEFAULT: "the default security group of {}",
+    Origin.PARAMETER: "parameter {}",
+    Origin.PARAMETER_ITEM: "parameter item {}",
+    Origin.IMPORT: "imported {}",
+    Origin.LITERAL: "{}",
+    Origin.NAME: "group named {}",
+    Origin.NESTED: "nested-stack output {}",
+    Origin.EXTERNAL_CLUSTER: "the EKS cluster security group of cluster {}",
+    Origin.OPAQUE: "group {}",
+}
+
+
+class Direction(Enum):
+    INGRESS = "ingress"
+    EGRESS = "egress"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPeer:
+    key: GroupKey
+
+
+@dataclass(frozen=True, slots=True)
+class CidrPeer:
+    cidr: str
+    version: int  # 4 or 6: the property it came from (CidrIp or CidrIpv6)
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixListPeer:
+    ident: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownPeer:
+    why: str
+
+
+Peer = GroupPeer | CidrPeer | PrefixListPeer | UnknownPeer
+
+ANYWHERE_V4: Final = CidrPeer("0.0.0.0/0", 4)
+ANYWHERE_V6: Final = CidrPeer("::/0", 6)
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One security-group rule, normalised. `protocol` None means it could not be read."""
+
+    group: GroupKey
+    direction: Direction
+    peer: Peer | None  # None: the rule names no peer and opens nothing
+    protocol: IpProtocol | None
+    ports: PortSet
+    guard: Guard
+    path: Path
+    source: str  # "inline", "standalone", "default egress", "EKS default"
+    certain: bool = True  # False for defaults that may or may not exist (the ::/0 half)
+
+    def opens(self, flow_protocol: IpProtocol) -> tuple[PortSet, PortSet]:
+        """(ports surely opened, ports possibly opened) for traffic of `flow_protocol`."""
+        if self.protocol is None:
+            return NO_PORTS, ALL_PORTS
+        if self.protocol == ALL_TRAFFIC:
+            surely = ALL_PORTS
+        elif self.protocol == flow_protocol:
+            surely = self.ports
+        else:
+            surely = NO_PORTS
+        return (surely, NO_PORTS) if self.certain else (NO_PORTS, surely)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A security group as this template sees it."""
+
+    key: GroupKey
+    rules_visible: bool  # all of its rules are in this template (plus known defaults)
+    guard: Guard
+    path: Path
+    cluster_tags: tuple[tuple[str, Guard], ...] = ()  # name tokens of kubernetes.io/cluster/NAME tags
+    tags: tuple[str, ...] = ()  # every tag key token, for later rules
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A group attached to something, under a guard, written at `path`."""
+
+    key: GroupKey
+    guard: Guard
+    path: Path
+
+
+class Compute(Enum):
+    CLUSTER = "cluster"
+    MANAGED_NODEGROUP = "managed node group"
+    AUTO_SCALING_GROUP = "auto scaling group"
+    INSTANCE = "instance"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """Which groups a piece of compute carries (for a node group: on its instances' ENIs)."""
+
+    resource: str
+    compute: Compute
+    members: tuple[Member, ...]
+    members_known: bool  # False when a launch template or group list lives outside the template
+    guard: Guard
+    path: Path
+    cluster_names: tuple[str, ...] = ()  # name tokens of the clusters it joins (tags, user data, ClusterName)
+    variant: str = ""  # the launch template, for auto scaling groups with several
+    needs_cluster_group: Guard = FALSE  # managed node groups: when EKS adds the cluster group itself
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterDef:
+    """An EKS cluster resource of this template."""
+
+    resource: str
+    name_tokens: tuple[str, ...]
+    additional: tuple[Member, ...]  # ResourcesVpcConfig.SecurityGroupIds
+    guard: Guard
+    path: Path
+    ipv6: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Plugin-wide settings from the template Metadata key `cfnlint-eks-sg`."""
+
+    cluster_security_group_defaults: bool = True
+
+    @classmethod
+    def from_template(cls, template: object) -> Settings:
+        raw = get(get(template, "Metadata"), "cfnlint-eks-sg")
+        trust = get(raw, "cluster_security_group_defaults")
+        return cls(cluster_security_group_defaults=trust is not False and trust != "false")
+
+
+@dataclass(frozen=True, slots=True)
+class StandaloneRule:
+    """An AWS::EC2::SecurityGroupIngress/Egress resource and the group it changes."""
+
+    resource: str
+    direction: Direction
+    group: GroupKey
+    guard: Guard
+    path: Path  # its GroupId (or GroupName)
+
+
+@dataclass(slots=True)
+class Model:
+    groups: dict[GroupKey, Group] = field(default_factory=dict)
+    standalone: list[StandaloneRule] = field(default_factory=list)
+    first_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a group is first attached or changed
+    peer_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a rule first names it as a peer
+    permissions: list[Permission] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    clusters: list[ClusterDef] = field(default_factory=list)
+    parameters: dict[str, Mapping[object, object]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=lambda: Settings())
+
+    def external_cluster_group(self, name: str, used_at: Path = ()) -> GroupKey:
+        """The cluster group of a cluster defined elsewhere, with the rules EKS always restores.
+
+        EKS recreates the group's self rules on every cluster update (C-02); its other rules, the
+        0.0.0.0/0 egress included, may have been changed where the cluster lives: not visible.
+        """
+        key = GroupKey.make(Origin.EXTERNAL_CLUSTER, name)
+        if used_at:
+            self.first_use.setdefault(key, used_at)
+        if key not in self.groups:
+            self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=())
+            if self.settings.cluster_security_group_defaults:
+                self.permissions.extend(
+                    Permission(key, direction, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, (), "EKS default")
+                    for direction in Direction
+                )
+        return key
+

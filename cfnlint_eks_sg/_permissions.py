@@ -1,0 +1,193 @@
+"""Reading rules: inline and standalone rules to permissions, plus the defaults EC2 and EKS add.
+
+- a group without inline egress gets allow-all egress, removed by any standalone egress on it (M-1, M-2);
+- the EKS cluster group of a cluster in this template has visible default rules (C-02);
+- groups defined elsewhere (parameters, imports, literal ids) only show this template's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from cfnlint_eks_sg._groups import (
+    ANYWHERE_V4,
+    ANYWHERE_V6,
+    GROUP_TYPE,
+    CidrPeer,
+    Direction,
+    Group,
+    GroupKey,
+    GroupPeer,
+    Origin,
+    Peer,
+    Permission,
+    PrefixListPeer,
+    StandaloneRule,
+    UnknownPeer,
+)
+from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
+from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, parse_port, parse_protocol, port_set
+from cfnlint_eks_sg._reader import TemplateReader
+from cfnlint_eks_sg._resolve import Alt, Path, alternatives, canonical, get, list_items, name_token, present
+
+
+class PermissionReader(TemplateReader):
+    """Groups and their rules."""
+
+    def read_groups(self) -> None:
+        for name in self.by_type.get(GROUP_TYPE, []):
+            self._read_group(name)
+
+    def read_standalone_rules(self) -> dict[GroupKey, Guard]:
+        """Standalone ingress/egress resources; returns where each group's default egress is stripped."""
+        stripped: dict[GroupKey, Guard] = {}
+        for rtype, direction in (
+            ("AWS::EC2::SecurityGroupIngress", Direction.INGRESS),
+            ("AWS::EC2::SecurityGroupEgress", Direction.EGRESS),
+        ):
+            for name in self.by_type.get(rtype, []):
+                for owner_alt, key in self._standalone_owners(name, direction):
+                    self._ensure_external(key)
+                    self.model.first_use.setdefault(key, owner_alt.path)
+                    self.model.standalone.append(
+                        StandaloneRule(name, direction, key, owner_alt.guard, owner_alt.path))
+                    self._add_rules(key, direction, self._props(name), ("Resources", name, "Properties"),
+                                    owner_alt.guard, "standalone")
+                    if direction is Direction.EGRESS:
+                        # A standalone SecurityGroupEgress removes the default allow-all (eksctl#6455)
+                        stripped[key] = stripped.get(key, FALSE) | owner_alt.guard
+        return stripped
+
+    def _ensure_external(self, key: GroupKey) -> None:
+        if key not in self.model.groups:
+            path: Path = ("Parameters", key.ident) if key.origin is Origin.PARAMETER else ()
+            self.model.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=path)
+
+    def _standalone_owners(self, name: str, direction: Direction) -> Iterator[tuple[Alt, GroupKey]]:
+        props = self._props(name)
+        guard = self._guard(name)
+        base: Path = ("Resources", name, "Properties")
+        owner = get(props, "GroupId")
+        by_name = False
+        if owner is None and direction is Direction.INGRESS:
+            owner, by_name = get(props, "GroupName"), True
+        field_name = "GroupId" if not by_name else "GroupName"
+        for alt in present(owner, (*base, field_name), guard):
+            key = self.group_key(alt.value, by_name)
+            if key is not None:
+                yield alt, key
+
+    def _read_group(self, name: str) -> None:
+        props = self._props(name)
+        guard = self._guard(name)
+        key = GroupKey.make(Origin.RESOURCE, name)
+        base: Path = ("Resources", name, "Properties")
+        tags, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
+        self.model.groups[key] = Group(key, True, guard, ("Resources", name), cluster_tags, tags)
+        for prop, direction in (("SecurityGroupIngress", Direction.INGRESS), ("SecurityGroupEgress", Direction.EGRESS)):
+            for alt in list_items(get(props, prop), (*base, prop), guard):
+                self._add_rules(key, direction, alt.value, alt.path, alt.guard, "inline")
+
+    def _add_rules(self, owner: GroupKey, direction: Direction, rule: object, path: Path,
+                   guard: Guard, source: str) -> None:
+        """One raw rule (inline item or standalone properties) to permissions, per `Fn::If` branch."""
+        if not isinstance(rule, Mapping):
+            return
+        for proto_alt in alternatives(rule.get("IpProtocol"), (*path, "IpProtocol"), guard):
+            protocol = parse_protocol(proto_alt.value)
+            for from_alt in alternatives(rule.get("FromPort"), (*path, "FromPort"), proto_alt.guard):
+                for to_alt in alternatives(rule.get("ToPort"), (*path, "ToPort"), from_alt.guard):
+                    ports = NO_PORTS
+                    readable = protocol is not None
+                    if protocol is not None and protocol.has_ports:
+                        first, last = parse_port(from_alt.value), parse_port(to_alt.value)
+                        if _unresolved(from_alt.value) or _unresolved(to_alt.value):
+                            readable = False
+                        ports = port_set(protocol, first, last)
+                    elif protocol is not None:
+                        ports = port_set(protocol, None, None)
+                    for peer, peer_guard, peer_path in self._peers(rule, direction, path, to_alt.guard):
+                        self.model.permissions.append(Permission(
+                            owner, direction, peer, protocol if readable else None, ports,
+                            peer_guard, peer_path, source))
+
+    def _peers(self, rule: Mapping[object, object], direction: Direction, path: Path,
+               guard: Guard) -> Iterator[tuple[Peer | None, Guard, Path]]:
+        names = _PEER_PROPS[direction]
+        found = False
+        for prop in names:
+            if prop not in rule:
+                continue
+            for alt in present(rule.get(prop), (*path, prop), guard):
+                found = True
+                peer = self._peer(prop, alt.value)
+                if isinstance(peer, GroupPeer):
+                    self.model.peer_use.setdefault(peer.key, alt.path)
+                yield peer, alt.guard, alt.path
+        if not found:
+            yield None, guard, path
+
+    def _peer(self, prop: str, value: object) -> Peer:
+        if prop in ("CidrIp", "CidrIpv6"):
+            version = 6 if prop == "CidrIpv6" else 4
+            if isinstance(value, str):
+                return CidrPeer(str(value).strip(), version)
+            return UnknownPeer(f"{prop} {canonical(value)}")
+        if prop.endswith("PrefixListId"):
+            return PrefixListPeer(name_token(value) or canonical(value))
+        key = self.group_key(value, by_name=prop.endswith("Name"))
+        return GroupPeer(key) if key is not None else UnknownPeer(f"{prop} is empty")
+
+    def add_default_egress(self, stripped: Mapping[GroupKey, Guard]) -> None:
+        """Allow-all egress of groups without inline egress, unless a standalone egress strips it."""
+        inline: dict[GroupKey, Guard] = {}
+        for perm in self.model.permissions:
+            if perm.direction is Direction.EGRESS and perm.source == "inline":
+                inline[perm.group] = inline.get(perm.group, FALSE) | perm.guard
+        for key, group in list(self.model.groups.items()):
+            if key.origin is not Origin.RESOURCE:
+                continue
+            guard = group.guard & ~inline.get(key, FALSE) & ~stripped.get(key, FALSE)
+            if guard.is_false:
+                continue
+            path = (*group.path, "Properties")
+            self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V4, ALL_TRAFFIC,
+                                                     ALL_PORTS, guard, path, "default egress"))
+            # The ::/0 half exists only if the VPC had IPv6 when the group was made (uncertain).
+            self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V6, ALL_TRAFFIC,
+                                                     ALL_PORTS, guard, path, "default egress", certain=False))
+        for cluster in self.model.clusters:
+            key = GroupKey.make(Origin.CLUSTER, cluster.resource)
+            if not self.settings.cluster_security_group_defaults:
+                continue
+            path = cluster.path
+            egress_guard = ~stripped.get(key, FALSE)
+            anywhere = ANYWHERE_V6 if cluster.ipv6 else ANYWHERE_V4
+            # EKS recreates the self rules on every cluster update; 0.0.0.0/0 (::/0) is removable (C-02).
+            self.model.permissions.extend((
+                Permission(key, Direction.INGRESS, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, path, "EKS default"),
+                Permission(key, Direction.EGRESS, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, path, "EKS default"),
+                Permission(key, Direction.EGRESS, anywhere, ALL_TRAFFIC, ALL_PORTS, egress_guard, path, "EKS default"),
+            ))
+
+
+_PEER_PROPS: Final = {
+    Direction.INGRESS: ("CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGroupId", "SourceSecurityGroupName"),
+    Direction.EGRESS: ("CidrIp", "CidrIpv6", "DestinationPrefixListId", "DestinationSecurityGroupId"),
+}
+
+
+def _key_of(mapping: object, key: str) -> str:
+    """`key`, or its camelCase spelling where only that is present (CDK's cluster resource)."""
+    camel = key[:1].lower() + key[1:]
+    if isinstance(mapping, Mapping) and key not in mapping and camel in mapping:
+        return camel
+    return key
+
+
+def _unresolved(value: object) -> bool:
+    """A port given by an intrinsic (a parameter, a mapping): not known here."""
+    return isinstance(value, Mapping)
+
+

@@ -1,0 +1,212 @@
+"""Reading a template: resources by type, and which security group an expression names.
+
+Group identity follows CloudFormation: `Ref` and `GetAtt .GroupId` of one group are the same group;
+a parameter is one external group whatever its default; `Fn::Select`/`Fn::Split` over list
+parameters and Sub/Join strings are taken apart; anything else is an opaque group that may be any.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from cfnlint_eks_sg._groups import CLUSTER_TAG, CLUSTER_TYPES, GROUP_TYPE, GroupKey, Member, Model, Origin, Settings
+from cfnlint_eks_sg._guards import TRUE, Guard
+from cfnlint_eks_sg._ports import parse_port
+from cfnlint_eks_sg._resolve import Alt, Path, canonical, function, get, list_items, name_token, present
+
+
+class TemplateReader:
+    """The template's resources and parameters, indexed once; group identity on top."""
+
+    def __init__(self, template: object, settings: Settings) -> None:
+        self.settings = settings
+        resources = get(template, "Resources")
+        self.resources: dict[str, Mapping[object, object]] = {}
+        if isinstance(resources, Mapping):
+            for name, res in resources.items():
+                if isinstance(name, str) and isinstance(res, Mapping) and isinstance(res.get("Type"), str):
+                    self.resources[name] = res
+        params = get(template, "Parameters")
+        self.parameters: dict[str, Mapping[object, object]] = {}
+        if isinstance(params, Mapping):
+            for name, p in params.items():
+                if isinstance(name, str):
+                    self.parameters[name] = p if isinstance(p, Mapping) else {}
+        self.by_type: dict[str, list[str]] = {}
+        for name, res in self.resources.items():
+            self.by_type.setdefault(str(res["Type"]), []).append(name)
+        self.group_names: dict[str, str] = {}
+        for name in self.by_type.get(GROUP_TYPE, []):
+            gname = get(self._props(name), "GroupName")
+            if isinstance(gname, str):
+                self.group_names[str(gname)] = name
+        self.lt_names: dict[str, str] = {}
+        for name in self.by_type.get("AWS::EC2::LaunchTemplate", []):
+            token = name_token(get(self._props(name), "LaunchTemplateName"))
+            if token is not None:
+                self.lt_names[token] = name
+        self.model = Model(parameters=self.parameters, settings=settings)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _props(self, name: str) -> object:
+        return self.resources[name].get("Properties")
+
+    def _guard(self, name: str) -> Guard:
+        cond = self.resources[name].get("Condition")
+        return Guard.when(str(cond), True) if isinstance(cond, str) else TRUE
+
+    def _type(self, name: object) -> str | None:
+        if isinstance(name, str) and name in self.resources:
+            return str(self.resources[name]["Type"])
+        return None
+
+    # -- group identity ------------------------------------------------------------------
+
+    def group_key(self, value: object, by_name: bool = False) -> GroupKey | None:
+        """The group a scalar expression names; None when it names nothing (empty string)."""
+        if isinstance(value, str):
+            text = str(value).strip()
+            if not text:
+                return None
+            if text.startswith("sg-"):
+                return GroupKey.make(Origin.LITERAL, text)
+            if text in self.group_names:
+                return GroupKey.make(Origin.RESOURCE, self.group_names[text])
+            return GroupKey.make(Origin.NAME if by_name else Origin.LITERAL, text)
+        fn = function(value)
+        if fn is None:
+            return GroupKey.make(Origin.OPAQUE, canonical(value))
+        name, arg = fn
+        if name == "Ref" and isinstance(arg, str):
+            if self._type(arg) == GROUP_TYPE:
+                return GroupKey.make(Origin.RESOURCE, arg)
+            if arg in self.parameters:
+                return GroupKey.make(Origin.PARAMETER, arg)
+        elif name == "Fn::GetAtt":
+            return self._getatt_key(arg, value)
+        elif name == "Fn::ImportValue":
+            return GroupKey.make(Origin.IMPORT, name_token(arg) or canonical(arg))
+        elif name == "Fn::Select":
+            return self._select_key(arg, value)
+        elif name == "Fn::Sub" and isinstance(arg, str):
+            text = str(arg)
+            inner = re.fullmatch(r"\$\{([^}.!]+)\}", text)
+            if inner:
+                return self.group_key({"Ref": inner.group(1)}, by_name)
+            if "${" not in text:
+                return self.group_key(text, by_name)
+        return GroupKey.make(Origin.OPAQUE, canonical(value))
+
+    def _getatt_key(self, arg: object, whole: object) -> GroupKey:
+        parts: list[object] = []
+        if isinstance(arg, str):
+            parts = list(str(arg).split(".", 1))
+        elif isinstance(arg, list):
+            parts = list(arg)
+        if len(parts) == 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
+            res, attr = str(parts[0]), str(parts[1])
+            rtype = self._type(res)
+            if rtype == GROUP_TYPE and attr in ("GroupId", "Id"):
+                return GroupKey.make(Origin.RESOURCE, res)
+            if rtype in CLUSTER_TYPES and attr == "ClusterSecurityGroupId":
+                return GroupKey.make(Origin.CLUSTER, res)
+            if rtype == "AWS::EC2::VPC" and attr == "DefaultSecurityGroup":
+                return GroupKey.make(Origin.VPC_DEFAULT, res)
+            if rtype == "AWS::CloudFormation::Stack" and attr.startswith("Outputs."):
+                return GroupKey.make(Origin.NESTED, f"{res}.{attr[len('Outputs.'):]}")
+        return GroupKey.make(Origin.OPAQUE, canonical(whole))
+
+    def _select_key(self, arg: object, whole: object) -> GroupKey:
+        if isinstance(arg, list) and len(arg) == 2:
+            index = parse_port(arg[0])
+            source = arg[1]
+            param = self._list_parameter(source)
+            if param is not None and index is not None:
+                return GroupKey.make(Origin.PARAMETER_ITEM, f"{param}[{index}]")
+            if isinstance(source, list) and index is not None and 0 <= index < len(source):
+                key = self.group_key(source[index])
+                if key is not None:
+                    return key
+        return GroupKey.make(Origin.OPAQUE, canonical(whole))
+
+    def _list_parameter(self, value: object) -> str | None:
+        """`P` for `!Ref P` or `!Split [d, !Ref P]` where P is a parameter."""
+        fn = function(value)
+        if fn and fn[0] == "Ref" and isinstance(fn[1], str) and fn[1] in self.parameters:
+            return str(fn[1])
+        if fn and fn[0] == "Fn::Split" and isinstance(fn[1], list) and len(fn[1]) == 2:
+            return self._list_parameter(fn[1][1])
+        return None
+
+    def group_members(self, value: object, path: Path, guard: Guard, by_name: bool = False) -> Iterator[Member]:
+        """Members of a list of groups: literal lists, `Fn::If`, list parameters, `Fn::Split`."""
+        for alt in list_items(value, path, guard, keep_null=True):
+            if alt.value is None:
+                # A null item: a value that was meant to be there (a stubbed import); unknown, not absent.
+                yield Member(GroupKey.make(Origin.OPAQUE, f"null at {'/'.join(map(str, alt.path))}"),
+                             alt.guard, alt.path)
+                continue
+            for member in self._list_piece(alt, by_name):
+                self.model.first_use.setdefault(member.key, member.path)
+                yield member
+
+    def _list_piece(self, alt: Alt, by_name: bool) -> Iterator[Member]:
+        fn = function(alt.value)
+        if fn and fn[0] == "Fn::Split" and isinstance(fn[1], list) and len(fn[1]) == 2:
+            delimiter, source = fn[1]
+            pieces = self._split_pieces(delimiter, source)
+            if pieces is not None:
+                for piece in pieces:
+                    key = self.group_key(piece, by_name)
+                    if key is not None:
+                        yield Member(key, alt.guard, alt.path)
+                return
+        key = self.group_key(alt.value, by_name)
+        if key is not None:
+            yield Member(key, alt.guard, alt.path)
+
+    def _split_pieces(self, delimiter: object, source: object, depth: int = 0) -> list[object] | None:
+        """The pieces `Fn::Split` cuts from a Sub or Join that lists groups (the 2019 node template)."""
+        if not isinstance(delimiter, str) or depth > 8:
+            return None
+        fn = function(source)
+        if fn and fn[0] == "Ref":
+            return [source]
+        if fn and fn[0] == "Fn::Sub":
+            template: object = fn[1]
+            variables: Mapping[object, object] = {}
+            if isinstance(template, list) and template:
+                if len(template) > 1 and isinstance(template[1], Mapping):
+                    variables = template[1]
+                template = template[0]
+            if not isinstance(template, str):
+                return None
+            pieces: list[object] = []
+            for piece in str(template).split(delimiter):
+                inner = re.fullmatch(r"\s*\$\{([^}.!]+)\}\s*", piece)
+                if inner and inner.group(1) in variables:
+                    value = variables[inner.group(1)]
+                    pieces += self._split_pieces(delimiter, value, depth + 1) or [value]
+                elif piece.strip():
+                    pieces.append({"Fn::Sub": piece.strip()})
+            return pieces
+        joined = fn[1] if fn and fn[0] == "Fn::Join" else None
+        if isinstance(joined, list) and len(joined) == 2 and joined[0] == delimiter:
+            return list(joined[1]) if isinstance(joined[1], list) else [joined[1]]
+        return None
+
+    def _tags(self, value: object, path: Path, guard: Guard) -> tuple[tuple[str, ...], tuple[tuple[str, Guard], ...]]:
+        keys: list[str] = []
+        cluster: list[tuple[str, Guard]] = []
+        for alt in list_items(value, path, guard):
+            for key_alt in present(get(alt.value, "Key"), alt.path, alt.guard):
+                token = name_token(key_alt.value)
+                if token is None:
+                    continue
+                keys.append(token)
+                if token.startswith(CLUSTER_TAG) and len(token) > len(CLUSTER_TAG):
+                    cluster.append((token[len(CLUSTER_TAG):], key_alt.guard))
+        return tuple(keys), tuple(cluster)
+
