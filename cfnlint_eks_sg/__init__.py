@@ -1,26 +1,36 @@
 """cfn-lint rules for Amazon EKS security groups: `cfn-lint --append-rules=cfnlint_eks_sg`."""
 
 from cfnlint_eks_sg._version import __version__
+from cfnlint_eks_sg.rules.ControlPlaneGroupUsedElsewhere import ControlPlaneGroupUsedElsewhere
 from cfnlint_eks_sg.rules.ControlPlaneToExtensionServers import ControlPlaneToExtensionServers
 from cfnlint_eks_sg.rules.ControlPlaneToKubelet import ControlPlaneToKubelet
 from cfnlint_eks_sg.rules.ControlPlaneToPrivilegedPorts import ControlPlaneToPrivilegedPorts
 from cfnlint_eks_sg.rules.ControlPlaneToWebhooks import ControlPlaneToWebhooks
+from cfnlint_eks_sg.rules.EgressStripsSharedGroup import EgressStripsSharedGroup
 from cfnlint_eks_sg.rules.ForeignGroupRule import ForeignGroupRule
+from cfnlint_eks_sg.rules.MultipleClusterTaggedGroups import MultipleClusterTaggedGroups
 from cfnlint_eks_sg.rules.NodesToControlPlane import NodesToControlPlane
 from cfnlint_eks_sg.rules.NodesToCoreDns import NodesToCoreDns
 from cfnlint_eks_sg.rules.NodesToNodes import NodesToNodes
+from cfnlint_eks_sg.rules.OrphanedNodeGroup import OrphanedNodeGroup
+from cfnlint_eks_sg.rules.PublicExposure import PublicExposure
 from cfnlint_eks_sg.rules.SharedControlPlaneGroup import SharedControlPlaneGroup
 from cfnlint_eks_sg.rules.UnverifiableFlow import UnverifiableFlow
 
 __all__ = [
+    "ControlPlaneGroupUsedElsewhere",
     "ControlPlaneToExtensionServers",
     "ControlPlaneToKubelet",
     "ControlPlaneToPrivilegedPorts",
     "ControlPlaneToWebhooks",
+    "EgressStripsSharedGroup",
     "ForeignGroupRule",
+    "MultipleClusterTaggedGroups",
     "NodesToControlPlane",
     "NodesToCoreDns",
     "NodesToNodes",
+    "OrphanedNodeGroup",
+    "PublicExposure",
     "SharedControlPlaneGroup",
     "UnverifiableFlow",
     "__version__",

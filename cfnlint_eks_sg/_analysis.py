@@ -13,7 +13,14 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cfnlint_eks_sg._design import shared_control_plane_groups
+from cfnlint_eks_sg._design import (
+    control_plane_groups_used_elsewhere,
+    egress_stripping_shared_groups,
+    multiple_cluster_tagged_groups,
+    orphaned_node_groups,
+    public_exposure,
+    shared_control_plane_groups,
+)
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import link_gaps, requirement_traffic
@@ -27,6 +34,7 @@ from cfnlint_eks_sg._resolve import get
 from cfnlint_eks_sg._roles import Roles, infer_roles
 
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
+_PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
 
 
 @dataclass(slots=True)
@@ -39,21 +47,25 @@ class Analysis:
 
     def all_findings(self) -> dict[str, list[Finding]]:
         """Every rule's findings with default settings, by rule ID (empty lists left out)."""
-        every = {rule_id: self.findings_for(rule_id) for rule_id in _FLOW_RULES}
+        every = {rule_id: self.findings_for(rule_id) for rule_id in (*_FLOW_RULES, *_PORT_SETTINGS)}
         every.update(self.findings)
         return {rule_id: found for rule_id, found in sorted(every.items()) if found}
 
     def findings_for(self, rule_id: str, ports: PortSet | None = None) -> list[Finding]:
-        """Findings of one rule; `ports` replaces a flow rule's ports (WK1003's webhook_ports)."""
-        req = _FLOW_RULES.get(rule_id)
-        if req is None:
+        """Findings of one rule. `ports` is the rule's port setting: the ports a flow rule checks
+        (WK1003's webhook_ports), or the public ports WK3001 allows."""
+        if rule_id not in _FLOW_RULES and rule_id not in _PORT_SETTINGS:
             return self.findings.get(rule_id, [])
         key = (rule_id, ports)
         hit = self._flow_cache.get(key)
         if hit is None:
-            traffic = requirement_traffic(req, ports)
-            found = [f for result in self.links if result.link.channel is req.channel
-                     for f in link_gaps(req, traffic, result)]
+            req = _FLOW_RULES.get(rule_id)
+            if req is not None:
+                traffic = requirement_traffic(req, ports)
+                found = [f for result in self.links if result.link.channel is req.channel
+                         for f in link_gaps(req, traffic, result)]
+            else:
+                found = list(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
             hit = self._flow_cache[key] = sorted(found, key=Finding.sort_key)
         return hit
 
@@ -75,6 +87,10 @@ def analyse(template: object, conditions: ScenarioSource | None = None) -> Analy
             analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
     found = [
         *shared_control_plane_groups(roles, scenarios),
+        *control_plane_groups_used_elsewhere(model, roles, scenarios),
+        *multiple_cluster_tagged_groups(model, roles, scenarios),
+        *egress_stripping_shared_groups(model, roles),
+        *orphaned_node_groups(model, roles),
         *unverifiable_flows(model, analysis.links),
         *foreign_rules(model),
     ]

@@ -8,12 +8,13 @@ launch configurations; nodes are recognised by cluster tags and bootstrap user d
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 from cfnlint_eks_sg._groups import (
     CLUSTER_TAG,
     CLUSTER_TYPES,
+    GROUP_TYPE,
     Attachment,
     ClusterDef,
     Compute,
@@ -21,11 +22,13 @@ from cfnlint_eks_sg._groups import (
     GroupKey,
     Member,
     Origin,
+    RemoteAccess,
+    Use,
 )
-from cfnlint_eks_sg._guards import FALSE, TRUE
+from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
 from cfnlint_eks_sg._reader import TemplateReader
-from cfnlint_eks_sg._resolve import Path, function, get, list_items, name_token
+from cfnlint_eks_sg._resolve import Path, function, get, list_items, name_token, present, references
 
 _BOOTSTRAP: Final = (
     re.compile(r"bootstrap\.sh['\"]?\s+['\"]?([^\s'\"\\;]+)"),
@@ -33,6 +36,35 @@ _BOOTSTRAP: Final = (
     re.compile(r"cluster-name\s*=\s*['\"]([^'\"]+)"),
     re.compile(r"node\.eks\.aws/[\s\S]*?cluster:[\s\S]*?name:\s*['\"]?([^\s'\"]+)"),
 )
+
+
+# Resources that put groups on interfaces of their own, beyond clusters and node groups (WK2002).
+_GROUP_LISTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "AWS::EC2::Instance": (("SecurityGroupIds",), ("SecurityGroups",), ("NetworkInterfaces", "*", "GroupSet")),
+    "AWS::EC2::LaunchTemplate": (("LaunchTemplateData", "SecurityGroupIds"), ("LaunchTemplateData", "SecurityGroups"),
+                                 ("LaunchTemplateData", "NetworkInterfaces", "*", "Groups")),
+    "AWS::AutoScaling::LaunchConfiguration": (("SecurityGroups",),),
+    "AWS::EC2::NetworkInterface": (("GroupSet",),),
+    "AWS::EC2::VPCEndpoint": (("SecurityGroupIds",),),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": (("SecurityGroups",),),
+    "AWS::ElasticLoadBalancing::LoadBalancer": (("SecurityGroups",),),
+    "AWS::RDS::DBInstance": (("VPCSecurityGroups",),),
+    "AWS::RDS::DBCluster": (("VpcSecurityGroupIds",),),
+    "AWS::Lambda::Function": (("VpcConfig", "SecurityGroupIds"),),
+    "AWS::Serverless::Function": (("VpcConfig", "SecurityGroupIds"),),  # cfn-lint no longer expands SAM
+    "AWS::ElastiCache::CacheCluster": (("VpcSecurityGroupIds",),),
+    "AWS::ElastiCache::ReplicationGroup": (("SecurityGroupIds",),),
+    "AWS::EFS::MountTarget": (("SecurityGroups",),),
+    "AWS::ECS::Service": (("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),),
+    "AWS::Batch::ComputeEnvironment": (("ComputeResources", "SecurityGroupIds"),),
+    "AWS::OpenSearchService::Domain": (("VPCOptions", "SecurityGroupIds"),),
+    "AWS::MSK::Cluster": (("BrokerNodeGroupInfo", "SecurityGroups"),),
+    "AWS::Redshift::Cluster": (("VpcSecurityGroupIds",),),
+    "AWS::CodeBuild::Project": (("VpcConfig", "SecurityGroupIds"),),
+    "AWS::EC2::ClientVpnEndpoint": (("SecurityGroupIds",),),
+    "AWS::Route53Resolver::ResolverEndpoint": (("SecurityGroupIds",),),
+}
+_RULE_TYPES: Final = frozenset({GROUP_TYPE, "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"})
 
 
 class ComputeReader(TemplateReader):
@@ -58,7 +90,9 @@ class ComputeReader(TemplateReader):
         network = get(props, _key_of(props, "KubernetesNetworkConfig"))
         family = get(network, _key_of(network, "IpFamily"))
         ipv6 = isinstance(family, str) and family.lower() == "ipv6"
-        cluster = ClusterDef(name, tuple(tokens), additional, guard, ("Resources", name), ipv6)
+        compute = get(props, _key_of(props, "ComputeConfig"))
+        auto_mode = get(compute, _key_of(compute, "Enabled")) in (True, "true", "True")
+        cluster = ClusterDef(name, tuple(tokens), additional, guard, ("Resources", name), ipv6, auto_mode)
         self.model.clusters.append(cluster)
         key = GroupKey.make(Origin.CLUSTER, name)
         tag_guard = TRUE
@@ -139,7 +173,55 @@ class ComputeReader(TemplateReader):
                 needs_cluster_group = guard & ~carried
         self.model.attachments.append(Attachment(
             name, Compute.MANAGED_NODEGROUP, tuple(members), known, guard, ("Resources", name),
-            names, needs_cluster_group=needs_cluster_group))
+            names, needs_cluster_group=needs_cluster_group,
+            remote_access=self._remote_access(props, ("Resources", name, "Properties", "RemoteAccess"), guard)))
+
+    def _remote_access(self, props: object, path: Path, guard: Guard) -> RemoteAccess | None:
+        """EKS opens SSH (RDP on Windows) from SourceSecurityGroups, or from anywhere without them (C-08)."""
+        remote = get(props, "RemoteAccess")
+        if remote is None or get(remote, "Ec2SshKey") is None:
+            return None
+        ami = get(props, "AmiType")
+        port = 3389 if isinstance(ami, str) and ami.upper().startswith("WINDOWS") else 22
+        sourced = FALSE
+        for alt in present(get(remote, "SourceSecurityGroups"), (*path, "SourceSecurityGroups"), guard):
+            sourced = sourced | alt.guard
+        return RemoteAccess(port, guard & ~sourced, path)
+
+    def read_uses(self) -> None:
+        """Every other resource that puts a group on its interfaces (for sharing and orphan checks)."""
+        for rtype, paths in _GROUP_LISTS.items():
+            for name in self.by_type.get(rtype, []):
+                for keys in paths:
+                    for member in self._members_at(name, keys):
+                        self.model.uses.append(Use(name, rtype, member))
+
+    def _members_at(self, name: str, keys: tuple[str, ...]) -> Iterator[Member]:
+        guard = self._guard(name)
+        values: list[tuple[object, Path, Guard]] = [(self._props(name), ("Resources", name, "Properties"), guard)]
+        for key in keys[:-1]:
+            step: list[tuple[object, Path, Guard]] = []
+            for value, path, g in values:
+                if key == "*":
+                    step += [(alt.value, alt.path, alt.guard) for alt in list_items(value, path, g)]
+                else:
+                    step += [(alt.value, alt.path, alt.guard) for alt in present(get(value, key), (*path, key), g)]
+            values = step
+        for value, path, g in values:
+            yield from self.group_members(get(value, keys[-1]), (*path, keys[-1]), g,
+                                          by_name=keys[-1] == "SecurityGroups")
+
+    def read_references(self, template: object) -> None:
+        """Groups that something other than a security-group rule names: an output, a nested stack,
+        a resource type this plugin does not model (a spot fleet, a SageMaker domain...)."""
+        places: list[object] = [get(template, "Outputs")]
+        for resource in self.resources.values():
+            if str(resource["Type"]) not in _RULE_TYPES:
+                places.append(resource.get("Properties"))
+        for place in places:
+            for logical_id in references(place):
+                if self._type(logical_id) == GROUP_TYPE:
+                    self.model.referenced.add(GroupKey.make(Origin.RESOURCE, logical_id))
 
     def _read_auto_scaling_group(self, name: str) -> None:
         props = self._props(name)

@@ -184,6 +184,25 @@ class Attachment:
     cluster_names: tuple[str, ...] = ()  # name tokens of the clusters it joins (tags, user data, ClusterName)
     variant: str = ""  # the launch template, for auto scaling groups with several
     needs_cluster_group: Guard = FALSE  # managed node groups: when EKS adds the cluster group itself
+    remote_access: RemoteAccess | None = None  # managed node groups: the SSH/RDP group EKS creates
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteAccess:
+    """`RemoteAccess` of a managed node group: EKS opens `port` from the source groups, else the world."""
+
+    port: int  # 22, or 3389 for Windows AMI types
+    world: Guard  # when no SourceSecurityGroups are given (then 0.0.0.0/0 may connect)
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """Any resource that lists a security group for its own interfaces (endpoint, database, function...)."""
+
+    resource: str
+    resource_type: str
+    member: Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +215,7 @@ class ClusterDef:
     guard: Guard
     path: Path
     ipv6: bool
+    auto_mode: bool = False  # ComputeConfig.Enabled: EKS launches nodes outside the template
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +248,8 @@ class Model:
     standalone: list[StandaloneRule] = field(default_factory=list)
     first_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a group is first attached or changed
     peer_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a rule first names it as a peer
+    uses: list[Use] = field(default_factory=list)
+    referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
     permissions: list[Permission] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     clusters: list[ClusterDef] = field(default_factory=list)
@@ -244,7 +266,8 @@ class Model:
         if used_at:
             self.first_use.setdefault(key, used_at)
         if key not in self.groups:
-            self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=())
+            self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=(), cluster_tags=((name, TRUE),),
+                                     tags=(CLUSTER_TAG + name,))
             if self.settings.cluster_security_group_defaults:
                 self.permissions.extend(
                     Permission(key, direction, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, (), "EKS default")

@@ -50,6 +50,8 @@ class ModelBuilder(PermissionReader, ComputeReader):
         stripped = self.read_standalone_rules()
         self.add_default_egress(stripped)
         self.read_attachments()
+        self.read_uses()
+        self.read_references(self.template)
         return self.model
 
 

@@ -21,6 +21,7 @@ class TemplateReader:
 
     def __init__(self, template: object, settings: Settings) -> None:
         self.settings = settings
+        self.template = template
         resources = get(template, "Resources")
         self.resources: dict[str, Mapping[object, object]] = {}
         if isinstance(resources, Mapping):

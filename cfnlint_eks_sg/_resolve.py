@@ -168,3 +168,28 @@ def name_token(value: object, depth: int = 0) -> str | None:
 def sub_variables(template: str) -> list[str]:
     """`${Name}` references of an Fn::Sub string (`${!Literal}` escapes excluded)."""
     return _SUB_VAR.findall(template)
+
+
+def references(value: object, depth: int = 0) -> Iterator[str]:
+    """Logical ids a value refers to with `Ref`, `Fn::GetAtt` or `${Name}` in `Fn::Sub`."""
+    if depth > MAX_DEPTH:
+        return
+    fn = function(value)
+    if fn is not None:
+        name, arg = fn
+        if name == "Ref" and isinstance(arg, str):
+            yield str(arg)
+        elif name == "Fn::GetAtt":
+            target = arg[0] if isinstance(arg, list) and arg else arg
+            if isinstance(target, str):
+                yield str(target).split(".")[0]
+        elif name == "Fn::Sub":
+            text = arg[0] if isinstance(arg, list) and arg else arg
+            if isinstance(text, str):
+                yield from (v.split(".")[0] for v in sub_variables(str(text)))
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from references(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item, depth + 1)

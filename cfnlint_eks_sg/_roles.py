@@ -46,6 +46,8 @@ class ClusterRole:
     guard: Guard
     path: Path
     ipv6: bool
+    name_tokens: tuple[str, ...] = ()  # what a kubernetes.io/cluster/NAME tag names it by
+    auto_mode: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,7 @@ def infer_roles(model: Model) -> Roles:
             path = next((a.path for a, i in pending if i == ident), ())
             group = model.external_cluster_group(ident, path)
             members = (*control_plane, Member(group, TRUE, ()))
-            roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, False)
+            roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, False, (ident,))
     for attachment, ident in pending:
         cluster = roles.clusters[ident]
         members = attachment.members
@@ -105,7 +107,7 @@ def _cluster_role(cluster: ClusterDef) -> ClusterRole:
     group = GroupKey.make(Origin.CLUSTER, cluster.resource)
     members = (*cluster.additional, Member(group, TRUE, cluster.path))
     return ClusterRole(cluster.resource, cluster.resource, True, members, group, cluster.guard, cluster.path,
-                       cluster.ipv6)
+                       cluster.ipv6, cluster.name_tokens, cluster.auto_mode)
 
 
 def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: ClusterDef | None) -> str:

@@ -1,0 +1,19 @@
+"""WK2002: a control-plane security group is also attached to something else."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class ControlPlaneGroupUsedElsewhere(AnalysisRule):
+    id = "WK2002"
+    shortdesc = "Control-plane security group also attached to other resources"
+    description = (
+        "A group in ResourcesVpcConfig.SecurityGroupIds is also on instances, launch templates, endpoints, "
+        "load balancers, databases or functions: rules meant for the control plane open those too, and "
+        "node stacks that change it change them. The EKS cluster group on node launch templates is fine."
+    )
+    source_url = DOCS + "WK2002.md"
+    tags = ["eks", "security-group"]
+    message_format = (
+        "Security group {group}, a control-plane group of cluster {cluster}, is also attached to "
+        "{resource_type} {resource}{when}; give the control plane a dedicated group."
+    )

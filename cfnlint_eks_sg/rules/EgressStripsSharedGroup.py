@@ -1,0 +1,20 @@
+"""WK2004: a standalone egress rule strips the allow-all egress of a group others rely on."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class EgressStripsSharedGroup(AnalysisRule):
+    id = "WK2004"
+    shortdesc = "Standalone egress rule strips the default egress of a shared group"
+    description = (
+        "CloudFormation removes a group's default allow-all egress when a standalone "
+        "AWS::EC2::SecurityGroupEgress targets it (eksctl#6455). On the EKS cluster group, or a group "
+        "with several roles, everything else on it loses outbound traffic."
+    )
+    source_url = DOCS + "WK2004.md"
+    tags = ["eks", "security-group", "egress"]
+    message_format = (
+        "{resource} adds a standalone egress rule to {group}, {why}: CloudFormation then removes the "
+        "group's default allow-all egress and everything on it loses outbound traffic the explicit rules "
+        "do not allow. Put the rule on a dedicated group, or restate the allow-all egress."
+    )

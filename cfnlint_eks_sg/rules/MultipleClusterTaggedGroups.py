@@ -1,0 +1,20 @@
+"""WK2003: a node carries more than one security group tagged kubernetes.io/cluster/NAME."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class MultipleClusterTaggedGroups(AnalysisRule):
+    id = "WK2003"
+    shortdesc = "Node carries more than one cluster-tagged security group"
+    description = (
+        "The AWS Load Balancer Controller and the in-tree cloud provider expect exactly one group tagged "
+        "kubernetes.io/cluster/NAME on a node's interface (the EKS cluster group carries that tag); with "
+        "two, LoadBalancer Services fail."
+    )
+    source_url = DOCS + "WK2003.md"
+    tags = ["eks", "security-group", "tags"]
+    message_format = (
+        "Node group {node_group} carries {count} security groups with the kubernetes.io/cluster tag of "
+        "cluster {cluster}{when}: {groups}. Load balancer controllers need exactly one; remove the tag from "
+        "all but one."
+    )

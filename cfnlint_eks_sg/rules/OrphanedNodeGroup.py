@@ -1,0 +1,19 @@
+"""WK2005: a security group written for nodes that nothing in the template carries."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class OrphanedNodeGroup(AnalysisRule):
+    id = "WK2005"
+    shortdesc = "Node security group that nothing carries"
+    description = (
+        "A group tagged for a cluster, or with rules to or from the control plane, is on no node group, "
+        "instance or other resource, is not exported, has no karpenter.sh/discovery tag, and no cluster "
+        "uses Auto Mode: its rules protect nothing, and the nodes are missing them."
+    )
+    source_url = DOCS + "WK2005.md"
+    tags = ["eks", "security-group"]
+    message_format = (
+        "Security group {group} is written for nodes but nothing in this template carries it: its rules "
+        "protect nothing. Attach it to the node group's launch template, export it, or remove it."
+    )

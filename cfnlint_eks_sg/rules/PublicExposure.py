@@ -1,0 +1,27 @@
+"""WK3001: node or control-plane groups open to the internet on management ports or all ports."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule, configured_ports
+from cfnlint_eks_sg._ports import PortSet
+
+
+class PublicExposure(AnalysisRule):
+    id = "WK3001"
+    shortdesc = "Node or control-plane group open to the internet"
+    description = (
+        "A node or control-plane group accepts 0.0.0.0/0 or ::/0 on SSH, RDP, the kubelet, the API (on "
+        "control-plane groups) or on every port; or a managed node group has RemoteAccess without source "
+        "groups. Ports listed in allowed_public_ports are not reported (NodePorts never are)."
+    )
+    source_url = DOCS + "WK3001.md"
+    tags = ["eks", "security-group", "exposure"]
+    message_format = (
+        "{group} (on {role} interfaces) accepts {what} from {source}{when}. Restrict the source to the "
+        "addresses that need it, or list the port in allowed_public_ports."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings({"allowed_public_ports": {"default": [], "type": "list", "itemtype": "integer"}})
+
+    def ports(self) -> PortSet | None:
+        return configured_ports(self.config.get("allowed_public_ports"))
