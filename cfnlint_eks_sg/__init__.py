@@ -13,7 +13,10 @@ from cfnlint_eks_sg.rules.NodesToControlPlane import NodesToControlPlane
 from cfnlint_eks_sg.rules.NodesToCoreDns import NodesToCoreDns
 from cfnlint_eks_sg.rules.NodesToNodes import NodesToNodes
 from cfnlint_eks_sg.rules.OrphanedNodeGroup import OrphanedNodeGroup
+from cfnlint_eks_sg.rules.PrivateEndpointClients import PrivateEndpointClients
+from cfnlint_eks_sg.rules.PrivateEndpointDns import PrivateEndpointDns
 from cfnlint_eks_sg.rules.PublicExposure import PublicExposure
+from cfnlint_eks_sg.rules.RestrictedPublicEndpoint import RestrictedPublicEndpoint
 from cfnlint_eks_sg.rules.SharedControlPlaneGroup import SharedControlPlaneGroup
 from cfnlint_eks_sg.rules.UnverifiableFlow import UnverifiableFlow
 
@@ -30,7 +33,10 @@ __all__ = [
     "NodesToCoreDns",
     "NodesToNodes",
     "OrphanedNodeGroup",
+    "PrivateEndpointClients",
+    "PrivateEndpointDns",
     "PublicExposure",
+    "RestrictedPublicEndpoint",
     "SharedControlPlaneGroup",
     "UnverifiableFlow",
     "__version__",

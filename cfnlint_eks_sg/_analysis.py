@@ -21,6 +21,11 @@ from cfnlint_eks_sg._design import (
     public_exposure,
     shared_control_plane_groups,
 )
+from cfnlint_eks_sg._endpoint import (
+    private_endpoint_without_clients,
+    private_endpoint_without_dns,
+    restricted_public_endpoint,
+)
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import link_gaps, requirement_traffic
@@ -91,6 +96,9 @@ def analyse(template: object, conditions: ScenarioSource | None = None) -> Analy
         *multiple_cluster_tagged_groups(model, roles, scenarios),
         *egress_stripping_shared_groups(model, roles),
         *orphaned_node_groups(model, roles),
+        *restricted_public_endpoint(model, scenarios),
+        *private_endpoint_without_dns(model, scenarios),
+        *private_endpoint_without_clients(model, roles, scenarios),
         *unverifiable_flows(model, analysis.links),
         *foreign_rules(model),
     ]

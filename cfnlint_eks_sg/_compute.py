@@ -16,6 +16,7 @@ from cfnlint_eks_sg._groups import (
     CLUSTER_TYPES,
     GROUP_TYPE,
     Attachment,
+    CidrList,
     ClusterDef,
     Compute,
     Group,
@@ -23,6 +24,7 @@ from cfnlint_eks_sg._groups import (
     Member,
     Origin,
     RemoteAccess,
+    Setting,
     Use,
 )
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
@@ -92,7 +94,17 @@ class ComputeReader(TemplateReader):
         ipv6 = isinstance(family, str) and family.lower() == "ipv6"
         compute = get(props, _key_of(props, "ComputeConfig"))
         auto_mode = get(compute, _key_of(compute, "Enabled")) in (True, "true", "True")
-        cluster = ClusterDef(name, tuple(tokens), additional, guard, ("Resources", name), ipv6, auto_mode)
+        network_vpc = self._vpc_of(get(vpc, _key_of(vpc, "SubnetIds")))
+        cluster = ClusterDef(
+            name, tuple(tokens), additional, guard, ("Resources", name), ipv6, auto_mode,
+            private_access=self._setting(vpc, vpc_path, "EndpointPrivateAccess", False, guard),
+            public_access=self._setting(vpc, vpc_path, "EndpointPublicAccess", True, guard),
+            public_cidrs=self._cidr_lists(vpc, vpc_path, guard),
+            vpc=network_vpc,
+            dns_hostnames=self._vpc_setting(network_vpc, "EnableDnsHostnames", False),
+            dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", True),
+            hybrid=get(props, _key_of(props, "RemoteNetworkConfig")) is not None,
+        )
         self.model.clusters.append(cluster)
         key = GroupKey.make(Origin.CLUSTER, name)
         tag_guard = TRUE
@@ -100,6 +112,48 @@ class ComputeReader(TemplateReader):
                                        ("Resources", name),
                                        tuple((t, tag_guard) for t in tokens),
                                        tuple(CLUSTER_TAG + t for t in tokens))
+
+    def _setting(self, parent: object, path: Path, key: str, default: bool, guard: Guard) -> tuple[Setting, ...]:
+        key = _key_of(parent, key)
+        found = [Setting(alt.value in (True, "true", "True"), alt.guard, alt.path)
+                 for alt in present(get(parent, key), (*path, key), guard)]
+        covered = FALSE
+        for setting in found:
+            covered = covered | setting.guard
+        rest = guard & ~covered  # absent, or AWS::NoValue in some branch: the API default applies
+        if not rest.is_false:
+            found.append(Setting(default, rest, path, explicit=False))
+        return tuple(found)
+
+    def _cidr_lists(self, parent: object, path: Path, guard: Guard) -> tuple[CidrList, ...]:
+        key = _key_of(parent, "PublicAccessCidrs")
+        found: list[CidrList] = []
+        for alt in present(get(parent, key), (*path, key), guard):
+            if isinstance(alt.value, list):
+                items = [i for i in alt.value if i is not None]
+                found.append(CidrList(tuple(str(i) for i in items) if all(isinstance(i, str) for i in items)
+                                      else None, alt.guard, alt.path))
+            else:
+                found.append(CidrList(None, alt.guard, alt.path))
+        return tuple(found)
+
+    def _vpc_setting(self, vpc: str | None, key: str, default: bool) -> tuple[Setting, ...]:
+        if vpc is None:
+            return ()
+        return self._setting(self._props(vpc), ("Resources", vpc, "Properties"), key, default, self._guard(vpc))
+
+    def _vpc_of(self, subnets: object) -> str | None:
+        """The template's VPC that a cluster's subnets lie in (all of them), if it shows."""
+        vpcs: set[str] = set()
+        for alt in list_items(subnets, ()):
+            fn = function(alt.value)
+            if not (fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::Subnet"):
+                return None
+            vpc = function(get(self._props(str(fn[1])), "VpcId"))
+            if not (vpc and vpc[0] == "Ref" and self._type(vpc[1]) == "AWS::EC2::VPC"):
+                return None
+            vpcs.add(str(vpc[1]))
+        return vpcs.pop() if len(vpcs) == 1 else None
 
     def read_clusters(self) -> None:
         for ctype in sorted(CLUSTER_TYPES):

@@ -216,6 +216,32 @@ class ClusterDef:
     path: Path
     ipv6: bool
     auto_mode: bool = False  # ComputeConfig.Enabled: EKS launches nodes outside the template
+    private_access: tuple[Setting, ...] = ()  # EndpointPrivateAccess per Fn::If branch (default false)
+    public_access: tuple[Setting, ...] = ()  # EndpointPublicAccess per branch (default true)
+    public_cidrs: tuple[CidrList, ...] = ()  # PublicAccessCidrs per branch (default 0.0.0.0/0)
+    vpc: str | None = None  # the AWS::EC2::VPC of its subnets, when the template shows it
+    dns_hostnames: tuple[Setting, ...] = ()  # that VPC's EnableDnsHostnames (default false)
+    dns_support: tuple[Setting, ...] = ()  # that VPC's EnableDnsSupport (default true)
+    hybrid: bool = False  # RemoteNetworkConfig: hybrid nodes live outside AWS
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A boolean cluster setting in one scenario; `explicit` is False where it is left to its default."""
+
+    value: bool
+    guard: Guard
+    path: Path
+    explicit: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CidrList:
+    """PublicAccessCidrs in one scenario: None when unreadable (a parameter)."""
+
+    cidrs: tuple[str, ...] | None
+    guard: Guard
+    path: Path
 
 
 @dataclass(frozen=True, slots=True)

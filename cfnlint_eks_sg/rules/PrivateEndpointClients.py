@@ -1,0 +1,19 @@
+"""IK1007: private endpoint access, and nothing but the nodes may reach the API on TCP 443."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class PrivateEndpointClients(AnalysisRule):
+    id = "IK1007"
+    shortdesc = "Private EKS endpoint that only the nodes may reach"
+    description = (
+        "With private endpoint access, kubectl from a bastion, CI runner or VPN inside the VPC resolves to "
+        "the private endpoint and needs TCP 443 into the control-plane groups; only the nodes are allowed."
+    )
+    source_url = DOCS + "IK1007.md"
+    tags = ["eks", "endpoint", "security-group"]
+    message_format = (
+        "Cluster {cluster} enables private endpoint access{when}, but only its nodes may reach the API on TCP 443: "
+        "kubectl from a bastion, CI runner or VPN inside the VPC will time out. If they need it, add an "
+        "ingress rule on {group} for TCP 443 from their security group or address range."
+    )

@@ -1,0 +1,19 @@
+"""WK1011: private endpoint access in a VPC without DNS hostnames or DNS support."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class PrivateEndpointDns(AnalysisRule):
+    id = "WK1011"
+    shortdesc = "Private EKS endpoint in a VPC without DNS hostnames or DNS support"
+    description = (
+        "The private endpoint is published through a private hosted zone that only resolves in a VPC "
+        "with EnableDnsHostnames and EnableDnsSupport set to true."
+    )
+    source_url = DOCS + "WK1011.md"
+    tags = ["eks", "endpoint", "dns"]
+    message_format = (
+        "Cluster {cluster} enables private endpoint access{when}, but {setting} of VPC {vpc} is {state}: "
+        "the private endpoint does not resolve inside the VPC. Set EnableDnsHostnames and EnableDnsSupport "
+        "to true."
+    )

@@ -1,0 +1,20 @@
+"""WK1010: a public-only endpoint whose PublicAccessCidrs must include the nodes' egress addresses."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class RestrictedPublicEndpoint(AnalysisRule):
+    id = "WK1010"
+    shortdesc = "Public-only EKS endpoint restricted by PublicAccessCidrs"
+    description = (
+        "With private endpoint access off, nodes and Fargate pods reach the API through the public "
+        "endpoint, from their NAT or public addresses: a restricted PublicAccessCidrs must list them, or "
+        "nodes never join."
+    )
+    source_url = DOCS + "WK1010.md"
+    tags = ["eks", "endpoint"]
+    message_format = (
+        "Cluster {cluster} has only a public endpoint, restricted to {cidrs}{when}: nodes call it from "
+        "their NAT or public addresses, which must be in that list or they cannot join. Enable "
+        "EndpointPrivateAccess, or add the nodes' egress addresses."
+    )
