@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
+from cfnlint_eks_sg._addresses import AddressReader
 from cfnlint_eks_sg._groups import (
     CLUSTER_TAG,
     CLUSTER_TYPES,
@@ -29,7 +30,6 @@ from cfnlint_eks_sg._groups import (
 )
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
-from cfnlint_eks_sg._reader import TemplateReader
 from cfnlint_eks_sg._resolve import Path, function, get, list_items, name_token, present, references
 
 _BOOTSTRAP: Final = (
@@ -69,7 +69,7 @@ _GROUP_LISTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
 _RULE_TYPES: Final = frozenset({GROUP_TYPE, "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"})
 
 
-class ComputeReader(TemplateReader):
+class ComputeReader(AddressReader):
     """Clusters and attachments."""
 
     def _read_cluster(self, name: str) -> None:
@@ -94,7 +94,8 @@ class ComputeReader(TemplateReader):
         ipv6 = isinstance(family, str) and family.lower() == "ipv6"
         compute = get(props, _key_of(props, "ComputeConfig"))
         auto_mode = get(compute, _key_of(compute, "Enabled")) in (True, "true", "True")
-        network_vpc = self._vpc_of(get(vpc, _key_of(vpc, "SubnetIds")))
+        subnets = get(vpc, _key_of(vpc, "SubnetIds"))
+        network_vpc = self._vpc_of(subnets)
         cluster = ClusterDef(
             name, tuple(tokens), additional, guard, ("Resources", name), ipv6, auto_mode,
             private_access=self._setting(vpc, vpc_path, "EndpointPrivateAccess", False, guard),
@@ -104,6 +105,7 @@ class ComputeReader(TemplateReader):
             dns_hostnames=self._vpc_setting(network_vpc, "EnableDnsHostnames", False),
             dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", True),
             hybrid=get(props, _key_of(props, "RemoteNetworkConfig")) is not None,
+            addresses=self.addresses(self.subnet_values(subnets)),
         )
         self.model.clusters.append(cluster)
         key = GroupKey.make(Origin.CLUSTER, name)
@@ -228,7 +230,8 @@ class ComputeReader(TemplateReader):
         self.model.attachments.append(Attachment(
             name, Compute.MANAGED_NODEGROUP, tuple(members), known, guard, ("Resources", name),
             names, needs_cluster_group=needs_cluster_group,
-            remote_access=self._remote_access(props, ("Resources", name, "Properties", "RemoteAccess"), guard)))
+            remote_access=self._remote_access(props, ("Resources", name, "Properties", "RemoteAccess"), guard),
+            addresses=self.addresses(self.subnet_values(get(props, "Subnets")))))
 
     def _remote_access(self, props: object, path: Path, guard: Guard) -> RemoteAccess | None:
         """EKS opens SSH (RDP on Windows) from SourceSecurityGroups, or from anywhere without them (C-08)."""
@@ -313,10 +316,12 @@ class ComputeReader(TemplateReader):
         if not variants:
             variants.append(("", [], False, []))
         many = len(variants) > 1
+        addresses = self.addresses(self.subnet_values(get(props, "VPCZoneIdentifier")))
         for via, members, known, names in variants:
             self.model.attachments.append(Attachment(
                 name, Compute.AUTO_SCALING_GROUP, tuple(members), known, guard, ("Resources", name),
-                tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else ""))
+                tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else "",
+                addresses=addresses))
 
     def _read_instance(self, name: str) -> None:
         props = self._props(name)
@@ -324,9 +329,11 @@ class ComputeReader(TemplateReader):
         base: Path = ("Resources", name, "Properties")
         members = list(self.group_members(get(props, "SecurityGroupIds"), (*base, "SecurityGroupIds"), guard))
         members += self.group_members(get(props, "SecurityGroups"), (*base, "SecurityGroups"), guard, True)
+        subnets = self.subnet_values(get(props, "SubnetId"))
         for alt in list_items(get(props, "NetworkInterfaces"), (*base, "NetworkInterfaces"), guard):
             if parse_port(get(alt.value, "DeviceIndex")) in (None, 0):
                 members += self.group_members(get(alt.value, "GroupSet"), (*alt.path, "GroupSet"), alt.guard)
+                subnets += self.subnet_values(get(alt.value, "SubnetId"))
         names = _bootstrap_names(get(props, "UserData"))
         known = True
         spec = get(props, "LaunchTemplate")
@@ -344,7 +351,7 @@ class ComputeReader(TemplateReader):
         names += self._group_evidence(members)
         self.model.attachments.append(Attachment(
             name, Compute.INSTANCE, tuple(members), known, guard, ("Resources", name),
-            tuple(dict.fromkeys(names))))
+            tuple(dict.fromkeys(names)), addresses=self.addresses(subnets)))
 
     def _group_evidence(self, members: Iterable[Member]) -> list[str]:
         """Cluster names from kubernetes.io/cluster tags on the groups a node carries."""

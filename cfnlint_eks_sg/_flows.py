@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
 from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios
 from cfnlint_eks_sg._model import Direction, GroupKey, Member
 from cfnlint_eks_sg._ports import IpProtocol
@@ -29,6 +30,7 @@ class Endpoint:
     guard: Guard
     path: Path
     node_groups: tuple[str, ...] = ()
+    addresses: Addresses = UNKNOWN_ADDRESSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +74,14 @@ def build_links(roles: Roles) -> Iterator[Link]:
             endpoint = _node_endpoint([node])
             control_plane = Endpoint(
                 f"the control plane of cluster {cluster.label}", cluster.control_plane, True, cluster.guard,
-                cluster.path if cluster.in_template else node.path,
+                cluster.path if cluster.in_template else node.path, addresses=cluster.addresses,
             )
             yield Link(Channel.NODES_TO_CONTROL_PLANE, cluster, endpoint, control_plane)
             yield Link(Channel.CONTROL_PLANE_TO_NODES, cluster, control_plane, endpoint)
         # Node groups with the same groups behave alike: check each distinct set once.
         alike: dict[tuple[object, ...], list[NodeRole]] = {}
         for node in nodes:
-            alike.setdefault((node.members, node.members_known, node.guard), []).append(node)
+            alike.setdefault((node.members, node.members_known, node.guard, node.addresses), []).append(node)
         endpoints = [_node_endpoint(group) for group in alike.values()]
         for source in endpoints:
             for target in endpoints:
@@ -91,7 +93,7 @@ def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:
     labels = tuple(n.label for n in nodes)
     noun = "node group" if len(labels) == 1 else "node groups"
     return Endpoint(f"{noun} {', '.join(labels)}", first.members, first.members_known, first.guard, first.path,
-                    labels)
+                    labels, first.addresses)
 
 
 def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
@@ -112,10 +114,10 @@ def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
         for protocol in protocols:
             state.egress[protocol] = index.opening(
                 state.out, initiator.members_known, Direction.EGRESS, state.into, responder.members_known,
-                protocol, scenario, link.cluster.ipv6)
+                protocol, scenario, link.cluster.ipv6, responder.addresses)
             state.ingress[protocol] = index.opening(
                 state.into, responder.members_known, Direction.INGRESS, state.out, initiator.members_known,
-                protocol, scenario, link.cluster.ipv6)
+                protocol, scenario, link.cluster.ipv6, initiator.addresses)
         states.append(state)
     return LinkResult(link, states)
 

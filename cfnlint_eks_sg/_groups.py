@@ -5,11 +5,13 @@ Immutable once built; every later stage reads these and nothing of the raw templ
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final
 
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Range
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, IpProtocol, PortSet
 from cfnlint_eks_sg._resolve import Path, get
@@ -98,11 +100,13 @@ class GroupPeer:
 class CidrPeer:
     cidr: str
     version: int  # 4 or 6: the property it came from (CidrIp or CidrIpv6)
+    covers: Range | None = field(default=None, compare=False)  # what it names, when the template shows it
 
 
 @dataclass(frozen=True, slots=True)
 class PrefixListPeer:
     ident: str
+    covers: Range | None = field(default=None, compare=False)  # a customer prefix list's literal entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +116,8 @@ class UnknownPeer:
 
 Peer = GroupPeer | CidrPeer | PrefixListPeer | UnknownPeer
 
-ANYWHERE_V4: Final = CidrPeer("0.0.0.0/0", 4)
-ANYWHERE_V6: Final = CidrPeer("::/0", 6)
+ANYWHERE_V4: Final = CidrPeer("0.0.0.0/0", 4, Range((ipaddress.ip_network("0.0.0.0/0"),)))
+ANYWHERE_V6: Final = CidrPeer("::/0", 6, Range((ipaddress.ip_network("::/0"),)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,7 @@ class Attachment:
     variant: str = ""  # the launch template, for auto scaling groups with several
     needs_cluster_group: Guard = FALSE  # managed node groups: when EKS adds the cluster group itself
     remote_access: RemoteAccess | None = None  # managed node groups: the SSH/RDP group EKS creates
+    addresses: Addresses = UNKNOWN_ADDRESSES  # the subnets its interfaces live in
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +228,7 @@ class ClusterDef:
     dns_hostnames: tuple[Setting, ...] = ()  # that VPC's EnableDnsHostnames (default false)
     dns_support: tuple[Setting, ...] = ()  # that VPC's EnableDnsSupport (default true)
     hybrid: bool = False  # RemoteNetworkConfig: hybrid nodes live outside AWS
+    addresses: Addresses = UNKNOWN_ADDRESSES  # ResourcesVpcConfig.SubnetIds: where its interfaces live
 
 
 @dataclass(frozen=True, slots=True)

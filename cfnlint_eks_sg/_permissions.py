@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Final
 
+from cfnlint_eks_sg._addresses import AddressReader
 from cfnlint_eks_sg._groups import (
     ANYWHERE_V4,
     ANYWHERE_V6,
@@ -28,11 +29,10 @@ from cfnlint_eks_sg._groups import (
 )
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, parse_port, parse_protocol, port_set
-from cfnlint_eks_sg._reader import TemplateReader
 from cfnlint_eks_sg._resolve import Alt, Path, alternatives, canonical, get, list_items, name_token, present
 
 
-class PermissionReader(TemplateReader):
+class PermissionReader(AddressReader):
     """Groups and their rules."""
 
     def read_groups(self) -> None:
@@ -131,11 +131,14 @@ class PermissionReader(TemplateReader):
     def _peer(self, prop: str, value: object) -> Peer:
         if prop in ("CidrIp", "CidrIpv6"):
             version = 6 if prop == "CidrIpv6" else 4
+            covers = self.cidr_range(value)
             if isinstance(value, str):
-                return CidrPeer(str(value).strip(), version)
+                return CidrPeer(str(value).strip(), version, covers)
+            if covers is not None:
+                return CidrPeer(canonical(value), version, covers)
             return UnknownPeer(f"{prop} {canonical(value)}")
         if prop.endswith("PrefixListId"):
-            return PrefixListPeer(name_token(value) or canonical(value))
+            return PrefixListPeer(name_token(value) or canonical(value), self.prefix_list_range(value))
         key = self.group_key(value, by_name=prop.endswith("Name"))
         return GroupPeer(key) if key is not None else UnknownPeer(f"{prop} is empty")
 

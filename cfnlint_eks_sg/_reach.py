@@ -8,11 +8,11 @@ and no peer that might match; anything else is UNKNOWN.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block, Range
 from cfnlint_eks_sg._guards import Scenario
 from cfnlint_eks_sg._model import (
     CidrPeer,
@@ -113,8 +113,13 @@ class PermissionIndex:
         protocol: IpProtocol,
         scenario: Scenario,
         ipv6: bool,
+        addresses: Addresses = UNKNOWN_ADDRESSES,
     ) -> Opening:
-        """Every port of `protocol` classified at once: surely open, maybe open, or closed."""
+        """Every port of `protocol` classified at once: surely open, maybe open, or closed.
+
+        `addresses` are the subnets of the other side: a CIDR rule counts for the subnets it
+        covers, so the result is what every subnet of the other side gets.
+        """
         surely, maybe = NO_PORTS, NO_PORTS
         hidden: list[GroupKey] = []  # groups of this side whose rules are not all here
         doubtful: list[GroupKey] = []  # peer groups that may or may not be the other side
@@ -124,6 +129,7 @@ class PermissionIndex:
         # No visible group on the other side means EC2 gave it the VPC default group: any peer may be it.
         wildcard = not others_known or not others or any(o.origin is Origin.OPAQUE for o in others)
         other_set = set(others)
+        by_address: list[Permission] = []  # CIDR and prefix-list rules: judged per subnet of the other side
         for group in side:
             known = self.model.groups.get(group)
             if known is None or not known.rules_visible:
@@ -144,15 +150,17 @@ class PermissionIndex:
                     candidates.append((perm, Match.MAYBE))
                     if not key.created_here and key not in doubtful:
                         doubtful.append(key)
-            candidates += [(p, _address_match(p, ipv6)) for p in rules.other]
+            by_address += [p for p in rules.other if p.guard.holds(scenario)]
             for perm, match in candidates:
-                if match is Match.NO or not perm.guard.holds(scenario):
+                if not perm.guard.holds(scenario):
                     continue
                 sure, possible = perm.opens(protocol)
                 if match is Match.SURELY:
                     surely, maybe = surely | sure, maybe | possible
                 else:
                     maybe = maybe | sure | possible
+        if by_address:
+            surely, maybe = _per_subnet(by_address, protocol, ipv6, addresses, surely, maybe)
         return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful))
 
 
@@ -185,27 +193,59 @@ class Opening:
         return Half(Reach.BLOCKED, direction, missing=definite)
 
 
-def _address_match(perm: Permission, ipv6: bool) -> Match:
-    """CIDR and prefix-list peers: only 0.0.0.0/0 (::/0 on IPv6 clusters) surely covers a role.
+def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, addresses: Addresses,
+                surely: PortSet, maybe: PortSet) -> tuple[PortSet, PortSet]:
+    """Add address rules subnet by subnet: a port is surely open only if every subnet gets it."""
+    blocks: tuple[Block | None, ...] = addresses.blocks if addresses.complete else (*addresses.blocks, None)
+    all_surely: PortSet | None = None
+    all_maybe: PortSet | None = None
+    for block in blocks or (None,):
+        block_surely, block_any = surely, surely | maybe
+        for perm in rules:
+            match = _address_match(perm, ipv6, block)
+            sure, possible = perm.opens(protocol)
+            if match is Match.SURELY:
+                block_surely, block_any = block_surely | sure, block_any | sure | possible
+            elif match is Match.MAYBE:
+                block_any = block_any | sure | possible
+        all_surely = block_surely if all_surely is None else all_surely & block_surely
+        all_maybe = block_any if all_maybe is None else all_maybe & block_any
+    return all_surely or NO_PORTS, all_maybe or NO_PORTS
 
-    Exact subnet and VPC coverage comes with the catalogue issue; until then any other CIDR is
-    undecidable. IPv4 rules never cover IPv6 traffic and vice versa.
+
+def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:
+    """Whether a CIDR or prefix-list rule covers one subnet (`block`, None when unknown) of the peer.
+
+    0.0.0.0/0 (::/0 on IPv6 clusters) covers everything; IPv4 rules never cover IPv6 traffic and
+    IPv6 rules never IPv4 traffic; a rule covers a subnet only when the subnet lies inside it.
+    Subnets' IPv6 blocks are not modelled: narrower IPv6 ranges stay undecidable.
     """
     peer = perm.peer
-    if peer is None:
-        # EC2 now rejects a rule without a peer (spec M-12): the stack fails to deploy, which is
-        # cfn-lint's finding to make, not a flow verdict; its intended peer is unknown.
+    if peer is None or isinstance(peer, UnknownPeer):
+        # EC2 rejects a rule without a peer (spec M-12): cfn-lint's finding to make, not a verdict.
         return Match.MAYBE
-    if isinstance(peer, (PrefixListPeer, UnknownPeer)):
-        return Match.MAYBE
+    if isinstance(peer, PrefixListPeer):
+        return Match.MAYBE if ipv6 else _covers(peer.covers, block)
     if not isinstance(peer, CidrPeer):
         return Match.MAYBE
-    try:
-        network = ipaddress.ip_network(peer.cidr, strict=False)
-    except ValueError:
-        return Match.MAYBE
-    if network.version != peer.version:
+    if peer.version == 6 and not ipv6:
         return Match.NO
-    if (network.version == 6) != ipv6:
-        return Match.NO if network.version == 6 else Match.MAYBE
-    return Match.SURELY if network.prefixlen == 0 else Match.MAYBE
+    if peer.version == 4 and ipv6:
+        return Match.NO  # pods and nodes of an IPv6 cluster talk IPv6: IPv4 rules never cover it (M-11)
+    networks = peer.covers.networks if peer.covers is not None else ()
+    if networks and all(n.version != peer.version for n in networks):
+        return Match.NO  # an IPv4 range in CidrIpv6 (or the reverse): EC2 rejects it, it opens nothing
+    if any(n.prefixlen == 0 for n in networks):
+        return Match.SURELY
+    if ipv6:
+        return Match.MAYBE  # subnets' IPv6 blocks are not modelled
+    return _covers(peer.covers, block)
+
+
+def _covers(covers: Range | None, block: Block | None) -> Match:
+    if covers is None or block is None:
+        return Match.MAYBE
+    verdict = covers.covers(block)
+    if verdict is None:
+        return Match.MAYBE
+    return Match.SURELY if verdict else Match.NO

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
 from cfnlint_eks_sg._guards import TRUE, Guard
 from cfnlint_eks_sg._model import (
     Attachment,
@@ -48,6 +49,7 @@ class ClusterRole:
     ipv6: bool
     name_tokens: tuple[str, ...] = ()  # what a kubernetes.io/cluster/NAME tag names it by
     auto_mode: bool = False
+    addresses: Addresses = UNKNOWN_ADDRESSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class NodeRole:
     guard: Guard
     path: Path
     compute: Compute
+    addresses: Addresses = UNKNOWN_ADDRESSES
 
 
 @dataclass(slots=True)
@@ -99,7 +102,8 @@ def infer_roles(model: Model) -> Roles:
             members = (*members, Member(cluster.cluster_group, attachment.needs_cluster_group, attachment.path))
         label = attachment.resource + (f" ({attachment.variant})" if attachment.variant else "")
         roles.node_groups.append(NodeRole(label, ident, members, attachment.members_known,
-                                          attachment.guard, attachment.path, attachment.compute))
+                                          attachment.guard, attachment.path, attachment.compute,
+                                          attachment.addresses))
     return roles
 
 
@@ -107,7 +111,7 @@ def _cluster_role(cluster: ClusterDef) -> ClusterRole:
     group = GroupKey.make(Origin.CLUSTER, cluster.resource)
     members = (*cluster.additional, Member(group, TRUE, cluster.path))
     return ClusterRole(cluster.resource, cluster.resource, True, members, group, cluster.guard, cluster.path,
-                       cluster.ipv6, cluster.name_tokens, cluster.auto_mode)
+                       cluster.ipv6, cluster.name_tokens, cluster.auto_mode, cluster.addresses)
 
 
 def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: ClusterDef | None) -> str:

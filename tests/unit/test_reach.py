@@ -225,13 +225,13 @@ def test_untrusted_cluster_group_defaults_give_unknown() -> None:
 @pytest.mark.parametrize(
     ("peer", "ipv4_cluster", "ipv6_cluster"),
     [
-        ({"CidrIp": "0.0.0.0/0"}, Reach.ALLOWED, Reach.UNKNOWN),
+        ({"CidrIp": "0.0.0.0/0"}, Reach.ALLOWED, Reach.BLOCKED),  # IPv4 never covers an IPv6 cluster
         ({"CidrIpv6": "::/0"}, Reach.BLOCKED, Reach.ALLOWED),
-        ({"CidrIp": "10.0.0.0/8"}, Reach.UNKNOWN, Reach.UNKNOWN),
-        ({"CidrIp": "0.0.0.0/1"}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({"CidrIp": "10.0.0.0/8"}, Reach.UNKNOWN, Reach.BLOCKED),  # subnets unknown: undecidable for IPv4
+        ({"CidrIp": "0.0.0.0/1"}, Reach.UNKNOWN, Reach.BLOCKED),
         ({"CidrIpv6": "fd00::/8"}, Reach.BLOCKED, Reach.UNKNOWN),
         ({"CidrIp": ref("Cidr")}, Reach.UNKNOWN, Reach.UNKNOWN),
-        ({"CidrIp": "not-a-cidr"}, Reach.UNKNOWN, Reach.UNKNOWN),
+        ({"CidrIp": "not-a-cidr"}, Reach.UNKNOWN, Reach.BLOCKED),
         ({"CidrIpv6": "0.0.0.0/0"}, Reach.BLOCKED, Reach.BLOCKED),  # wrong family for the property
         ({"SourcePrefixListId": "pl-63a5400a"}, Reach.UNKNOWN, Reach.UNKNOWN),
         ({}, Reach.UNKNOWN, Reach.UNKNOWN),  # no peer: its intended peer is unknown

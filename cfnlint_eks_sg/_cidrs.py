@@ -1,0 +1,73 @@
+"""CIDR values: the subnets a role lives in, and what a CIDR or prefix-list peer covers.
+
+A CIDR rule covers a role only when every subnet of the role lies inside it, in the same IP
+version (spec M-9); a VPC's primary block, named by `Fn::GetAtt Vpc.CidrBlock`, covers the
+subnets known to lie in it, never those of secondary blocks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Final
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+MAX_CIDR_COUNT: Final = 4096  # Fn::Cidr's own limit is 256; stay bounded on hostile input
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One subnet of a role: its IPv4 network when known, and the VPC whose primary block holds it."""
+
+    network: Network | None
+    vpc_primary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Addresses:
+    """The subnets a role's interfaces live in; `complete` when every one of them is known here."""
+
+    blocks: tuple[Block, ...] = ()
+    complete: bool = False
+
+
+UNKNOWN_ADDRESSES: Final = Addresses()
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """What a CIDR or prefix-list peer covers: networks, and/or a VPC's primary block by reference."""
+
+    networks: tuple[Network, ...] = ()
+    vpc_primary: str | None = None
+
+    def covers(self, block: Block) -> bool | None:
+        """True/False when decidable, None when the block's address is not known."""
+        if self.vpc_primary is not None and block.vpc_primary == self.vpc_primary:
+            return True
+        if block.network is None or not self.networks:
+            return None  # an unknown subnet, or a VPC block that is not written down here
+        return any(inside(block.network, network) for network in self.networks)
+
+
+def inside(inner: Network, outer: Network) -> bool:
+    # subnet_of raises TypeError across versions (cpython Lib/ipaddress.py): compare versions first.
+    if inner.version != outer.version:
+        return False
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner.subnet_of(outer)
+    return False
+
+
+def network(text: object) -> Network | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return ipaddress.ip_network(str(text).strip(), strict=False)
+    except ValueError:
+        return None
+
+
