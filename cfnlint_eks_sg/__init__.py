@@ -9,6 +9,7 @@ from cfnlint_eks_sg.rules.ControlPlaneToWebhooks import ControlPlaneToWebhooks
 from cfnlint_eks_sg.rules.EgressStripsSharedGroup import EgressStripsSharedGroup
 from cfnlint_eks_sg.rules.ForeignGroupRule import ForeignGroupRule
 from cfnlint_eks_sg.rules.MultipleClusterTaggedGroups import MultipleClusterTaggedGroups
+from cfnlint_eks_sg.rules.NodesToAwsApis import NodesToAwsApis
 from cfnlint_eks_sg.rules.NodesToControlPlane import NodesToControlPlane
 from cfnlint_eks_sg.rules.NodesToCoreDns import NodesToCoreDns
 from cfnlint_eks_sg.rules.NodesToNodes import NodesToNodes
@@ -29,6 +30,7 @@ __all__ = [
     "EgressStripsSharedGroup",
     "ForeignGroupRule",
     "MultipleClusterTaggedGroups",
+    "NodesToAwsApis",
     "NodesToControlPlane",
     "NodesToCoreDns",
     "NodesToNodes",

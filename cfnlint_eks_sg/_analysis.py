@@ -30,6 +30,7 @@ from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import link_gaps, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
+from cfnlint_eks_sg._internet import aws_api_access
 from cfnlint_eks_sg._model import Model, Settings, build_model
 from cfnlint_eks_sg._outside import foreign_rules, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
@@ -81,8 +82,8 @@ def analyse(template: object, conditions: ScenarioSource | None = None) -> Analy
     roles = infer_roles(model)
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
     analysis = Analysis(model, roles)
+    index = PermissionIndex(model)
     if roles.node_groups:
-        index = PermissionIndex(model)
         protocols: dict[Channel, list[IpProtocol]] = {}
         for req in REQUIREMENTS:
             for protocol, _ in req.traffic:
@@ -96,6 +97,7 @@ def analyse(template: object, conditions: ScenarioSource | None = None) -> Analy
         *multiple_cluster_tagged_groups(model, roles, scenarios),
         *egress_stripping_shared_groups(model, roles),
         *orphaned_node_groups(model, roles),
+        *aws_api_access(model, roles, index, scenarios),
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),

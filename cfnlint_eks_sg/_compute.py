@@ -27,6 +27,7 @@ from cfnlint_eks_sg._groups import (
     RemoteAccess,
     Setting,
     Use,
+    VpcEndpoint,
 )
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
@@ -244,6 +245,21 @@ class ComputeReader(AddressReader):
         for alt in present(get(remote, "SourceSecurityGroups"), (*path, "SourceSecurityGroups"), guard):
             sourced = sourced | alt.guard
         return RemoteAccess(port, guard & ~sourced, path)
+
+    def read_endpoints(self) -> None:
+        """VPC endpoints, by the service after the region (`com.amazonaws.${AWS::Region}.ecr.api`)."""
+        for name in self.by_type.get("AWS::EC2::VPCEndpoint", []):
+            props = self._props(name)
+            service = name_token(get(props, "ServiceName")) or ""
+            suffix = re.sub(r"^.*?(\$\{AWS::Region\}|[a-z]{2}(-[a-z]+)+-\d)\.", "", service)
+            kind = get(props, "VpcEndpointType")
+            interface = isinstance(kind, str) and kind.lower() == "interface"  # the default is Gateway
+            guard = self._guard(name)
+            path: Path = ("Resources", name, "Properties", "SecurityGroupIds")
+            members = tuple(self.group_members(get(props, "SecurityGroupIds"), path, guard))
+            self.model.endpoints.append(VpcEndpoint(
+                name, suffix, interface, members, guard, ("Resources", name),
+                self.addresses(self.subnet_values(get(props, "SubnetIds")))))
 
     def read_uses(self) -> None:
         """Every other resource that puts a group on its interfaces (for sharing and orphan checks)."""

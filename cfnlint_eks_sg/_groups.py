@@ -202,6 +202,19 @@ class RemoteAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class VpcEndpoint:
+    """An AWS::EC2::VPCEndpoint: the AWS service it serves and, for interface endpoints, its groups."""
+
+    resource: str
+    service: str  # the part after the region: "ecr.api", "ecr.dkr", "sts", "ec2", "s3", ...
+    interface: bool  # Interface (groups, subnets) or Gateway (route tables, prefix list)
+    members: tuple[Member, ...]
+    guard: Guard
+    path: Path
+    addresses: Addresses = UNKNOWN_ADDRESSES
+
+
+@dataclass(frozen=True, slots=True)
 class Use:
     """Any resource that lists a security group for its own interfaces (endpoint, database, function...)."""
 
@@ -281,6 +294,7 @@ class Model:
     first_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a group is first attached or changed
     peer_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a rule first names it as a peer
     uses: list[Use] = field(default_factory=list)
+    endpoints: list[VpcEndpoint] = field(default_factory=list)
     referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
     permissions: list[Permission] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)

@@ -31,13 +31,14 @@ from cfnlint_eks_sg._groups import (
     Settings,
     StandaloneRule,
     UnknownPeer,
+    VpcEndpoint,
 )
 from cfnlint_eks_sg._permissions import PermissionReader
 
 __all__ = [
     "ANYWHERE_V4", "ANYWHERE_V6", "CLUSTER_TAG", "CLUSTER_TYPES", "GROUP_TYPE", "Attachment", "CidrPeer",
     "ClusterDef", "Compute", "Direction", "Group", "GroupKey", "GroupPeer", "Member", "Model", "Origin", "Peer",
-    "Permission", "PrefixListPeer", "Settings", "StandaloneRule", "UnknownPeer", "build_model",
+    "Permission", "PrefixListPeer", "Settings", "StandaloneRule", "UnknownPeer", "VpcEndpoint", "build_model",
 ]
 
 
@@ -51,6 +52,7 @@ class ModelBuilder(PermissionReader, ComputeReader):
         self.add_default_egress(stripped)
         self.read_attachments()
         self.read_uses()
+        self.read_endpoints()
         self.read_references(self.template)
         return self.model
 

@@ -114,11 +114,14 @@ class PermissionIndex:
         scenario: Scenario,
         ipv6: bool,
         addresses: Addresses = UNKNOWN_ADDRESSES,
+        internet: bool = False,
     ) -> Opening:
         """Every port of `protocol` classified at once: surely open, maybe open, or closed.
 
         `addresses` are the subnets of the other side: a CIDR rule counts for the subnets it
-        covers, so the result is what every subnet of the other side gets.
+        covers, so the result is what every subnet of the other side gets. With `internet`, the
+        other side is the internet (AWS service endpoints): no group is it, only 0.0.0.0/0 surely
+        covers it, and narrower ranges may.
         """
         surely, maybe = NO_PORTS, NO_PORTS
         hidden: list[GroupKey] = []  # groups of this side whose rules are not all here
@@ -136,6 +139,9 @@ class PermissionIndex:
                 invisible.append(f"the rules of {group} are defined outside this template")
                 hidden.append(group)
             rules = self.rules(group, direction)
+            by_address += [p for p in rules.other if p.guard.holds(scenario)]
+            if internet:
+                continue
             candidates: list[tuple[Permission, Match]] = []
             for other in other_set:
                 candidates += [(p, Match.SURELY) for p in rules.by_peer.get(other, ())]
@@ -150,7 +156,6 @@ class PermissionIndex:
                     candidates.append((perm, Match.MAYBE))
                     if not key.created_here and key not in doubtful:
                         doubtful.append(key)
-            by_address += [p for p in rules.other if p.guard.holds(scenario)]
             for perm, match in candidates:
                 if not perm.guard.holds(scenario):
                     continue
@@ -159,7 +164,9 @@ class PermissionIndex:
                     surely, maybe = surely | sure, maybe | possible
                 else:
                     maybe = maybe | sure | possible
-        if by_address:
+        if by_address and internet:
+            surely, maybe = _to_internet(by_address, protocol, ipv6, surely, maybe)
+        elif by_address:
             surely, maybe = _per_subnet(by_address, protocol, ipv6, addresses, surely, maybe)
         return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful))
 
@@ -191,6 +198,26 @@ class Opening:
         if not definite:
             return Half(Reach.UNKNOWN, direction, why="a rule whose peer is not decidable here may allow it")
         return Half(Reach.BLOCKED, direction, missing=definite)
+
+
+def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
+                 surely: PortSet, maybe: PortSet) -> tuple[PortSet, PortSet]:
+    """Rules towards public AWS endpoints: /0 surely reaches them, a private range never does,
+    other public ranges may; prefix lists are for gateway endpoints (checked on their own)."""
+    for perm in rules:
+        peer = perm.peer
+        sure, possible = perm.opens(protocol)
+        if isinstance(peer, CidrPeer):
+            networks = peer.covers.networks if peer.covers is not None else ()
+            if (peer.version == 6) != ipv6 or (networks and all(n.version != peer.version for n in networks)):
+                continue
+            if any(n.prefixlen == 0 for n in networks):
+                surely, maybe = surely | sure, maybe | possible
+            elif not (networks and all(n.is_private for n in networks)):
+                maybe = maybe | sure | possible
+        elif not isinstance(peer, PrefixListPeer):
+            maybe = maybe | sure | possible  # an unknown peer may be anything
+    return surely, maybe
 
 
 def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, addresses: Addresses,

@@ -125,7 +125,9 @@ def test_official_template_with_restricted_node_egress_gives_ek1001() -> None:
     ))
     found = [(m.rule.id, getattr(m, "path", None)) for m in lint(mutant, config=cfg()) if m.rule.id[:2] in ("EK", "WK")]
     # The egress half on the node group is visible and blocked; the control plane's ingress half is
-    # satisfied by the template's own rule on the parameter group. Node-to-node egress is gone too.
+    # satisfied by the template's own rule on the parameter group. Node-to-node egress and the path to
+    # the AWS APIs are gone too.
     assert sorted(found) == [("EK1001", ["Resources", "NodeSecurityGroup"]),
                              ("EK1005", ["Resources", "NodeSecurityGroup"]),
+                             ("WK1006", ["Resources", "NodeSecurityGroup"]),
                              ("WK1009", ["Resources", "NodeSecurityGroup"])]

@@ -1,0 +1,16 @@
+"""WK1006: nodes reach the AWS APIs on TCP 443 (internet or VPC endpoints)."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class NodesToAwsApis(AnalysisRule):
+    id = "WK1006"
+    shortdesc = "Nodes reach the AWS APIs on TCP 443"
+    description = (
+        "Nodes register through the EKS API and pull images from ECR and S3: their egress must allow TCP "
+        "443 to 0.0.0.0/0 (and ::/0 on IPv6 clusters), or to interface endpoints for ec2, ecr.api, ecr.dkr "
+        "and sts that accept them, plus an S3 endpoint."
+    )
+    source_url = DOCS + "WK1006.md"
+    tags = ["eks", "security-group", "flow", "endpoint"]
+    message_format = "Node group {node_group} of cluster {cluster} cannot reach the AWS APIs on TCP 443{when}: {why}."
