@@ -173,6 +173,7 @@ class Compute(Enum):
     MANAGED_NODEGROUP = "managed node group"
     AUTO_SCALING_GROUP = "auto scaling group"
     INSTANCE = "instance"
+    DECLARED = "declared in Metadata"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +269,24 @@ class Settings:
     """Plugin-wide settings from the template Metadata key `cfnlint-eks-sg`."""
 
     cluster_security_group_defaults: bool = True
+    control_plane_security_groups: tuple[str, ...] = ()  # logical names of groups the control plane carries
+    node_security_groups: tuple[str, ...] = ()  # logical names of groups nodes outside the template carry
 
     @classmethod
     def from_template(cls, template: object) -> Settings:
         raw = get(get(template, "Metadata"), "cfnlint-eks-sg")
         trust = get(raw, "cluster_security_group_defaults")
-        return cls(cluster_security_group_defaults=trust is not False and trust != "false")
+        return cls(
+            cluster_security_group_defaults=trust is not False and trust != "false",
+            control_plane_security_groups=_names(get(raw, "control_plane_security_groups")),
+            node_security_groups=_names(get(raw, "node_security_groups")),
+        )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A list of logical names (a single name is a list of one); anything else is ignored."""
+    values = value if isinstance(value, list) else [value]
+    return tuple(str(v) for v in values if isinstance(v, str))
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from cfnlint_eks_sg._model import (
     ClusterDef,
     Compute,
     Direction,
+    Group,
     GroupKey,
     GroupPeer,
     Member,
@@ -86,10 +87,16 @@ def infer_roles(model: Model) -> Roles:
         if attachment.compute is not Compute.MANAGED_NODEGROUP and not attachment.cluster_names:
             continue  # not recognisable as a node: a bastion, a CI runner, ...
         pending.append((attachment, _cluster_of(attachment.cluster_names, by_token, single)))
+    declared_nodes = _declared(model, model.settings.node_security_groups)
     external = sorted({ident for _, ident in pending if ident not in roles.clusters})
+    if declared_nodes and not roles.clusters and not external:
+        external = [DECLARED_CLUSTER]
     if external:
-        node_keys = {m.key for a, _ in pending for m in a.members}
+        node_keys = {m.key for a, _ in pending for m in a.members} | {m.key for m in declared_nodes}
         control_plane = _external_control_plane(model, node_keys)
+        for member in _declared(model, model.settings.control_plane_security_groups):
+            if member.key not in {m.key for m in control_plane}:
+                control_plane = (*control_plane, member)
         for ident in external:
             path = next((a.path for a, i in pending if i == ident), ())
             group = model.external_cluster_group(ident, path)
@@ -104,7 +111,28 @@ def infer_roles(model: Model) -> Roles:
         roles.node_groups.append(NodeRole(label, ident, members, attachment.members_known,
                                           attachment.guard, attachment.path, attachment.compute,
                                           attachment.addresses))
+    if declared_nodes:
+        for ident in roles.clusters:
+            roles.node_groups.append(NodeRole("declared in Metadata", ident, declared_nodes, True, TRUE,
+                                              _SETTINGS_PATH, Compute.DECLARED))
     return roles
+
+
+DECLARED_CLUSTER: Final = "(declared)"
+_SETTINGS_PATH: Final = ("Metadata", "cfnlint-eks-sg")
+
+
+def _declared(model: Model, names: Iterable[str]) -> tuple[Member, ...]:
+    """Groups named in the plugin's Metadata settings: a parameter or a security-group resource."""
+    members = []
+    for name in names:
+        for key in (GroupKey.make(Origin.PARAMETER, name), GroupKey.make(Origin.RESOURCE, name)):
+            if key in model.groups or (key.origin is Origin.PARAMETER and name in model.parameters):
+                if key not in model.groups:
+                    model.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=("Parameters", name))
+                members.append(Member(key, TRUE, _SETTINGS_PATH))
+                break
+    return tuple(members)
 
 
 def _cluster_role(cluster: ClusterDef) -> ClusterRole:
