@@ -1,0 +1,149 @@
+"""Malformed and hostile shapes: a clear finding or silence from our rules, never an exception."""
+
+from __future__ import annotations
+
+import pytest
+from cfnlint.api import lint
+
+from tests.conftest import cfg
+
+HEADER = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+
+CLUSTER = """
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/eks
+      ResourcesVpcConfig:
+        SubnetIds: [subnet-1]
+        SecurityGroupIds: {groups}
+"""
+
+NASTY = {
+    "resources-list": "Resources: []\n",
+    "properties-string": "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties: nope\n",
+    "group-ids-novalue": "Resources:" + CLUSTER.format(groups="!Ref AWS::NoValue"),
+    "group-ids-ints": "Resources:" + CLUSTER.format(groups="[1, 2, {a: b}]"),
+    "group-ids-getatt-short": "Resources:" + CLUSTER.format(groups="[!GetAtt [Cluster]]"),
+    "group-ids-if-missing-condition": "Resources:" + CLUSTER.format(groups="!If [Nope, [sg-1], [sg-2]]"),
+    "group-ids-if-malformed": "Resources:" + CLUSTER.format(groups="[{'Fn::If': bad}, {'Fn::If': [a]}]"),
+    "group-ids-deep-if": "Resources:" + CLUSTER.format(groups="[" + "{'Fn::If': [C, " * 40 + "sg-1" + ", x]}" * 40 + "]"),
+    "rules-garbage": """Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [1, "x", [], {IpProtocol: {Ref: P}, FromPort: abc, ToPort: 99999, CidrIp: 5},
+        {IpProtocol: tcp, FromPort: 70000, ToPort: -5, SourceSecurityGroupId: {Fn::Join: [1, 2]}},
+        {IpProtocol: [tcp], CidrIpv6: 0.0.0.0/0}, {Fn::If: [C, {IpProtocol: -1}, 5]}]
+      SecurityGroupEgress: "everything"
+      Tags: "x"
+""",
+    "standalone-garbage": """Resources:
+  In:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties:
+      GroupId: {Fn::GetAtt: 5}
+      IpProtocol: {Fn::Select: [9, []]}
+      SourceSecurityGroupId: {Fn::ImportValue: {Fn::Sub: [1, 2]}}
+  Out:
+    Type: AWS::EC2::SecurityGroupEgress
+    Properties: {GroupId: [sg-1], IpProtocol: "256", DestinationPrefixListId: {Ref: Nope}}
+""",
+    "nodes-garbage": """Resources:
+  Ng:
+    Type: AWS::EKS::Nodegroup
+    Properties: {ClusterName: {Fn::Join: x}, LaunchTemplate: "lt", RemoteAccess: [1], Subnets: 5}
+  Asg:
+    Type: AWS::AutoScaling::AutoScalingGroup
+    Properties:
+      MinSize: "1"
+      MaxSize: "1"
+      Tags: [{Key: {Fn::Sub: [1]}, Value: x}, 5]
+      MixedInstancesPolicy: {LaunchTemplate: {Overrides: "x", LaunchTemplateSpecification: [1]}}
+      LaunchConfigurationName: {Ref: Asg}
+      VPCZoneIdentifier: {Fn::Split: [",", {Fn::Sub: 5}]}
+  Vm:
+    Type: AWS::EC2::Instance
+    Properties:
+      UserData: {Fn::Base64: {Fn::Join: ["", [{Fn::If: [C, "bootstrap.sh ", 1]}, [2]]]}}
+      NetworkInterfaces: [{DeviceIndex: x, GroupSet: "sg-1", SubnetId: {Ref: Vm}}]
+      LaunchTemplate: {LaunchTemplateName: {Ref: Vm}}
+""",
+    "network-garbage": """Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: {Fn::Cidr: [1, 2, 3]}, EnableDnsHostnames: {Ref: X}}
+  Subnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: {Ref: Vpc}, CidrBlock: {Fn::Select: [x, {Fn::Cidr: [{Fn::GetAtt: [Vpc, CidrBlock]}, 100000, 99]}]}}
+  Pl:
+    Type: AWS::EC2::PrefixList
+    Properties: {Entries: [{Cidr: 5}, 6], AddressFamily: IPv4, MaxEntries: 1, PrefixListName: x}
+  Endpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties: {ServiceName: 5, VpcEndpointType: [Interface], VpcId: {Ref: Vpc}, SecurityGroupIds: {Ref: Pl}}
+  Cluster:
+    Type: AWS::EKS::Cluster
+    Properties:
+      RoleArn: x
+      ResourcesVpcConfig: {SubnetIds: [{Ref: Subnet}], EndpointPrivateAccess: {Fn::If: [C, true]},
+        PublicAccessCidrs: "0.0.0.0/0"}
+      KubernetesNetworkConfig: [ipv6]
+""",
+    "self-referencing-conditions": """Conditions:
+  A: {Fn::Not: [{Condition: A}]}
+  B: {Fn::And: [{Condition: A}, {Condition: B}]}
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Condition: A
+    Properties:
+      GroupDescription: x
+      SecurityGroupIngress: [{Fn::If: [B, {IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 0.0.0.0/0}, {Ref: AWS::NoValue}]}]
+""" + CLUSTER.format(groups="[{Ref: Sg}]"),
+    "metadata-garbage": """Metadata:
+  cfnlint-eks-sg: {cluster_security_group_defaults: [1], control_plane_security_groups: {a: 1}, node_security_groups: 5}
+Resources:""" + CLUSTER.format(groups="[sg-1]"),
+    "odd-keys-and-missing-properties": """Resources:
+  1:
+    Type: AWS::EC2::SecurityGroup
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+  Ng:
+    Type: AWS::EKS::Nodegroup
+  In:
+    Type: AWS::EC2::SecurityGroupIngress
+    Properties: {GroupId: {Ref: Sg}, IpProtocol: tcp, FromPort: 1, ToPort: 2, 3: 4, SourceSecurityGroupId: {Ref: Sg}}
+""",
+    "cdk-garbage": """Resources:
+  Cluster:
+    Type: Custom::AWSCDK-EKS-Cluster
+    Properties: {ServiceToken: x, Config: [1, 2]}
+""",
+}
+
+
+@pytest.mark.parametrize("source", NASTY.values(), ids=list(NASTY))
+def test_never_raises(source: str) -> None:
+    matches = lint(HEADER + source, config=cfg())
+    assert not [m for m in matches if m.rule.id == "E0000"], "the template must decode, or no rule runs"
+    crashes = [m for m in matches if m.rule.id == "E0002" or (m.rule.id == "E1101" and m.message.startswith("Exception "))]
+    assert crashes == []
+
+
+def test_the_sweep_exercises_the_plugin() -> None:
+    # Guards the test above: lint() with cfg() really loads our rules (lint_all() would not).
+    source = NASTY["group-ids-novalue"] + """
+  Other:
+    Type: AWS::EKS::Cluster
+    Properties:
+      RoleArn: x
+      ResourcesVpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-shared]}
+  Third:
+    Type: AWS::EKS::Cluster
+    Properties:
+      RoleArn: x
+      ResourcesVpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-shared]}
+"""
+    assert {m.rule.id for m in lint(HEADER + source, config=cfg())} >= {"WK2001"}
