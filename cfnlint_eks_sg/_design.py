@@ -8,7 +8,7 @@ from typing import Final
 
 from cfnlint_eks_sg._findings import Finding, shared_group
 from cfnlint_eks_sg._gaps import when
-from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios
+from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios, guard_text
 from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, GroupPeer, Member, Model, Origin, Permission
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, PortSet
 from cfnlint_eks_sg._resolve import Path
@@ -137,7 +137,8 @@ def egress_stripping_shared_groups(model: Model, roles: Roles) -> Iterator[Findi
             why = "used by " + ", ".join(sorted(jobs[group]))
         else:
             continue
-        yield Finding("WK2004", rule.path, (("resource", rule.resource), ("group", str(group)), ("why", why)))
+        yield Finding("WK2004", rule.path, (("resource", rule.resource), ("group", str(group)), ("why", why),
+                                            ("when", guard_text(rule.guard))))
 
 
 def _jobs(model: Model, roles: Roles) -> dict[GroupKey, set[str]]:
@@ -185,7 +186,7 @@ def orphaned_node_groups(model: Model, roles: Roles) -> Iterator[Finding]:
         if KARPENTER_TAG in group.tags:
             continue  # Karpenter finds it by tag and puts it on the nodes it launches
         if group.cluster_tags or key in talks_to_control_plane:
-            yield Finding("WK2005", group.path, (("group", str(key)),))
+            yield Finding("WK2005", group.path, (("group", str(key)), ("when", guard_text(group.guard))))
 
 
 # -- WK3001 ----------------------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def public_exposure(model: Model, roles: Roles, allowed: PortSet | None) -> Iter
             yield Finding("WK3001", perm.path, (
                 ("group", str(perm.group)), ("role", " and ".join(sorted(kinds))), ("what", what),
                 ("source", perm.peer.cidr if isinstance(perm.peer, CidrPeer) else ""),
-                ("when", "" if perm.guard.is_true else f" when {perm.guard}"),
+                ("when", guard_text(perm.guard)),
             ))
     for attachment in model.attachments:
         remote = attachment.remote_access
@@ -220,7 +221,7 @@ def public_exposure(model: Model, roles: Roles, allowed: PortSet | None) -> Iter
             ("group", f"the remote-access group EKS creates for {attachment.resource}"), ("role", "node"),
             ("what", f"TCP {remote.port} ({MANAGEMENT_PORTS[remote.port]}; RemoteAccess without "
                      "SourceSecurityGroups)"),
-            ("source", "0.0.0.0/0"), ("when", "" if remote.world.is_true else f" when {remote.world}"),
+            ("source", "0.0.0.0/0"), ("when", guard_text(remote.world)),
         ))
 
 

@@ -97,6 +97,11 @@ TRUE: Final = Guard(frozenset({frozenset()}))
 FALSE: Final = Guard(frozenset())
 
 
+def guard_text(guard: Guard) -> str:
+    """` when X is true` for a finding that exists only under conditions ('' when always)."""
+    return "" if guard.is_true else f" when {guard}"
+
+
 def describe(scenario: Scenario) -> str:
     """`KubeletOpen is false and IsProd is true`."""
     return " and ".join(f"{name} is {str(value).lower()}" for name, value in sorted(scenario.items()))

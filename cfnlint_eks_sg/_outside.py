@@ -8,6 +8,7 @@ from typing import Final
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
+from cfnlint_eks_sg._guards import guard_text
 from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 
@@ -54,5 +55,5 @@ def foreign_rules(model: Model) -> Iterator[Finding]:
                  "(eksctl#6455)") if egress else ""
         yield Finding("IK0002", rule.path, (
             ("resource", rule.resource), ("direction", rule.direction.value), ("group", str(rule.group)),
-            ("extra", extra),
+            ("extra", extra), ("when", guard_text(rule.guard)),
         ))

@@ -87,22 +87,6 @@ class PermissionIndex:
                 names |= known.guard.names()
         return names
 
-    def half(
-        self,
-        side: Sequence[GroupKey],
-        side_known: bool,
-        direction: Direction,
-        others: Sequence[GroupKey],
-        others_known: bool,
-        protocol: IpProtocol,
-        ports: PortSet,
-        scenario: Scenario,
-        ipv6: bool,
-    ) -> Half:
-        """Whether the groups of `side` let `protocol`/`ports` out to (or in from) `others`."""
-        opening = self.opening(side, side_known, direction, others, others_known, protocol, scenario, ipv6)
-        return opening.verdict(direction, ports)
-
     def opening(
         self,
         side: Sequence[GroupKey],

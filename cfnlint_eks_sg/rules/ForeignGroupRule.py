@@ -14,6 +14,6 @@ class ForeignGroupRule(AnalysisRule):
     source_url = DOCS + "IK0002.md"
     tags = ["eks", "security-group", "cross-stack"]
     message_format = (
-        "{resource} adds an {direction} rule to {group}, which another stack owns: the rule is deleted with "
-        "this stack{extra}."
+        "{resource} adds an {direction} rule to {group}{when}, which another stack owns: the rule is deleted "
+        "with this stack{extra}."
     )

@@ -14,6 +14,6 @@ class OrphanedNodeGroup(AnalysisRule):
     source_url = DOCS + "WK2005.md"
     tags = ["eks", "security-group"]
     message_format = (
-        "Security group {group} is written for nodes but nothing in this template carries it: its rules "
+        "Security group {group} is written for nodes but nothing in this template carries it{when}: its rules "
         "protect nothing. Attach it to the node group's launch template, export it, or remove it."
     )

@@ -60,9 +60,10 @@ def half(
     scenario: Scenario | None = None,
     ipv6: bool = False,
 ) -> Half:
-    return PermissionIndex(model).half(
-        side, side_known, direction, others, others_known, protocol, ports, scenario or {}, ipv6,
+    opening = PermissionIndex(model).opening(
+        side, side_known, direction, others, others_known, protocol, scenario or {}, ipv6,
     )
+    return opening.verdict(direction, ports)
 
 
 def ingress_on_a(
