@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from cfnlint.rules import Rules
 
@@ -25,3 +27,12 @@ def test_severity_letter_matches_the_documented_level() -> None:
     for rule in RULES:
         page = (ROOT / "docs" / "rules" / f"{rule.id}.md").read_text()
         assert f"Level: {levels[rule.id[0]]}." in page, rule.id
+
+
+def test_every_catalogue_id_is_registered() -> None:
+    design = ROOT.parent / "shared" / "DESIGN.md"
+    if not design.is_file():
+        pytest.skip(f"{design} not found (a clone outside the workplace)")
+    catalogue = set(re.findall(r"^\| ([EWI]K\d{4}) \|", design.read_text(), flags=re.MULTILINE))
+    assert len(catalogue) >= 19
+    assert {rule.id for rule in RULES} == catalogue
