@@ -242,8 +242,8 @@ class ComputeReader(AddressReader):
         ami = get(props, "AmiType")
         port = 3389 if isinstance(ami, str) and ami.upper().startswith("WINDOWS") else 22
         sourced = FALSE
-        for alt in present(get(remote, "SourceSecurityGroups"), (*path, "SourceSecurityGroups"), guard):
-            sourced = sourced | alt.guard
+        for alt in list_items(get(remote, "SourceSecurityGroups"), (*path, "SourceSecurityGroups"), guard):
+            sourced = sourced | alt.guard  # an empty list names no source: EKS opens the port to the world
         return RemoteAccess(port, guard & ~sourced, path)
 
     def read_endpoints(self) -> None:

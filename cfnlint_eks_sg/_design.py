@@ -8,7 +8,7 @@ from typing import Final
 
 from cfnlint_eks_sg._findings import Finding, shared_group
 from cfnlint_eks_sg._gaps import when
-from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios, guard_text
+from cfnlint_eks_sg._guards import FALSE, Guard, Scenario, Scenarios, guard_text
 from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, GroupPeer, Member, Model, Origin, Permission
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, PortSet
 from cfnlint_eks_sg._resolve import Path
@@ -39,19 +39,18 @@ def shared_control_plane_groups(roles: Roles, scenarios: Scenarios) -> Iterator[
         if len({c.ident for c, _ in users}) < 2:
             continue
         for cluster, member in users:
+            mine = cluster.guard & member.guard
             sharing: list[str] = []
-            whens: list[str] = []
+            shared = FALSE  # when any other cluster lists it too
             for other, other_member in users:
-                if other.ident == cluster.ident:
-                    continue
-                together, every = coexisting(cluster.guard & member.guard & other.guard & other_member.guard, scenarios)
-                if together:
+                both = mine & other.guard & other_member.guard
+                if other.ident != cluster.ident and coexisting(both, scenarios)[0]:
                     sharing.append(other.label)
-                    whens.append(when(together, every))
+                    shared = shared | both
             if sharing:
+                together, every = coexisting(shared, scenarios)
                 yield shared_group("WK2001", member.path, group=str(group), cluster=cluster.label,
-                                   others=", ".join(sorted(set(sharing))),
-                                   when=whens[0] if len(set(whens)) == 1 else "")
+                                   others=", ".join(sorted(set(sharing))), when=when(together, every))
 
 
 def _additional(cluster: ClusterRole) -> Iterator[Member]:
@@ -133,8 +132,8 @@ def egress_stripping_shared_groups(model: Model, roles: Roles) -> Iterator[Findi
             group.origin is Origin.IMPORT and "ClusterSecurityGroupId" in group.ident
         ):
             why = "the EKS cluster security group, which the control plane, managed nodes and Fargate pods carry"
-        elif len(jobs.get(group, ())) > 1:
-            why = "used by " + ", ".join(sorted(jobs[group]))
+        elif len(jobs.get(group, ())) > 1 and any(job.startswith("the ") for job in jobs[group]):
+            why = "used by " + ", ".join(sorted(jobs[group]))  # several jobs, one of them in EKS
         else:
             continue
         yield Finding("WK2004", rule.path, (("resource", rule.resource), ("group", str(group)), ("why", why),

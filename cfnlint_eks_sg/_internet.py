@@ -14,7 +14,16 @@ from typing import Final
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._gaps import when
 from cfnlint_eks_sg._guards import Scenario, Scenarios
-from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, PrefixListPeer, VpcEndpoint
+from cfnlint_eks_sg._model import (
+    CidrPeer,
+    Direction,
+    GroupKey,
+    Model,
+    Origin,
+    Permission,
+    PrefixListPeer,
+    VpcEndpoint,
+)
 from cfnlint_eks_sg._ports import TCP, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex, Reach
 from cfnlint_eks_sg._resolve import Path
@@ -66,6 +75,9 @@ def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: N
     if missing == ["::/0"]:
         return path, ("their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. "
                       "Add an egress rule for TCP 443 to ::/0")
+    if cluster.ipv6 and missing == ["0.0.0.0/0"] and not model.endpoints:
+        return path, ("their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too "
+                      "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0")
     endpoints = [e for e in model.endpoints if e.guard.holds(scenario)]
     if not endpoints:
         if _may_reach_elsewhere(index, out, scenario):
@@ -91,9 +103,17 @@ def _may_reach_elsewhere(index: PermissionIndex, out: Sequence[GroupKey], scenar
     for group in out:
         rules = index.rules(group, Direction.EGRESS)
         for perm in [*rules.other, *rules.foreign_peers]:
-            if perm.guard.holds(scenario) and 443 in (perm.opens(TCP)[0] | perm.opens(TCP)[1]):
+            if _anywhere(perm) or not perm.guard.holds(scenario):
+                continue  # /0 is the internet path, judged already
+            if 443 in (perm.opens(TCP)[0] | perm.opens(TCP)[1]):
                 return True
     return False
+
+
+def _anywhere(perm: Permission) -> bool:
+    peer = perm.peer
+    networks = peer.covers.networks if isinstance(peer, CidrPeer) and peer.covers is not None else ()
+    return any(n.prefixlen == 0 for n in networks)
 
 
 def _endpoint_gaps(index: PermissionIndex, node: NodeRole, out: list[GroupKey], endpoints: list[VpcEndpoint],

@@ -1,0 +1,646 @@
+"""Unit tests for the design checks that are not flows (WK2001-WK2005, WK3001) on small decoded templates."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._design import (
+    egress_stripping_shared_groups,
+    orphaned_node_groups,
+    public_exposure,
+    shared_control_plane_groups,
+)
+from cfnlint_eks_sg._findings import Finding
+from cfnlint_eks_sg._guards import Scenarios
+from cfnlint_eks_sg._model import build_model
+from cfnlint_eks_sg._ports import ALL_PORTS, PortSet
+from cfnlint_eks_sg._resolve import Path
+from cfnlint_eks_sg._roles import infer_roles
+from tests.unit.pieces import (
+    Json,
+    eks_cluster,
+    getatt,
+    if_,
+    launch_template,
+    managed_nodegroup,
+    ref,
+    res,
+    sg,
+    sub,
+    tcp,
+    with_condition,
+)
+
+
+class StubConditions:
+    """cfn-lint's condition engine as analyse() reads it: `_conditions` and `build_scenarios`."""
+
+    def __init__(self, names: list[str], allowed: Callable[[dict[str, bool]], bool] = lambda s: True) -> None:
+        self._conditions: dict[str, object] = {name: object() for name in names}
+        self._allowed = allowed
+
+    def build_scenarios(self, conditions: dict[str, set[bool]]) -> Iterator[dict[str, bool]]:
+        names = sorted(conditions)
+        for values in itertools.product((True, False), repeat=len(names)):
+            scenario = dict(zip(names, values, strict=True))
+            if self._allowed(scenario):
+                yield scenario
+
+
+def findings(template: Json, rule_id: str, conditions: StubConditions | None = None) -> list[Finding]:
+    return analyse(template, conditions).findings_for(rule_id)
+
+
+def field(found: Finding, name: str) -> str:
+    return found.message_fields()[name]
+
+
+def fields_of(found: Finding, *names: str) -> tuple[str, ...]:
+    fields = found.message_fields()
+    return tuple(fields[name] for name in names)
+
+
+def paths(found: list[Finding]) -> list[Path]:
+    return [f.path for f in found]
+
+
+def tagged(cluster: str = "", **props: object) -> Json:
+    """A group tagged kubernetes.io/cluster/NAME: the literal `cluster`, or `Fn::Sub` of cluster Cl by default."""
+    key: object = f"kubernetes.io/cluster/{cluster}" if cluster else sub("kubernetes.io/cluster/${Cl}")
+    return sg(Tags=[{"Key": key, "Value": "owned"}], **props)
+
+
+def design(**resources: Json) -> Json:
+    """Cluster Cl with its own control-plane group CpSG; managed node group Ng on launch template Lt (NodeSG)."""
+    out: Json = {
+        "CpSG": sg(),
+        "NodeSG": sg(),
+        "Cl": eks_cluster(ref("CpSG")),
+        "Lt": launch_template(ref("NodeSG")),
+        "Ng": managed_nodegroup(),
+    }
+    out.update(resources)
+    return {"Resources": out}
+
+
+CP_ENTRY: Path = ("Resources", "Cl", "Properties", "ResourcesVpcConfig", "SecurityGroupIds", 0)
+
+
+# --- WK2001: a control-plane group listed by more than one cluster ---------------------------------------
+
+
+def test_wk2001_same_import_in_two_clusters() -> None:
+    shared = {"Fn::ImportValue": "network-ControlPlaneSG"}
+    template: Json = {"Resources": {"Blue": eks_cluster(shared), "Green": eks_cluster("sg-0aaa", shared)}}
+    found = findings(template, "WK2001")
+    assert paths(found) == [
+        ("Resources", "Blue", "Properties", "ResourcesVpcConfig", "SecurityGroupIds", 0),
+        ("Resources", "Green", "Properties", "ResourcesVpcConfig", "SecurityGroupIds", 1),
+    ]
+    assert [(field(f, "cluster"), field(f, "others"), field(f, "when")) for f in found] == [
+        ("Blue", "Green", ""), ("Green", "Blue", ""),
+    ]
+    assert {field(f, "group") for f in found} == {"imported network-ControlPlaneSG"}
+
+
+def test_wk2001_same_literal_id_is_shared_a_different_one_is_not() -> None:
+    same: Json = {"Resources": {"Blue": eks_cluster("sg-0aaa"), "Green": eks_cluster("sg-0aaa")}}
+    assert [field(f, "group") for f in findings(same, "WK2001")] == ["sg-0aaa", "sg-0aaa"]
+    different: Json = {"Resources": {"Blue": eks_cluster("sg-0aaa"), "Green": eks_cluster("sg-0bbb")}}
+    assert findings(different, "WK2001") == []
+
+
+def test_wk2001_one_cluster_listing_a_group_twice_is_not_sharing() -> None:
+    template: Json = {"Resources": {"Shared": sg(), "Cl": eks_cluster(ref("Shared"), getatt("Shared", "GroupId"))}}
+    assert findings(template, "WK2001") == []
+
+
+def test_wk2001_three_clusters_each_name_the_other_two() -> None:
+    template: Json = {"Resources": {"Shared": sg(), **{n: eks_cluster(ref("Shared")) for n in ("A", "B", "C")}}}
+    found = findings(template, "WK2001")
+    assert [(field(f, "cluster"), field(f, "others")) for f in found] == [("A", "B, C"), ("B", "A, C"), ("C", "A, B")]
+
+
+def test_wk2001_opposite_if_branches_never_share() -> None:
+    # Blue lists Shared only when UseShared is true, Green only when it is false: never together.
+    template: Json = {"Resources": {
+        "Shared": sg(), "Own": sg(),
+        "Blue": eks_cluster(if_("UseShared", ref("Shared"), ref("Own"))),
+        "Green": eks_cluster(if_("UseShared", ref("Own"), ref("Shared"))),
+    }}
+    # Own is shared the other way round, just as exclusively.
+    assert findings(template, "WK2001") == []
+    same_branch: Json = {"Resources": {
+        "Shared": sg(), "Own": sg(),
+        "Blue": eks_cluster(if_("UseShared", ref("Shared"), ref("Own"))),
+        "Green": eks_cluster(if_("UseShared", ref("Shared"), ref("Own"))),
+    }}
+    assert sorted((field(f, "group"), field(f, "cluster"), field(f, "when"))
+                  for f in findings(same_branch, "WK2001")) == [
+        ("Own", "Blue", " when UseShared is false"), ("Own", "Green", " when UseShared is false"),
+        ("Shared", "Blue", " when UseShared is true"), ("Shared", "Green", " when UseShared is true"),
+    ]
+
+
+def test_wk2001_exclusive_resource_conditions_need_the_engine() -> None:
+    template: Json = {
+        "Conditions": {"IsBlue": {"Fn::Equals": ["a", "a"]}, "IsGreen": {"Fn::Equals": ["a", "b"]}},
+        "Resources": {
+            "Shared": sg(),
+            "Blue": with_condition(eks_cluster(ref("Shared")), "IsBlue"),
+            "Green": with_condition(eks_cluster(ref("Shared")), "IsGreen"),
+        },
+    }
+    found = findings(template, "WK2001")
+    assert [field(f, "when") for f in found] == [" when IsBlue is true and IsGreen is true"] * 2
+    exclusive = StubConditions(["IsBlue", "IsGreen"], lambda s: s["IsBlue"] != s["IsGreen"])
+    assert findings(template, "WK2001", exclusive) == []
+
+
+def test_wk2001_conditional_sharing_names_the_scenario() -> None:
+    template: Json = {"Resources": {
+        "Shared": sg(),
+        "Blue": eks_cluster(ref("Shared")),
+        "Green": with_condition(eks_cluster(ref("Shared")), "WithGreen"),
+    }}
+    found = findings(template, "WK2001")
+    assert [(field(f, "cluster"), field(f, "when")) for f in found] == [
+        ("Blue", " when WithGreen is true"), ("Green", " when WithGreen is true"),
+    ]
+
+
+def test_wk2001_sharing_under_different_conditions_still_names_a_scenario() -> None:
+    template: Json = {"Resources": {
+        "Shared": sg(),
+        "Blue": eks_cluster(ref("Shared")),
+        "Green": with_condition(eks_cluster(ref("Shared")), "WithGreen"),
+        "Red": with_condition(eks_cluster(ref("Shared")), "WithRed"),
+    }}
+    blue = next(f for f in findings(template, "WK2001") if field(f, "cluster") == "Blue")
+    assert field(blue, "others") == "Green, Red"
+    assert field(blue, "when") != ""  # Blue shares nothing when WithGreen and WithRed are both false
+
+
+def test_wk2001_module_function_ignores_clusters_of_other_stacks() -> None:
+    # The nodes join cluster "staging" of another stack; its control plane is taken to carry the parameter too.
+    template: Json = {
+        "Parameters": {"ClusterControlPlaneSecurityGroup": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Resources": {
+            "Cl": res("AWS::EKS::Cluster", Name="prod",
+                      ResourcesVpcConfig={"SecurityGroupIds": [ref("ClusterControlPlaneSecurityGroup")]}),
+            "NodeSG": sg(), "Lt": launch_template(ref("NodeSG")),
+            "Nodes": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
+                         Tags=[{"Key": "kubernetes.io/cluster/staging", "Value": "owned"}]),
+        },
+    }
+    model = build_model(template)
+    roles = infer_roles(model)
+    assert {ident: cluster.in_template for ident, cluster in roles.clusters.items()} == {"Cl": True, "staging": False}
+    assert list(shared_control_plane_groups(roles, Scenarios(None, []))) == []
+
+
+# --- WK2002: an additional control-plane group also used elsewhere ----------------------------------------
+
+
+@pytest.mark.parametrize(("rtype", "props", "where"), [
+    ("AWS::EC2::Instance", {"SecurityGroupIds": [ref("CpSG")]}, ("SecurityGroupIds", 0)),
+    ("AWS::EC2::VPCEndpoint", {"ServiceName": "com.amazonaws.eu-west-1.sts", "VpcEndpointType": "Interface",
+                               "SecurityGroupIds": ["sg-0ep", ref("CpSG")]}, ("SecurityGroupIds", 1)),
+    ("AWS::Lambda::Function", {"VpcConfig": {"SecurityGroupIds": [ref("CpSG")]}}, ("VpcConfig", "SecurityGroupIds", 0)),
+    ("AWS::Serverless::Function", {"VpcConfig": {"SecurityGroupIds": [getatt("CpSG", "GroupId")]}},
+     ("VpcConfig", "SecurityGroupIds", 0)),
+])
+def test_wk2002_control_plane_group_on_another_resource(rtype: str, props: Json, where: Path) -> None:
+    (found,) = findings(design(Other=res(rtype, **props)), "WK2002")
+    assert found.path == ("Resources", "Other", "Properties", *where)
+    assert fields_of(found, "group", "cluster", "resource", "resource_type", "when") == (
+        "CpSG", "Cl", "Other", rtype, "")
+
+
+def test_wk2002_additional_group_on_the_node_launch_template_counts() -> None:
+    (found,) = findings(design(Lt=launch_template(ref("NodeSG"), ref("CpSG"))), "WK2002")
+    assert found.path == ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 1)
+    assert field(found, "resource_type") == "AWS::EC2::LaunchTemplate"
+
+
+def test_wk2002_cluster_group_on_node_launch_templates_never_counts() -> None:
+    cluster_group = getatt("Cl", "ClusterSecurityGroupId")
+    template = design(
+        Cl=eks_cluster(ref("CpSG"), cluster_group),  # even listed among the additional groups
+        Lt=launch_template(cluster_group, ref("NodeSG")),
+    )
+    assert findings(template, "WK2002") == []
+    assert findings(design(Lt=launch_template(ref("NodeSG"))), "WK2002") == []
+
+
+def test_wk2002_node_group_on_other_resources_is_not_a_control_plane_group() -> None:
+    template = design(Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[ref("NodeSG")]))
+    assert findings(template, "WK2002") == []
+
+
+def test_wk2002_use_that_never_exists_with_the_cluster() -> None:
+    template = design(
+        Cl=eks_cluster(if_("Dedicated", ref("Own"), ref("CpSG"))),
+        Own=sg(),
+        Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[if_("Dedicated", ref("CpSG"), ref("Own"))]),
+    )
+    # CpSG is on the cluster when Dedicated is false and on the bastion when it is true; Own the other way.
+    assert findings(template, "WK2002") == []
+    together = design(
+        Cl=eks_cluster(if_("Dedicated", ref("Own"), ref("CpSG"))),
+        Own=sg(),
+        Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[if_("Dedicated", ref("Own"), ref("CpSG"))]),
+    )
+    assert sorted((field(f, "group"), field(f, "when")) for f in findings(together, "WK2002")) == [
+        ("CpSG", " when Dedicated is false"), ("Own", " when Dedicated is true"),
+    ]
+
+
+def test_wk2002_conditional_cluster_names_the_scenario() -> None:
+    template = design(Cl=with_condition(eks_cluster(ref("CpSG")), "HasCluster"),
+                      Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[ref("CpSG")]))
+    (found,) = findings(template, "WK2002")
+    assert (found.path, field(found, "when")) == (
+        ("Resources", "Bastion", "Properties", "SecurityGroupIds", 0), " when HasCluster is true")
+
+
+def test_wk2002_not_for_other_clusters_listing_the_group() -> None:
+    # another cluster listing it is WK2001's finding, not a use by "something else"
+    template = design(Other=eks_cluster(ref("CpSG")))
+    assert findings(template, "WK2002") == []
+    assert len(findings(template, "WK2001")) == 2
+
+
+def test_wk2002_conditional_use_names_the_scenario() -> None:
+    template = design(Bastion=with_condition(res("AWS::EC2::Instance", SecurityGroupIds=[ref("CpSG")]), "Admin"))
+    (found,) = findings(template, "WK2002")
+    assert field(found, "when") == " when Admin is true"
+    exclusive = StubConditions(["Admin"], lambda s: not s["Admin"])
+    assert findings(template, "WK2002", exclusive) == []
+
+
+# --- WK2003: more than one cluster-tagged group on a node ------------------------------------------------
+
+
+def test_wk2003_cluster_group_counts_as_tagged() -> None:
+    template = design(NodeSG=tagged(), Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")))
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "NodeSG", "Properties", "Tags")
+    assert fields_of(found, "node_group", "cluster", "count", "groups", "when") == (
+        "Ng", "Cl", "2", "the EKS cluster security group of Cl, NodeSG", "")
+
+
+def test_wk2003_one_tagged_group_is_fine() -> None:
+    assert findings(design(NodeSG=tagged()), "WK2003") == []
+    # untagged group next to the cluster group
+    assert findings(design(Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG"))),
+                    "WK2003") == []
+
+
+def test_wk2003_two_tagged_groups_of_the_template_point_at_the_last() -> None:
+    template = design(
+        Cl=res("AWS::EKS::Cluster", Name="prod", ResourcesVpcConfig={"SecurityGroupIds": [ref("CpSG")]}),
+        NodeSG=tagged("prod"), ExtraSG=tagged(),
+        Lt=launch_template(ref("NodeSG"), ref("ExtraSG")),
+    )
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "ExtraSG", "Properties", "Tags")
+    assert (field(found, "count"), field(found, "groups")) == ("2", "NodeSG, ExtraSG")
+
+
+def test_wk2003_tags_for_another_cluster_do_not_count() -> None:
+    template = design(
+        Other=eks_cluster(),
+        NodeSG=tagged("Other"),  # literal name "Other", no cluster is named that way
+        OtherSG=sg(Tags=[{"Key": sub("kubernetes.io/cluster/${Other}"), "Value": "owned"}]),
+        Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG"), ref("OtherSG")),
+    )
+    assert [n.cluster for n in analyse(template).roles.node_groups] == ["Cl"]
+    assert findings(template, "WK2003") == []
+    # the same layout with OtherSG tagged for Cl
+    template["Resources"]["OtherSG"] = tagged()  # type: ignore[index]
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "OtherSG", "Properties", "Tags")
+
+
+def test_wk2003_cluster_named_by_a_parameter_matches_the_tag() -> None:
+    template = design(
+        Cl=res("AWS::EKS::Cluster", Name=ref("ClusterName"), ResourcesVpcConfig={"SecurityGroupIds": [ref("CpSG")]}),
+        NodeSG=sg(Tags=[{"Key": sub("kubernetes.io/cluster/${ClusterName}"), "Value": "owned"}]),
+        Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")),
+    ) | {"Parameters": {"ClusterName": {"Type": "String"}}}
+    (found,) = findings(template, "WK2003")
+    assert (found.path, field(found, "count")) == (("Resources", "NodeSG", "Properties", "Tags"), "2")
+
+
+def test_wk2003_self_managed_nodes_with_the_cluster_group() -> None:
+    template = design(
+        NodeSG=tagged(), Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")),
+        Ng=res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
+               Tags=[{"Key": sub("kubernetes.io/cluster/${Cl}"), "Value": "owned", "PropagateAtLaunch": True}]),
+    )
+    (found,) = findings(template, "WK2003")
+    assert (found.path, field(found, "node_group")) == (("Resources", "NodeSG", "Properties", "Tags"), "Ng")
+
+
+def test_wk2003_if_on_a_tag_names_the_scenario() -> None:
+    conditional_tag = if_("TagNodes", {"Key": sub("kubernetes.io/cluster/${Cl}"), "Value": "owned"})
+    template = design(NodeSG=sg(Tags=[{"Key": "team", "Value": "a"}, conditional_tag]),
+                      Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")))
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "NodeSG", "Properties", "Tags")
+    assert field(found, "when") == " when TagNodes is true"
+    assert findings(template, "WK2003", StubConditions(["TagNodes"], lambda s: not s["TagNodes"])) == []
+
+
+def test_wk2003_if_on_a_tag_key_names_the_scenario() -> None:
+    key = if_("Shared", sub("kubernetes.io/cluster/${Cl}"), "team")
+    template = design(NodeSG=sg(Tags=[{"Key": key, "Value": "owned"}]),
+                      Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")))
+    (found,) = findings(template, "WK2003")
+    assert field(found, "when") == " when Shared is true"
+
+
+# --- WK2004: a standalone egress rule on a shared group --------------------------------------------------
+
+
+def egress(group: object, name: str = "Eg") -> dict[str, Json]:
+    return {name: res("AWS::EC2::SecurityGroupEgress", GroupId=group, IpProtocol="tcp", FromPort=443, ToPort=443,
+                      CidrIp="10.0.0.0/8")}
+
+
+def test_wk2004_egress_on_the_eks_cluster_group() -> None:
+    (found,) = findings(design(**egress(getatt("Cl", "ClusterSecurityGroupId"))), "WK2004")
+    assert found.path == ("Resources", "Eg", "Properties", "GroupId")
+    assert field(found, "resource") == "Eg"
+    assert field(found, "group") == "the EKS cluster security group of Cl"
+    assert "EKS cluster security group" in field(found, "why")
+
+
+def test_wk2004_egress_on_an_imported_cluster_group() -> None:
+    template: Json = {"Resources": egress({"Fn::ImportValue": "eksctl-prod-cluster::ClusterSecurityGroupId"})}
+    (found,) = findings(template, "WK2004")
+    assert field(found, "group") == "imported eksctl-prod-cluster::ClusterSecurityGroupId"
+
+
+def test_wk2004_ingress_on_the_eks_cluster_group_is_fine() -> None:
+    template = design(In=res("AWS::EC2::SecurityGroupIngress", GroupId=getatt("Cl", "ClusterSecurityGroupId"),
+                             IpProtocol="tcp", FromPort=443, ToPort=443, SourceSecurityGroupId=ref("NodeSG")))
+    assert findings(template, "WK2004") == []
+
+
+def test_wk2004_group_on_control_plane_and_nodes() -> None:
+    template = design(Lt=launch_template(ref("NodeSG"), ref("CpSG")), **egress(ref("CpSG")))
+    (found,) = findings(template, "WK2004")
+    assert found.path == ("Resources", "Eg", "Properties", "GroupId")
+    assert field(found, "group") == "CpSG"
+    assert field(found, "why") == "used by the control plane of cluster Cl, the nodes of cluster Cl"
+
+
+def test_wk2004_node_group_also_on_a_bastion() -> None:
+    template = design(Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[ref("NodeSG")]), **egress(ref("NodeSG")))
+    (found,) = findings(template, "WK2004")
+    assert field(found, "why") == "used by AWS::EC2::Instance Bastion, the nodes of cluster Cl"
+
+
+@pytest.mark.parametrize("group", ["NodeSG", "CpSG", "Unused"])
+def test_wk2004_single_purpose_group_may_be_restricted(group: str) -> None:
+    template = design(Unused=sg(), **egress(ref(group)))
+    model = build_model(template)
+    assert list(egress_stripping_shared_groups(model, infer_roles(model))) == []
+
+
+def test_wk2004_group_of_two_non_eks_resources_is_not_an_eks_concern() -> None:
+    template = design(
+        AppSG=sg(), App=res("AWS::EC2::Instance", SecurityGroupIds=[ref("AppSG")]),
+        Fn=res("AWS::Lambda::Function", VpcConfig={"SecurityGroupIds": [ref("AppSG")]}),
+        **egress(ref("AppSG")),
+    )
+    assert findings(template, "WK2004") == []
+
+
+def test_wk2004_two_node_groups_of_one_cluster_are_one_role() -> None:
+    template = design(Ng2=managed_nodegroup(), **egress(ref("NodeSG")))
+    assert findings(template, "WK2004") == []
+
+
+# --- WK2005: a node group that nothing carries ------------------------------------------------------------
+
+
+def orphans(template: Json) -> list[Finding]:
+    model = build_model(template)
+    return list(orphaned_node_groups(model, infer_roles(model)))
+
+
+def test_wk2005_cluster_tagged_group_nothing_carries() -> None:
+    (found,) = findings(design(Orphan=tagged()), "WK2005")
+    assert found.path == ("Resources", "Orphan")
+    assert field(found, "group") == "Orphan"
+
+
+def test_wk2005_conditional_group_names_its_condition() -> None:
+    (found,) = findings(design(Orphan=with_condition(tagged(), "Extra")), "WK2005")
+    assert (found.path, field(found, "when")) == (("Resources", "Orphan"), " when Extra is true")
+
+
+def test_wk2005_group_with_rules_to_or_from_the_control_plane() -> None:
+    from_cp = sg(SecurityGroupIngress=[tcp(10250, 10250, SourceSecurityGroupId=ref("CpSG"))])
+    assert paths(orphans(design(Orphan=from_cp))) == [("Resources", "Orphan")]
+    # the control-plane group names it
+    cp = sg(SecurityGroupEgress=[tcp(10250, 10250, DestinationSecurityGroupId=ref("Orphan"))])
+    assert paths(orphans(design(Orphan=sg(), CpSG=cp))) == [("Resources", "Orphan")]
+    # the EKS cluster group is a control-plane group too
+    to_cluster_group = sg(SecurityGroupEgress=[
+        tcp(443, 443, DestinationSecurityGroupId=getatt("Cl", "ClusterSecurityGroupId"))])
+    assert paths(orphans(design(Orphan=to_cluster_group))) == [("Resources", "Orphan")]
+
+
+def test_wk2005_plain_unused_group_is_not_a_node_group() -> None:
+    template = design(Unused=sg(SecurityGroupIngress=[tcp(22, 22, CidrIp="10.0.0.0/8")]))
+    assert orphans(template) == []
+
+
+def test_wk2005_standalone_rule_on_it_does_not_carry_it() -> None:
+    template = design(Orphan=tagged(), Self=res("AWS::EC2::SecurityGroupIngress", GroupId=ref("Orphan"),
+                                                IpProtocol="-1", SourceSecurityGroupId=ref("Orphan")))
+    assert paths(orphans(template)) == [("Resources", "Orphan")]
+
+
+def test_wk2005_output_exempts_it() -> None:
+    template = design(Orphan=tagged()) | {"Outputs": {"NodeSG": {"Value": getatt("Orphan", "GroupId")}}}
+    assert orphans(template) == []
+
+
+def test_wk2005_nested_stack_parameter_exempts_it() -> None:
+    template = design(Orphan=tagged(), Nodes=res("AWS::CloudFormation::Stack", TemplateURL="https://x/n.yaml",
+                                                 Parameters={"NodeSecurityGroup": ref("Orphan")}))
+    assert orphans(template) == []
+
+
+def test_wk2005_karpenter_discovery_tag_exempts_it() -> None:
+    group = sg(Tags=[{"Key": sub("kubernetes.io/cluster/${Cl}"), "Value": "owned"},
+                     {"Key": "karpenter.sh/discovery", "Value": ref("Cl")}])
+    assert orphans(design(Orphan=group)) == []
+
+
+def test_wk2005_auto_mode_cluster_exempts_it() -> None:
+    template = design(Orphan=tagged(), Auto=res("AWS::EKS::Cluster", ComputeConfig={"Enabled": True},
+                                                 ResourcesVpcConfig={"SubnetIds": ["subnet-1"]}))
+    assert orphans(template) == []
+
+
+def test_wk2005_unmodelled_resource_type_exempts_it() -> None:
+    fleet = res("AWS::EC2::SpotFleet", SpotFleetRequestConfigData={"LaunchSpecifications": [
+        {"SecurityGroups": [{"GroupId": ref("Orphan")}]}]})
+    assert orphans(design(Orphan=tagged(), Fleet=fleet)) == []
+
+
+def test_wk2005_declared_node_group_in_metadata_exempts_it() -> None:
+    template = design(Orphan=tagged()) | {"Metadata": {"cfnlint-eks-sg": {"node_security_groups": ["Orphan"]}}}
+    assert orphans(template) == []
+
+
+def test_wk2005_attached_groups_are_fine() -> None:
+    assert findings(design(NodeSG=tagged()), "WK2005") == []
+
+
+# --- WK3001: node or control-plane groups open to the internet ---------------------------------------------
+
+
+def exposure(template: Json, allowed: PortSet | None = None) -> list[Finding]:
+    model = build_model(template)
+    return list(public_exposure(model, infer_roles(model), allowed))
+
+
+def open_node(*rules: Json) -> Json:
+    return design(NodeSG=sg(SecurityGroupIngress=list(rules)))
+
+
+@pytest.mark.parametrize(("rule", "what", "source"), [
+    (tcp(22, 22, CidrIp="0.0.0.0/0"), "TCP 22 (SSH)", "0.0.0.0/0"),
+    (tcp(3389, 3389, CidrIpv6="::/0"), "TCP 3389 (RDP)", "::/0"),
+    (tcp(10250, 10250, CidrIp="0.0.0.0/0"), "TCP 10250 (kubelet)", "0.0.0.0/0"),
+    (tcp(20, 3389, CidrIp="0.0.0.0/0"), "TCP 22 (SSH), TCP 3389 (RDP)", "0.0.0.0/0"),
+    ({"IpProtocol": -1, "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}, "all traffic", "0.0.0.0/0"),
+    ({"IpProtocol": "-1", "CidrIpv6": "::/0"}, "all traffic", "::/0"),
+    (tcp(0, 65535, CidrIp="0.0.0.0/0"), "every TCP port", "0.0.0.0/0"),
+    ({"IpProtocol": "6", "FromPort": 0, "ToPort": 65535, "CidrIp": "0.0.0.0/0"}, "every TCP port", "0.0.0.0/0"),
+    ({"IpProtocol": "udp", "FromPort": 0, "ToPort": 65535, "CidrIp": "0.0.0.0/0"}, "every UDP port", "0.0.0.0/0"),
+])
+def test_wk3001_node_group_open_to_the_world(rule: Json, what: str, source: str) -> None:
+    (found,) = exposure(open_node(rule))
+    assert found.rule_id == "WK3001"
+    prop = "CidrIpv6" if "CidrIpv6" in rule else "CidrIp"
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, prop)
+    assert fields_of(found, "group", "role", "what", "source", "when") == ("NodeSG", "node", what, source, "")
+
+
+@pytest.mark.parametrize("rule", [
+    tcp(30000, 32767, CidrIp="0.0.0.0/0"),  # NodePorts for NLB instance targets
+    tcp(443, 443, CidrIp="0.0.0.0/0"),  # 443 only matters on control-plane groups
+    tcp(22, 22, CidrIp="10.0.0.0/8"),  # not the world
+    tcp(0, 65535, CidrIp="10.0.0.0/8"),
+    tcp(0, 65535, SourceSecurityGroupId="sg-0abc"),
+    {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "CidrIp": "0.0.0.0/0"},
+    {"IpProtocol": "tcp", "FromPort": -1, "ToPort": -1, "CidrIp": "0.0.0.0/0"},  # invalid: covers nothing
+    {"IpProtocol": "50", "CidrIp": "0.0.0.0/0"},  # ESP: no TCP or UDP port
+])
+def test_wk3001_not_reported(rule: Json) -> None:
+    assert exposure(open_node(rule)) == []
+
+
+def test_wk3001_egress_to_the_world_is_not_exposure() -> None:
+    template = design(NodeSG=sg(SecurityGroupEgress=[tcp(22, 22, CidrIp="0.0.0.0/0")]))
+    assert exposure(template) == []
+
+
+def test_wk3001_only_on_node_and_control_plane_groups() -> None:
+    template = design(Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[ref("BastionSG")]),
+                      BastionSG=sg(SecurityGroupIngress=[tcp(22, 22, CidrIp="0.0.0.0/0")]))
+    assert exposure(template) == []
+
+
+def test_wk3001_443_on_a_control_plane_group() -> None:
+    template = design(Api=res("AWS::EC2::SecurityGroupIngress", GroupId=ref("CpSG"), IpProtocol="tcp",
+                              FromPort=443, ToPort=443, CidrIp="0.0.0.0/0"))
+    (found,) = findings(template, "WK3001")
+    assert found.path == ("Resources", "Api", "Properties", "CidrIp")
+    assert (field(found, "group"), field(found, "role"), field(found, "what")) == (
+        "CpSG", "control-plane", "TCP 443 (the Kubernetes API)")
+
+
+def test_wk3001_if_on_the_cidr() -> None:
+    (found,) = exposure(open_node(tcp(22, 22, CidrIp=if_("Open", "0.0.0.0/0", "10.0.0.0/8"))))
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "CidrIp", "Fn::If", 1)
+    assert (field(found, "source"), field(found, "when")) == ("0.0.0.0/0", " when Open is true")
+
+
+def test_wk3001_group_in_both_roles() -> None:
+    template = design(Lt=launch_template(ref("CpSG")), CpSG=sg(SecurityGroupIngress=[tcp(22, 443, CidrIp="0.0.0.0/0")]))
+    (found,) = exposure(template)
+    assert (field(found, "role"), field(found, "what")) == ("control-plane and node", "TCP 22 (SSH), TCP 443 (the "
+                                                            "Kubernetes API)")
+
+
+def test_wk3001_conditional_rule_names_its_condition() -> None:
+    (found,) = exposure(open_node(if_("Debug", tcp(22, 22, CidrIp="0.0.0.0/0"))))
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "Fn::If", 1, "CidrIp")
+    assert field(found, "when") == " when Debug is true"
+
+
+def test_wk3001_allowed_ports_are_not_reported() -> None:
+    template = open_node(tcp(22, 22, CidrIp="0.0.0.0/0"), tcp(10250, 10250, CidrIp="0.0.0.0/0"))
+    assert [field(f, "what") for f in exposure(template)] == ["TCP 22 (SSH)", "TCP 10250 (kubelet)"]
+    (left,) = exposure(template, PortSet.span(22, 22))
+    assert field(left, "what") == "TCP 10250 (kubelet)"
+    # the same through the analysis' per-setting cache
+    analysis = analyse(template)
+    assert len(analysis.findings_for("WK3001")) == 2
+    assert [field(f, "what") for f in analysis.findings_for("WK3001", PortSet.span(22, 22))] == ["TCP 10250 (kubelet)"]
+
+
+def test_wk3001_all_ports_are_reported_whatever_is_allowed() -> None:
+    template = open_node({"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}, tcp(0, 65535, CidrIp="0.0.0.0/0"))
+    assert [field(f, "what") for f in exposure(template, ALL_PORTS)] == ["all traffic", "every TCP port"]
+
+
+def remote_ng(**remote: object) -> Json:
+    return managed_nodegroup(lt=None, RemoteAccess={"Ec2SshKey": "ops", **remote})
+
+
+def test_wk3001_remote_access_without_source_groups() -> None:
+    (found,) = exposure(design(Ng=remote_ng()))
+    assert found.path == ("Resources", "Ng", "Properties", "RemoteAccess")
+    fields = found.message_fields()
+    assert fields["what"].startswith("TCP 22 (SSH")
+    assert "Ng" in fields["group"]
+    assert (fields["role"], fields["source"], fields["when"]) == ("node", "0.0.0.0/0", "")
+
+
+def test_wk3001_remote_access_windows_opens_rdp() -> None:
+    ng = {**remote_ng(), "Properties": {**remote_ng()["Properties"],  # type: ignore[dict-item]
+                                        "AmiType": "WINDOWS_CORE_2022_x86_64"}}
+    (found,) = exposure(design(Ng=ng))
+    assert field(found, "what").startswith("TCP 3389 (RDP")
+    assert exposure(design(Ng=ng), PortSet.span(3389, 3389)) == []
+
+
+def test_wk3001_remote_access_with_source_groups_or_without_a_key() -> None:
+    assert exposure(design(Ng=remote_ng(SourceSecurityGroups=[ref("NodeSG")]))) == []
+    no_key = managed_nodegroup(lt=None, RemoteAccess={"SourceSecurityGroups": []})
+    assert exposure(design(Ng=no_key)) == []
+    assert exposure(design(Ng=remote_ng()), PortSet.span(22, 22)) == []
+
+
+def test_wk3001_remote_access_with_an_empty_source_group_list() -> None:
+    (found,) = exposure(design(Ng=remote_ng(SourceSecurityGroups=[])))
+    assert field(found, "what").startswith("TCP 22 (SSH")
+
+
+def test_wk3001_remote_access_source_groups_under_a_condition() -> None:
+    (found,) = exposure(design(Ng=remote_ng(SourceSecurityGroups=if_("Locked", [ref("NodeSG")]))))
+    assert field(found, "when") == " when Locked is false"

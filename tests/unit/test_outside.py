@@ -1,0 +1,241 @@
+"""Unit tests for what lives outside the template: IK0001 (unverifiable flows), IK0002 (rules on foreign groups)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._findings import Finding
+from cfnlint_eks_sg._model import build_model
+from cfnlint_eks_sg._outside import foreign_rules, unverifiable_flows
+from tests.unit.pieces import (
+    Json,
+    eks_cluster,
+    getatt,
+    if_,
+    launch_template,
+    managed_nodegroup,
+    ref,
+    res,
+    sg,
+    sub,
+    tcp,
+    with_condition,
+)
+
+
+def field(found: Finding, name: str) -> str:
+    return found.message_fields()[name]
+
+
+def checks(found: Finding) -> set[str]:
+    """The rule IDs a finding's `flows` field names."""
+    return set(re.findall(r"\b[EWI]K\d{4}\b", field(found, "flows")))
+
+
+def ik0001(template: Json) -> list[Finding]:
+    return analyse(template).findings_for("IK0001")
+
+
+# --- IK0001: required flows that depend on a group defined elsewhere --------------------------------------
+
+
+PARAMETERS: Json = {
+    "ClusterName": {"Type": "String"},
+    "ClusterControlPlaneSecurityGroup": {"Type": "AWS::EC2::SecurityGroup::Id"},
+    "NodeSecurityGroupId": {"Type": "AWS::EC2::SecurityGroup::Id"},
+}
+
+
+def node_group_elsewhere(node_group: object = None, **resources: Json) -> Json:
+    """Cluster Cl (CpSG lets the node group in on 443); managed node group Ng on Lt, which lists `node_group`."""
+    node = node_group if node_group is not None else ref("NodeSecurityGroupId")
+    out: Json = {
+        "CpSG": sg(SecurityGroupIngress=[tcp(443, 443, SourceSecurityGroupId=node)]),
+        "Cl": eks_cluster(ref("CpSG")),
+        "Lt": launch_template(node),
+        "Ng": managed_nodegroup(),
+    }
+    out.update(resources)
+    return {"Parameters": PARAMETERS, "Resources": out}
+
+
+LT_ENTRY = ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 0)
+
+
+def test_node_group_from_a_parameter() -> None:
+    (found,) = ik0001(node_group_elsewhere())
+    assert found.rule_id == "IK0001"
+    assert found.path == LT_ENTRY  # where the template first attaches it, not the peer use in CpSG
+    assert field(found, "group") == "parameter NodeSecurityGroupId"
+    assert {"EK1001", "EK1002", "WK1003", "WK1004"} <= checks(found)
+    assert field(found, "flows").startswith("EK1001 (node group Ng -> the control plane of cluster Cl, TCP 443)")
+
+
+def test_flows_beyond_four_are_counted_not_listed() -> None:
+    (found,) = ik0001(node_group_elsewhere())
+    count = int(field(found, "count"))
+    assert count > 4
+    assert field(found, "flows").endswith(f"; and {count - 4} more")
+    assert len(checks(found)) == 4
+
+
+@pytest.mark.parametrize(("node_group", "label"), [
+    ({"Fn::ImportValue": "nodes-SecurityGroup"}, "imported nodes-SecurityGroup"),
+    ("sg-0nodes", "sg-0nodes"),
+])
+def test_node_group_from_an_import_or_a_literal_id(node_group: object, label: str) -> None:
+    (found,) = ik0001(node_group_elsewhere(node_group))
+    assert (found.path, field(found, "group")) == (LT_ENTRY, label)
+
+
+def test_one_finding_per_group_for_several_node_groups() -> None:
+    one = ik0001(node_group_elsewhere())
+    two = ik0001(node_group_elsewhere(Ng2=managed_nodegroup()))
+    assert len(two) == 1
+    assert two[0].path == LT_ENTRY
+    assert int(field(two[0], "count")) > int(field(one[0], "count"))
+
+
+def test_nothing_when_every_group_is_in_the_template() -> None:
+    template = node_group_elsewhere(ref("NodeSG"), NodeSG=sg())
+    assert ik0001(template) == []
+    assert analyse(template).findings_for("EK1002") != []  # decided (blocked), not unknown
+
+
+def node_only(*drop: str) -> Json:
+    """A node-only stack: control-plane group and cluster name are parameters; its own rules on both sides."""
+    resources: Json = {
+        "NodeSG": sg(Tags=[{"Key": sub("kubernetes.io/cluster/${ClusterName}"), "Value": "owned"}]),
+        "NodeFromItself": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("NodeSG"),
+                              SourceSecurityGroupId=ref("NodeSG"), IpProtocol="-1"),
+        "NodeFromCp": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("NodeSG"), IpProtocol="tcp", FromPort=443,
+                          ToPort=65535, SourceSecurityGroupId=ref("ClusterControlPlaneSecurityGroup")),
+        "CpFromNodes": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("ClusterControlPlaneSecurityGroup"),
+                           IpProtocol="tcp", FromPort=443, ToPort=443, SourceSecurityGroupId=ref("NodeSG")),
+        "CpToNodes": res("AWS::EC2::SecurityGroupEgress", GroupId=ref("ClusterControlPlaneSecurityGroup"),
+                         IpProtocol="tcp", FromPort=443, ToPort=65535, DestinationSecurityGroupId=ref("NodeSG")),
+        "Lt": launch_template(ref("NodeSG")),
+        "Nodes": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
+                     Tags=[{"Key": sub("kubernetes.io/cluster/${ClusterName}"), "Value": "owned",
+                            "PropagateAtLaunch": True}]),
+    }
+    for name in drop:
+        del resources[name]
+    return {"Parameters": PARAMETERS, "Resources": resources}
+
+
+def test_node_only_stack_whose_rules_decide_everything() -> None:
+    analysis = analyse(node_only())
+    assert analysis.findings_for("IK0001") == []
+    assert analysis.links  # the flows were evaluated, and every one was decided
+
+
+def test_node_only_stack_without_egress_on_the_control_plane_group() -> None:
+    found = ik0001(node_only("CpToNodes"))
+    assert [(f.path, field(f, "group")) for f in found] == [
+        (("Resources", "CpFromNodes", "Properties", "GroupId"), "parameter ClusterControlPlaneSecurityGroup"),
+        (("Resources", "Nodes"), "the EKS cluster security group of cluster ${ClusterName}"),
+    ]
+    # only control plane -> nodes depends on them (IK1008 is opt-in, never listed)
+    assert [checks(f) for f in found] == [{"EK1002", "WK1003", "WK1004"}] * 2
+    assert [field(f, "count") for f in found] == ["3", "3"]
+
+
+def test_peer_use_is_the_path_when_nothing_attaches_or_changes_the_group() -> None:
+    found = ik0001(node_only("CpToNodes", "CpFromNodes"))
+    parameter = next(f for f in found if field(f, "group") == "parameter ClusterControlPlaneSecurityGroup")
+    assert parameter.path == ("Resources", "NodeFromCp", "Properties", "SourceSecurityGroupId")
+    assert "EK1001" in checks(parameter)
+
+
+def test_module_function_without_links_reports_nothing() -> None:
+    assert list(unverifiable_flows(build_model(node_group_elsewhere()), [])) == []
+
+
+# --- IK0002: standalone rules on groups another stack owns ----------------------------------------------
+
+
+def rule(kind: str, owner: object, prop: str = "GroupId", **extra: object) -> Json:
+    peer = {"SourceSecurityGroupId": ref("Own")} if kind == "Ingress" else {"DestinationSecurityGroupId": ref("Own")}
+    return res(f"AWS::EC2::SecurityGroup{kind}", **{prop: owner}, IpProtocol="tcp", FromPort=443, ToPort=443,
+               **peer, **extra)
+
+
+def foreign(**resources: Json) -> list[Finding]:
+    template: Json = {
+        "Parameters": {"ControlPlaneSG": {"Type": "AWS::EC2::SecurityGroup::Id"},
+                       "Groups": {"Type": "List<AWS::EC2::SecurityGroup::Id>"}},
+        "Resources": {"Own": sg(GroupName="own-group"), "Cl": eks_cluster(), **resources},
+    }
+    return analyse(template).findings_for("IK0002")
+
+
+def test_ingress_on_a_parameter() -> None:
+    (found,) = foreign(R=rule("Ingress", ref("ControlPlaneSG")))
+    assert found.path == ("Resources", "R", "Properties", "GroupId")
+    assert (field(found, "resource"), field(found, "direction"), field(found, "group")) == (
+        "R", "ingress", "parameter ControlPlaneSG")
+    assert field(found, "extra") == ""
+
+
+def test_egress_on_an_import_also_strips_its_default_egress() -> None:
+    (found,) = foreign(R=rule("Egress", {"Fn::ImportValue": "cluster-ControlPlaneSG"}))
+    assert (field(found, "direction"), field(found, "group")) == ("egress", "imported cluster-ControlPlaneSG")
+    assert "eksctl#6455" in field(found, "extra")
+
+
+@pytest.mark.parametrize(("owner", "label"), [
+    ("sg-0123456789abcdef0", "sg-0123456789abcdef0"),
+    ({"Fn::Sub": "sg-0123456789abcdef0"}, "sg-0123456789abcdef0"),
+    ({"Fn::Select": [0, ref("Groups")]}, "parameter item Groups[0]"),
+])
+def test_literal_ids_and_parameter_items(owner: object, label: str) -> None:
+    (found,) = foreign(R=rule("Ingress", owner))
+    assert field(found, "group") == label
+
+
+def test_ingress_by_the_name_of_another_stacks_group() -> None:
+    (found,) = foreign(R=rule("Ingress", "shared-admin", prop="GroupName"))
+    assert found.path == ("Resources", "R", "Properties", "GroupName")
+    assert field(found, "group") == "group named shared-admin"
+
+
+@pytest.mark.parametrize(("owner", "prop"), [
+    (ref("Own"), "GroupId"),
+    (getatt("Own", "GroupId"), "GroupId"),
+    (getatt("Cl", "ClusterSecurityGroupId"), "GroupId"),
+    ("own-group", "GroupName"),  # the GroupName of a group of this template
+])
+def test_not_on_groups_of_the_template(owner: object, prop: str) -> None:
+    assert foreign(R=rule("Ingress", owner, prop=prop), E=rule("Egress", owner, prop="GroupId")) == []
+
+
+def test_inline_rules_naming_foreign_groups_are_not_changes_to_them() -> None:
+    inline = sg(SecurityGroupIngress=[tcp(443, 443, SourceSecurityGroupId=ref("ControlPlaneSG"))],
+                SecurityGroupEgress=[tcp(443, 443, DestinationSecurityGroupId="sg-0abc")])
+    assert foreign(Mine=inline) == []
+
+
+def test_one_finding_per_resource() -> None:
+    found = foreign(A=rule("Ingress", ref("ControlPlaneSG")), B=rule("Egress", ref("ControlPlaneSG")),
+                    C=rule("Ingress", ref("Own")))
+    assert [(field(f, "resource"), field(f, "direction")) for f in found] == [("A", "ingress"), ("B", "egress")]
+
+
+def test_if_on_the_owner_follows_the_branch() -> None:
+    (found,) = foreign(R=rule("Ingress", if_("Shared", ref("ControlPlaneSG"), ref("Own"))))
+    assert found.path == ("Resources", "R", "Properties", "GroupId", "Fn::If", 1)
+    assert field(found, "when") == " when Shared is true"
+
+
+def test_module_function_on_a_conditional_rule() -> None:
+    template: Json = {
+        "Parameters": {"ControlPlaneSG": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Resources": {"Own": sg(), "R": with_condition(rule("Ingress", ref("ControlPlaneSG")), "AddRule")},
+    }
+    (found,) = foreign_rules(build_model(template))
+    assert (found.rule_id, found.path) == ("IK0002", ("Resources", "R", "Properties", "GroupId"))
+    assert field(found, "when") == " when AddRule is true"
