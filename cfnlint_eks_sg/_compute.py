@@ -170,6 +170,8 @@ class ComputeReader(AddressReader):
             self._read_auto_scaling_group(name)
         for name in self.by_type.get("AWS::EC2::Instance", []):
             self._read_instance(name)
+        for name in self.by_type.get("AWS::EC2::SpotFleet", []):
+            self._read_spot_fleet(name)
 
     def _launch_template(self, spec: object) -> str | None:
         """The launch template resource a LaunchTemplateSpecification names, by id or by name."""
@@ -295,6 +297,14 @@ class ComputeReader(AddressReader):
             for logical_id in references(place):
                 if self._type(logical_id) == GROUP_TYPE:
                     self.model.referenced.add(GroupKey.make(Origin.RESOURCE, logical_id))
+        # Handed to other stacks, which may add rules of their own (a bastion's, a CI runner's).
+        handed = [get(template, "Outputs")]
+        handed += [get(self._props(name), "Parameters") for name in self.by_type.get("AWS::CloudFormation::Stack", [])]
+        for place in handed:
+            for value in _values(place):
+                key = self.group_key(value) if function(value) else None
+                if key is not None and key.created_here:
+                    self.model.exported.add(key)
 
     def _read_auto_scaling_group(self, name: str) -> None:
         props = self._props(name)
@@ -369,6 +379,39 @@ class ComputeReader(AddressReader):
             name, Compute.INSTANCE, tuple(members), known, guard, ("Resources", name),
             tuple(dict.fromkeys(names)), addresses=self.addresses(subnets)))
 
+    def _read_spot_fleet(self, name: str) -> None:
+        """Each launch specification or launch template of a spot fleet is one kind of node."""
+        guard = self._guard(name)
+        config = get(self._props(name), "SpotFleetRequestConfigData")
+        base: Path = ("Resources", name, "Properties", "SpotFleetRequestConfigData")
+        variants: list[tuple[str, list[Member], bool, list[str], list[object]]] = []
+        for alt in list_items(get(config, "LaunchSpecifications"), (*base, "LaunchSpecifications"), guard):
+            spec = alt.value
+            members: list[Member] = []
+            for group in list_items(get(spec, "SecurityGroups"), (*alt.path, "SecurityGroups"), alt.guard):
+                members += self.group_members(get(group.value, "GroupId"), (*group.path, "GroupId"), group.guard)
+            subnets = self.subnet_values(get(spec, "SubnetId"))
+            for nic in list_items(get(spec, "NetworkInterfaces"), (*alt.path, "NetworkInterfaces"), alt.guard):
+                if parse_port(get(nic.value, "DeviceIndex")) in (None, 0):
+                    members += self.group_members(get(nic.value, "Groups"), (*nic.path, "Groups"), nic.guard)
+                    subnets += self.subnet_values(get(nic.value, "SubnetId"))
+            names = _bootstrap_names(get(spec, "UserData"))
+            for tags in list_items(get(spec, "TagSpecifications"), (*alt.path, "TagSpecifications"), alt.guard):
+                names += [t for t, _ in self._tags(get(tags.value, "Tags"), tags.path, tags.guard)[1]]
+            variants.append((f"launch specification {len(variants) + 1}", members, True, names, subnets))
+        for alt in list_items(get(config, "LaunchTemplateConfigs"), (*base, "LaunchTemplateConfigs"), guard):
+            lt = self._launch_template(get(alt.value, "LaunchTemplateSpecification"))
+            if lt is None:
+                variants.append(("", [], False, [], []))
+            else:
+                members, names = self._lt_groups(lt)
+                variants.append((lt, members, True, names, []))
+        for via, members, known, names, subnets in variants:
+            self.model.attachments.append(Attachment(
+                name, Compute.SPOT_FLEET, tuple(members), known, guard & self._guard(name), ("Resources", name),
+                tuple(dict.fromkeys(names + self._group_evidence(members))), via if len(variants) > 1 else "",
+                addresses=self.addresses(subnets)))
+
     def _group_evidence(self, members: Iterable[Member]) -> list[str]:
         """Cluster names from kubernetes.io/cluster tags on the groups a node carries."""
         names: list[str] = []
@@ -378,6 +421,16 @@ class ComputeReader(AddressReader):
                 names += [t for t, _ in group.cluster_tags]
         return names
 
+
+
+def _values(value: object, depth: int = 0) -> Iterator[object]:
+    """Every value nested in `value`, intrinsic functions included (bounded depth)."""
+    if depth > 12:
+        return
+    yield value
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    for item in items:
+        yield from _values(item, depth + 1)
 
 
 def _key_of(mapping: object, key: str) -> str:

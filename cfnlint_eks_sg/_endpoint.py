@@ -73,8 +73,9 @@ def private_endpoint_without_clients(model: Model, roles: Roles, scenarios: Scen
         if cluster is None or not private:
             continue
         control_plane = [m.key for m in cluster.control_plane]
-        if any(k not in model.groups or not model.groups[k].rules_visible for k in control_plane):
-            continue  # rules elsewhere may let clients in
+        if any(k not in model.groups or not model.groups[k].rules_visible or k in model.exported
+               for k in control_plane):
+            continue  # rules elsewhere, or in the stacks it is handed to, may let clients in
         nodes = {m.key for n in roles.node_groups if n.cluster == cluster.ident for m in n.members}
         if _clients_allowed(model, control_plane, nodes | set(control_plane)):
             continue

@@ -64,25 +64,28 @@ class LinkResult:
 
 
 def build_links(roles: Roles) -> Iterator[Link]:
-    """Control plane <-> each node group, and node group -> node group within each cluster."""
+    """Control plane <-> each node group, and node group -> node group within each cluster.
+
+    Node groups that carry the same groups in the same subnets behave alike: each distinct set is
+    checked once and reported once, naming all of them.
+    """
     by_cluster: dict[str, list[NodeRole]] = {}
     for node in roles.node_groups:
         by_cluster.setdefault(node.cluster, []).append(node)
     for ident, nodes in by_cluster.items():
         cluster = roles.clusters[ident]
+        alike: dict[tuple[object, ...], list[NodeRole]] = {}
         for node in nodes:
-            endpoint = _node_endpoint([node])
+            groups = tuple((m.key, m.guard) for m in node.members)  # where they are written does not matter
+            alike.setdefault((groups, node.members_known, node.guard, node.addresses), []).append(node)
+        endpoints = [_node_endpoint(group) for group in alike.values()]
+        for endpoint in endpoints:
             control_plane = Endpoint(
                 f"the control plane of cluster {cluster.label}", cluster.control_plane, True, cluster.guard,
-                cluster.path if cluster.in_template else node.path, addresses=cluster.addresses,
+                cluster.path if cluster.in_template else endpoint.path, addresses=cluster.addresses,
             )
             yield Link(Channel.NODES_TO_CONTROL_PLANE, cluster, endpoint, control_plane)
             yield Link(Channel.CONTROL_PLANE_TO_NODES, cluster, control_plane, endpoint)
-        # Node groups with the same groups behave alike: check each distinct set once.
-        alike: dict[tuple[object, ...], list[NodeRole]] = {}
-        for node in nodes:
-            alike.setdefault((node.members, node.members_known, node.guard, node.addresses), []).append(node)
-        endpoints = [_node_endpoint(group) for group in alike.values()]
         for source in endpoints:
             for target in endpoints:
                 yield Link(Channel.NODES_TO_NODES, cluster, source, target)
@@ -90,7 +93,9 @@ def build_links(roles: Roles) -> Iterator[Link]:
 
 def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:
     first = nodes[0]
-    labels = tuple(n.label for n in nodes)
+    # Variants of one resource (launch specifications, launch templates) are named once.
+    labels = tuple(dict.fromkeys(str(n.path[1]) if len(n.path) > 1 and len(nodes) > 1 else n.label
+                                 for n in nodes))
     noun = "node group" if len(labels) == 1 else "node groups"
     return Endpoint(f"{noun} {', '.join(labels)}", first.members, first.members_known, first.guard, first.path,
                     labels, first.addresses)

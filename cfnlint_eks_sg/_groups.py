@@ -173,6 +173,7 @@ class Compute(Enum):
     MANAGED_NODEGROUP = "managed node group"
     AUTO_SCALING_GROUP = "auto scaling group"
     INSTANCE = "instance"
+    SPOT_FLEET = "spot fleet"
     DECLARED = "declared in Metadata"
 
 
@@ -309,6 +310,7 @@ class Model:
     uses: list[Use] = field(default_factory=list)
     endpoints: list[VpcEndpoint] = field(default_factory=list)
     referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
+    exported: set[GroupKey] = field(default_factory=set)  # this template's groups handed to other stacks
     permissions: list[Permission] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     clusters: list[ClusterDef] = field(default_factory=list)

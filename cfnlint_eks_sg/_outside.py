@@ -8,9 +8,11 @@ from typing import Final
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
-from cfnlint_eks_sg._guards import guard_text
-from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin
+from cfnlint_eks_sg._guards import FALSE, guard_text
+from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, StandaloneRule
+from cfnlint_eks_sg._reach import Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
+from cfnlint_eks_sg._resolve import Path
 
 # Groups another stack owns: a rule added here is deleted with this stack (seed: "The worker node
 # AWS CloudFormation template modifies the cluster control plane security group").
@@ -21,7 +23,11 @@ _LISTED: Final = 4
 
 
 def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Finding]:
-    """IK0001: one finding per external group that required flows depend on."""
+    """IK0001: required flows whose verdict is UNKNOWN because of groups defined elsewhere.
+
+    A flow counts only when neither half is BLOCKED (a blocked flow is reported by its own rule).
+    Groups that the same flows depend on are reported together, once, where the first is used.
+    """
     depends: dict[GroupKey, dict[str, None]] = {}
     for result in links:
         link = result.link
@@ -30,30 +36,54 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Fi
                 continue
             traffic = [(p, ports) for p, ports in requirement_traffic(req) if ports]
             for state in result.states:
-                for openings in (state.egress, state.ingress):
-                    for protocol, ports in traffic:
-                        for group in openings[protocol].depends_on(ports):
-                            if group.origin in _FOREIGN:
-                                flow = (f"{req.rule_id} ({link.initiator.label} -> {link.responder.label}, "
-                                        f"{render_traffic([(protocol, ports)])})")
-                                depends.setdefault(group, {})[flow] = None
-    for group, flows in sorted(depends.items()):
-        names = list(flows)
+                for protocol, ports in traffic:
+                    halves = ((state.egress[protocol], Direction.EGRESS), (state.ingress[protocol], Direction.INGRESS))
+                    verdicts = [opening.verdict(direction, ports).reach for opening, direction in halves]
+                    if Reach.BLOCKED in verdicts or Reach.UNKNOWN not in verdicts:
+                        continue
+                    flow = (f"{req.rule_id} ({link.initiator.label} -> {link.responder.label}, "
+                            f"{render_traffic([(protocol, ports)])})")
+                    for (opening, _), verdict in zip(halves, verdicts, strict=True):
+                        if verdict is Reach.UNKNOWN:
+                            for group in opening.depends_on(ports):
+                                if group.origin in _FOREIGN:
+                                    depends.setdefault(group, {})[flow] = None
+    merged: dict[tuple[str, ...], list[GroupKey]] = {}
+    # The cluster group of a cluster defined elsewhere comes last: the person edits the others.
+    for group, flows in sorted(depends.items(), key=lambda item: (item[0].origin is Origin.EXTERNAL_CLUSTER,
+                                                                  item[0])):
+        merged.setdefault(tuple(flows), []).append(group)
+    for names, groups in merged.items():
         listed = "; ".join(names[:_LISTED]) + (f"; and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
-        path = (model.first_use.get(group) or model.peer_use.get(group)
-                or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ()))
-        yield Finding("IK0001", path, (("group", str(group)), ("flows", listed), ("count", str(len(names)))))
+        yield Finding("IK0001", _where(model, groups[0]), (
+            ("group", _join(groups)), ("flows", listed), ("count", str(len(names))),
+        ))
+
+
+def _where(model: Model, group: GroupKey) -> Path:
+    return (model.first_use.get(group) or model.peer_use.get(group)
+            or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ()))
+
+
+def _join(groups: list[GroupKey]) -> str:
+    names = [str(g) for g in groups]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def foreign_rules(model: Model) -> Iterator[Finding]:
-    """IK0002: standalone rules on groups another stack owns."""
+    """IK0002: standalone rules on groups another stack owns, one finding per such group."""
+    by_group: dict[GroupKey, list[StandaloneRule]] = {}
     for rule in model.standalone:
-        if rule.group.origin not in _FOREIGN:
-            continue
-        egress = rule.direction is Direction.EGRESS
-        extra = ("; as a standalone egress rule it also removes that group's default allow-all egress "
-                 "(eksctl#6455)") if egress else ""
-        yield Finding("IK0002", rule.path, (
-            ("resource", rule.resource), ("direction", rule.direction.value), ("group", str(rule.group)),
-            ("extra", extra), ("when", guard_text(rule.guard)),
+        if rule.group.origin in _FOREIGN:
+            by_group.setdefault(rule.group, []).append(rule)
+    for group, rules in by_group.items():
+        egress = [r.resource for r in rules if r.direction is Direction.EGRESS]
+        extra = (f"; the standalone egress rule{'s' if len(egress) > 1 else ''} {', '.join(egress)} also "
+                 "remove that group's default allow-all egress (eksctl#6455)") if egress else ""
+        guard = FALSE
+        for rule in rules:
+            guard = guard | rule.guard
+        yield Finding("IK0002", rules[0].path, (
+            ("resources", ", ".join(r.resource for r in rules)), ("count", str(len(rules))),
+            ("group", str(group)), ("extra", extra), ("when", guard_text(guard)),
         ))

@@ -7,13 +7,13 @@ class ForeignGroupRule(AnalysisRule):
     id = "IK0002"
     shortdesc = "Rule added to a security group owned by another stack"
     description = (
-        "A standalone SecurityGroupIngress/Egress targets a group this stack does not create (a parameter, "
-        "an import, a literal id): the rule disappears when this stack is deleted, and the group's owner "
-        "does not see it."
+        "Standalone SecurityGroupIngress/Egress resources target a group this stack does not create (a "
+        "parameter, an import, a literal id): they disappear when this stack is deleted, and the group's "
+        "owner does not see them. One finding per such group."
     )
     source_url = DOCS + "IK0002.md"
     tags = ["eks", "security-group", "cross-stack"]
     message_format = (
-        "{resource} adds an {direction} rule to {group}{when}, which another stack owns: the rule is deleted "
-        "with this stack{extra}."
+        "This template adds {count} rule(s) to {group}{when}, which another stack owns ({resources}): they "
+        "are deleted with this stack{extra}."
     )

@@ -13,6 +13,6 @@ class UnverifiableFlow(AnalysisRule):
     source_url = DOCS + "IK0001.md"
     tags = ["eks", "security-group", "visibility"]
     message_format = (
-        "{count} required flow check(s) depend on {group}, whose rules are defined outside this template, "
-        "and cannot be verified here: {flows}. Lint the stack that defines it, or check its rules there."
+        "{count} required flow check(s) cannot be verified here because they depend on {group}, defined "
+        "outside this template: {flows}. Lint the stack that defines it, or check its rules there."
     )

@@ -232,17 +232,25 @@ def test_self_managed_node_group_with_launch_configuration() -> None:
     assert (found.path, field(found, "node_group"), field(found, "cluster")) == (("Resources", "CpSG"), "Nodes", "Cl")
 
 
-def test_each_node_group_gets_its_own_finding() -> None:
+def test_node_groups_that_carry_the_same_groups_share_one_finding() -> None:
     template = base(
         CpSG=sg(),
         Lt2=res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"SecurityGroupIds": [ref("NodeSG")]}),
         Alpha=nodegroup(lt="Lt2"),
     )
     found = findings(template, "EK1001")
-    assert [(f.path, field(f, "node_group")) for f in found] == [
-        (("Resources", "CpSG"), "Alpha"),
-        (("Resources", "CpSG"), "Ng"),
-    ]
+    assert [(f.path, field(f, "node_group")) for f in found] == [(("Resources", "CpSG"), "Ng, Alpha")]
+
+
+def test_node_groups_with_different_groups_get_their_own_findings() -> None:
+    template = base(
+        CpSG=sg(),
+        OtherSG=sg(),
+        Lt2=res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"SecurityGroupIds": [ref("OtherSG")]}),
+        Alpha=nodegroup(lt="Lt2"),
+    )
+    found = findings(template, "EK1001")
+    assert sorted(field(f, "node_group") for f in found) == ["Alpha", "Ng"]
 
 
 def test_findings_are_sorted_and_deterministic() -> None:
