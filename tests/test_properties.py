@@ -1,0 +1,166 @@
+"""Property-based tests: random security-group graphs against a brute-force oracle, and random
+malformed shapes that must never raise.
+
+The oracle shares no code with the plugin: it reads the generated rules directly and checks one
+port at a time, with EC2's semantics written out again (protocol -1 opens everything, tcp opens its
+port range, a group without inline egress and without standalone egress allows everything out).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cfnlint_eks_sg._analysis import analyse
+
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=40, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+GROUPS = ["Cp", "NodeA", "NodeB", "Other"]
+PORTS_OF_INTEREST = (53, 443, 8443, 10250)
+
+
+@dataclass(frozen=True)
+class Rule:
+    owner: str
+    egress: bool
+    protocol: str  # "tcp", "udp", "-1", "icmp"
+    first: int
+    last: int
+    peer: str  # a group name or "world"
+    standalone: bool
+
+
+rules_strategy = st.lists(
+    st.builds(
+        Rule,
+        owner=st.sampled_from(GROUPS),
+        egress=st.booleans(),
+        protocol=st.sampled_from(["tcp", "udp", "-1", "icmp", "6"]),
+        first=st.sampled_from([0, 53, 443, 1025, 8443, 10250]),
+        last=st.sampled_from([53, 443, 1024, 10249, 10250, 65535]),
+        peer=st.sampled_from([*GROUPS, "world"]),
+        standalone=st.booleans(),
+    ),
+    max_size=14,
+)
+
+
+def template(rules: list[Rule], node_groups: list[str]) -> dict[str, object]:
+    """Cluster with control-plane group Cp; one self-managed node group carrying `node_groups`."""
+    resources: dict[str, object] = {}
+    for group in GROUPS:
+        inline_in = [_inline(r) for r in rules if r.owner == group and not r.egress and not r.standalone]
+        inline_out = [_inline(r) for r in rules if r.owner == group and r.egress and not r.standalone]
+        props: dict[str, object] = {"GroupDescription": group, "VpcId": "vpc-1"}
+        if inline_in:
+            props["SecurityGroupIngress"] = inline_in
+        if inline_out:
+            props["SecurityGroupEgress"] = inline_out
+        resources[group] = {"Type": "AWS::EC2::SecurityGroup", "Properties": props}
+    for index, rule in enumerate(rules):
+        if rule.standalone:
+            kind = "Egress" if rule.egress else "Ingress"
+            props = {"GroupId": {"Ref": rule.owner}, **_inline(rule)}
+            resources[f"Rule{index}"] = {"Type": f"AWS::EC2::SecurityGroup{kind}", "Properties": props}
+    resources["Cluster"] = {"Type": "AWS::EKS::Cluster", "Properties": {
+        "Name": "c", "RoleArn": "arn:aws:iam::1:role/x",
+        "ResourcesVpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": [{"Ref": "Cp"}]}}}
+    resources["Nodes"] = {"Type": "AWS::EC2::Instance", "Properties": {
+        "ImageId": "ami-1", "SecurityGroupIds": [{"Ref": g} for g in node_groups],
+        "Tags": [{"Key": "kubernetes.io/cluster/c", "Value": "owned"}]}}
+    return {"Resources": resources}
+
+
+def _inline(rule: Rule) -> dict[str, object]:
+    body: dict[str, object] = {"IpProtocol": rule.protocol, "FromPort": rule.first, "ToPort": rule.last}
+    if rule.protocol == "icmp":
+        body.update(FromPort=-1, ToPort=-1)
+    key = ("DestinationSecurityGroupId" if rule.egress else "SourceSecurityGroupId")
+    if rule.peer == "world":
+        body["CidrIp"] = "0.0.0.0/0"
+    else:
+        body[key] = {"Ref": rule.peer}
+    return body
+
+
+# -- the oracle ---------------------------------------------------------------------------------------------
+
+
+def _opens(rule: Rule, port: int) -> bool:
+    if rule.protocol == "-1":
+        return True
+    if rule.protocol in ("tcp", "6"):
+        return rule.first <= port <= rule.last
+    return False  # udp and icmp never carry a TCP connection
+
+
+def _half_allows(rules: list[Rule], side: list[str], egress: bool, other: list[str], port: int) -> bool:
+    for group in side:
+        mine = [r for r in rules if r.owner == group and r.egress == egress]
+        if egress and not [r for r in mine if not r.standalone] and not [r for r in mine if r.standalone]:
+            return True  # the default allow-all egress of a group with no egress rules at all
+        for rule in mine:
+            if _opens(rule, port) and (rule.peer == "world" or rule.peer in other):
+                return True
+    return False
+
+
+def oracle_blocked(rules: list[Rule], initiator: list[str], responder: list[str], port: int) -> bool:
+    egress = _half_allows(rules, initiator, True, responder, port)
+    ingress = _half_allows(rules, responder, False, initiator, port)
+    return not (egress and ingress)
+
+
+# -- properties ---------------------------------------------------------------------------------------------
+
+
+@given(rules=rules_strategy, node_groups=st.lists(st.sampled_from(["NodeA", "NodeB", "Other"]),
+                                                  min_size=1, max_size=3, unique=True))
+def test_minimum_flows_match_the_brute_force_oracle(rules: list[Rule], node_groups: list[str]) -> None:
+    analysis = analyse(template(rules, node_groups))
+    # The control plane carries Cp and the EKS cluster group, whose rules are only its defaults here:
+    # all from itself (the nodes never carry it) and all out.
+    control_plane = ["Cp"]
+    nodes_to_cp_blocked = (not _half_allows(rules, node_groups, True, control_plane, 443)
+                           or not _half_allows(rules, control_plane, False, node_groups, 443))
+    cp_to_nodes_blocked = not _half_allows(rules, node_groups, False, control_plane, 10250)
+    assert bool(analysis.findings_for("EK1001")) == nodes_to_cp_blocked
+    assert bool(analysis.findings_for("EK1002")) == cp_to_nodes_blocked
+
+
+hostile_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=12)
+    | st.sampled_from(["sg-1", "-1", "tcp", "0.0.0.0/0", "::/0", "AWS::NoValue", "Cp", "Cluster"]),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["Ref", "Fn::If", "Fn::GetAtt", "Fn::Sub", "Fn::Select", "Fn::Split",
+                                       "Fn::Join", "Fn::ImportValue", "Fn::Cidr", "Condition", "Key", "Value",
+                                       "IpProtocol", "FromPort", "ToPort", "CidrIp", "GroupId", "x"]),
+                      children, max_size=3),
+    max_leaves=20,
+)
+
+SLOTS = [
+    ("Cp", "SecurityGroupIngress"), ("Cp", "SecurityGroupEgress"), ("Cp", "Tags"),
+    ("Cluster", "ResourcesVpcConfig"), ("Cluster", "Name"), ("Nodes", "SecurityGroupIds"),
+    ("Nodes", "Tags"), ("Nodes", "UserData"), ("Nodes", "NetworkInterfaces"), ("Nodes", "LaunchTemplate"),
+]
+
+
+@given(values=st.lists(st.tuples(st.sampled_from(SLOTS), hostile_values), min_size=1, max_size=4),
+       conditions=st.dictionaries(st.sampled_from(["C", "D"]), hostile_values, max_size=2))
+def test_malformed_shapes_never_raise(
+    values: list[tuple[tuple[str, str], object]], conditions: dict[str, object],
+) -> None:
+    built = template([], ["NodeA"])
+    resources = built["Resources"]
+    assert isinstance(resources, dict)
+    for (resource, prop), value in values:
+        resources[resource]["Properties"][prop] = value
+    built["Conditions"] = conditions
+    analysis = analyse(built)
+    analysis.all_findings()  # every rule's findings, flows included
