@@ -7,6 +7,7 @@ import re
 import pytest
 from cfnlint.api import lint
 
+from cfnlint_eks_sg._analysis import analyse
 from tests.conftest import cfg
 
 HEADER = 'AWSTemplateFormatVersion: "2010-09-09"\n'
@@ -155,3 +156,46 @@ def test_the_sweep_exercises_the_plugin() -> None:
       ResourcesVpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-shared]}
 """
     assert {m.rule.id for m in lint(HEADER + source, config=cfg())} >= {"WK2001"}
+
+
+def _big(rules: int, groups: int = 20, node_groups: int = 5) -> dict[str, object]:
+    resources: dict[str, object] = {
+        "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {"Name": "big", "RoleArn": "x", "ResourcesVpcConfig": {
+            "SubnetIds": ["subnet-1"], "SecurityGroupIds": [{"Ref": "G0"}]}}},
+    }
+    for g in range(groups):
+        resources[f"G{g}"] = {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g"}}
+    for n in range(node_groups):
+        resources[f"N{n}"] = {"Type": "AWS::EC2::Instance", "Properties": {
+            "SecurityGroupIds": [{"Ref": f"G{n + 1}"}], "Tags": [{"Key": "kubernetes.io/cluster/big", "Value": "x"}]}}
+    for r in range(rules):
+        owner, peer = f"G{r % groups}", f"G{(r * 7) % groups}"
+        resources[f"R{r}"] = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+            "GroupId": {"Ref": owner}, "SourceSecurityGroupId": {"Ref": peer}, "IpProtocol": "tcp",
+            "FromPort": r % 65536, "ToPort": r % 65536}}
+    return {"Resources": resources}
+
+
+def test_ten_thousand_rules_are_analysed() -> None:
+    analysis = analyse(_big(10_000))
+    assert len(analysis.model.permissions) >= 10_000
+    assert analysis.all_findings()  # tcp single ports only: the kubelet and DNS flows stay blocked
+
+
+def test_deep_if_nesting_and_reference_cycles_are_bounded() -> None:
+    template = _big(10)
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    value: object = {"Ref": "G1"}
+    for depth in range(500):
+        value = {"Fn::If": [f"C{depth % 3}", value, {"Ref": "AWS::NoValue"}]}
+    resources["N0"]["Properties"]["SecurityGroupIds"] = [value]
+    # A cycle through Sub and Select: G2's rule names G3, G3's names G2, and a group id names itself.
+    resources["G2"]["Properties"]["SecurityGroupIngress"] = [
+        {"IpProtocol": "-1", "SourceSecurityGroupId": {"Fn::Select": [0, [{"Fn::Select": [0, [{"Ref": "G3"}]]}]]}}]
+    resources["G3"]["Properties"]["SecurityGroupIngress"] = [
+        {"IpProtocol": "-1", "SourceSecurityGroupId": {"Fn::Sub": "${G2}"}}]
+    resources["Self"] = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+        "GroupId": {"Fn::GetAtt": ["Self", "GroupId"]}, "IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}}
+    template["Conditions"] = {f"C{i}": {"Fn::Equals": ["a", "b"]} for i in range(3)}
+    analyse(template).all_findings()
