@@ -1,6 +1,7 @@
 """The model's values: security groups, their permissions, and what carries them.
 
-Immutable once built; every later stage reads these and nothing of the raw template.
+The values are immutable; the `Model` collects them while the readers run (and the roles stage adds
+the cluster groups of clusters defined elsewhere). Every later stage reads these, never the template.
 """
 
 from __future__ import annotations
