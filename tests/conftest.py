@@ -15,6 +15,21 @@ FIXTURES = Path(__file__).resolve().parent / "templates"
 CORPUS = Path(os.environ.get("CFNLINT_EKS_SG_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
+SUMMARY: list[str] = []
+
+
+def summary(line: str) -> None:
+    """A line for the end of the test run (corpus counts, mutation scores): shown even when tests pass."""
+    SUMMARY.append(line)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SUMMARY:
+        terminalreporter.section("cfnlint-eks-sg summary")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
+
+
 def cfg(**overrides: object) -> ManualArgs:
     """A cfn-lint configuration that loads this plugin (and shows informational findings)."""
     base: dict[str, object] = {

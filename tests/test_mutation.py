@@ -19,7 +19,7 @@ import pytest
 from cfn_flip import to_json
 
 from cfnlint_eks_sg._analysis import analyse
-from tests.conftest import CORPUS, FIXTURES, TEMPLATES, corpus_or_skip
+from tests.conftest import CORPUS, FIXTURES, TEMPLATES, corpus_or_skip, summary
 
 Json = dict[str, object]
 CLUSTER_GROUP = "<cluster group>"
@@ -297,7 +297,7 @@ def test_mutants_raise_exactly_what_the_oracle_says(source: Source) -> None:
             missed.append(f"{description}: expected {sorted(expected)}, got {sorted(found)}")
         if found - expected:
             false_alarms.append(f"{description}: expected {sorted(expected)}, got {sorted(found)}")
-    print(f"\nmutation {source.path.name}: generated {generated}, equivalent {equivalent}, "  # noqa: T201
+    summary(f"mutation {source.path.name}: generated {generated}, equivalent {equivalent}, "
           f"detected {detected}, missed {len(missed)}, false alarms {len(false_alarms)}")
     assert generated > 10
     assert missed == []
