@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
+
+from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._model import GroupKey, Origin
 
 Json = dict[str, object]
@@ -66,3 +71,28 @@ def managed_nodegroup(cluster: str = "Cl", lt: str | None = "Lt", **props: objec
 
 def with_condition(resource: Json, condition: str) -> Json:
     return {**resource, "Condition": condition}
+
+
+class StubConditions:
+    """cfn-lint's condition engine as analyse() reads it: `_conditions` and `build_scenarios`."""
+
+    def __init__(self, names: list[str], allowed: Callable[[dict[str, bool]], bool] = lambda s: True) -> None:
+        self._conditions: dict[str, object] = {name: object() for name in names}
+        self._allowed = allowed
+        self.calls: list[dict[str, set[bool]]] = []
+
+    def build_scenarios(self, conditions: dict[str, set[bool]]) -> Iterator[dict[str, bool]]:
+        self.calls.append(conditions)
+        names = sorted(conditions)
+        for values in itertools.product((True, False), repeat=len(names)):
+            scenario = dict(zip(names, values, strict=True))
+            if self._allowed(scenario):
+                yield scenario
+
+
+def findings(template: Json, rule_id: str, conditions: StubConditions | None = None) -> list[Finding]:
+    return analyse(template, conditions).findings_for(rule_id)
+
+
+def field(found: Finding, name: str) -> str:
+    return found.message_fields()[name]

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
-
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._resolve import Path
-from tests.unit.pieces import Json, getatt, ref, res, sg
-
-
-class StubConditions:
-    """What analyse() reads from cfn-lint's condition engine: `_conditions` and `build_scenarios`."""
-
-    def __init__(self, names: list[str], allowed: Callable[[dict[str, bool]], bool] = lambda s: True) -> None:
-        self._conditions: dict[str, object] = {name: object() for name in names}
-        self._allowed = allowed
-        self.calls: list[dict[str, set[bool]]] = []
-
-    def build_scenarios(self, conditions: dict[str, set[bool]]) -> Iterator[dict[str, bool]]:
-        self.calls.append(conditions)
-        names = sorted(conditions)
-        for values in itertools.product((True, False), repeat=len(names)):
-            scenario = dict(zip(names, values, strict=True))
-            if self._allowed(scenario):
-                yield scenario
-
+from tests.unit.pieces import Json, StubConditions, field, findings, getatt, ref, res, sg
 
 # --- template pieces -----------------------------------------------------------------------------------
 
@@ -67,16 +46,8 @@ def minimum(template: Json) -> dict[str, list[Finding]]:
     return {rule_id: found for rule_id, found in every.items() if rule_id in MINIMUM_PATHS}
 
 
-def findings(template: Json, rule_id: str, conditions: StubConditions | None = None) -> list[Finding]:
-    return analyse(template, conditions).findings_for(rule_id)
-
-
 def paths(found: list[Finding]) -> list[Path]:
     return [f.path for f in found]
-
-
-def field(found: Finding, name: str) -> str:
-    return found.message_fields()[name]
 
 
 def base(**resources: Json) -> Json:

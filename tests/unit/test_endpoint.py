@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
-
 import pytest
 
-from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._endpoint import (
     private_endpoint_without_clients,
     private_endpoint_without_dns,
@@ -21,7 +17,10 @@ from cfnlint_eks_sg._roles import infer_roles
 from tests.unit.pieces import (
     NO_VALUE,
     Json,
+    StubConditions,
     eks_cluster,
+    field,
+    findings,
     getatt,
     if_,
     launch_template,
@@ -32,30 +31,6 @@ from tests.unit.pieces import (
     tcp,
     with_condition,
 )
-
-
-class StubConditions:
-    """cfn-lint's condition engine as analyse() reads it: `_conditions` and `build_scenarios`."""
-
-    def __init__(self, names: list[str], allowed: Callable[[dict[str, bool]], bool] = lambda s: True) -> None:
-        self._conditions: dict[str, object] = {name: object() for name in names}
-        self._allowed = allowed
-
-    def build_scenarios(self, conditions: dict[str, set[bool]]) -> Iterator[dict[str, bool]]:
-        names = sorted(conditions)
-        for values in itertools.product((True, False), repeat=len(names)):
-            scenario = dict(zip(names, values, strict=True))
-            if self._allowed(scenario):
-                yield scenario
-
-
-def findings(template: Json, rule_id: str, conditions: StubConditions | None = None) -> list[Finding]:
-    return analyse(template, conditions).findings_for(rule_id)
-
-
-def field(found: Finding, name: str) -> str:
-    return found.message_fields()[name]
-
 
 VPC_CONFIG: Path = ("Resources", "Cl", "Properties", "ResourcesVpcConfig")
 

@@ -14,6 +14,7 @@ from cfnlint_eks_sg._roles import infer_roles
 from tests.unit.pieces import (
     Json,
     eks_cluster,
+    field,
     getatt,
     if_,
     launch_template,
@@ -80,10 +81,6 @@ def wk1006(template: Json) -> list[Finding]:
 def direct(template: Json) -> list[Finding]:
     model = build_model(template)
     return list(aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, [])))
-
-
-def field(found: Finding, name: str) -> str:
-    return found.message_fields()[name]
 
 
 def why(template: Json) -> str:

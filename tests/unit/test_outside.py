@@ -13,6 +13,7 @@ from cfnlint_eks_sg._outside import foreign_rules, unverifiable_flows
 from tests.unit.pieces import (
     Json,
     eks_cluster,
+    field,
     getatt,
     if_,
     launch_template,
@@ -24,10 +25,6 @@ from tests.unit.pieces import (
     tcp,
     with_condition,
 )
-
-
-def field(found: Finding, name: str) -> str:
-    return found.message_fields()[name]
 
 
 def checks(found: Finding) -> set[str]:
