@@ -22,7 +22,8 @@ class AddressReader(TemplateReader):
         """The blocks of a list of subnet expressions (items already taken out of their lists)."""
         blocks = [self._subnet_block(value) for value in subnets]
         known = bool(blocks) and all(b is not None for b in blocks)
-        return Addresses(tuple(b for b in blocks if b is not None), known)
+        # Each distinct block once, in order: equal subnets give equal addresses.
+        return Addresses(tuple(dict.fromkeys(b for b in blocks if b is not None)), known)
 
     def subnet_values(self, value: object) -> list[object]:
         return [alt.value for alt in list_items(value, ())]

@@ -67,6 +67,7 @@ _GROUP_LISTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     "AWS::EC2::ClientVpnEndpoint": (("SecurityGroupIds",),),
     "AWS::Route53Resolver::ResolverEndpoint": (("SecurityGroupIds",),),
 }
+NO_LAUNCH_TEMPLATE: Final = ""
 _RULE_TYPES: Final = frozenset({GROUP_TYPE, "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"})
 
 
@@ -173,20 +174,27 @@ class ComputeReader(AddressReader):
         for name in self.by_type.get("AWS::EC2::SpotFleet", []):
             self._read_spot_fleet(name)
 
-    def _launch_template(self, spec: object) -> str | None:
-        """The launch template resource a LaunchTemplateSpecification names, by id or by name."""
-        for prop in ("Id", "LaunchTemplateId"):
-            fn = function(get(spec, prop))
-            if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::LaunchTemplate":
-                return str(fn[1])
-            if fn and fn[0] == "Fn::GetAtt":
-                target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
-                if self._type(target) == "AWS::EC2::LaunchTemplate":
-                    return str(target)
-        for prop in ("Name", "LaunchTemplateName"):
-            token = name_token(get(spec, prop))
-            if token is not None and token in self.lt_names:
-                return self.lt_names[token]
+    def _launch_templates(self, spec: object, guard: Guard) -> list[tuple[str | None, Guard]]:
+        """The launch template resources a LaunchTemplateSpecification names, by id or by name, per
+        `Fn::If` branch; None for a branch whose template lives outside this one."""
+        for prop in ("Id", "LaunchTemplateId", "Name", "LaunchTemplateName"):
+            value = get(spec, prop)
+            if value is not None:
+                return [(self._launch_template(alt.value, by_name=prop.endswith("Name")), alt.guard)
+                        for alt in present(value, (), guard)]
+        return [(None, guard)]
+
+    def _launch_template(self, value: object, by_name: bool) -> str | None:
+        if by_name:
+            token = name_token(value)
+            return self.lt_names.get(token) if token is not None else None
+        fn = function(value)
+        if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::LaunchTemplate":
+            return str(fn[1])
+        if fn and fn[0] == "Fn::GetAtt":
+            target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
+            if self._type(target) == "AWS::EC2::LaunchTemplate":
+                return str(target)
         return None
 
     def _lt_groups(self, lt: str) -> tuple[list[Member], list[str]]:
@@ -215,26 +223,24 @@ class ComputeReader(AddressReader):
         cluster = name_token(get(props, "ClusterName"))
         names = (cluster,) if cluster is not None else ()
         spec = get(props, "LaunchTemplate")
-        members: list[Member] = []
-        known = True
-        needs_cluster_group = guard
-        if spec is not None:
-            lt = self._launch_template(spec)
-            if lt is None:
-                known = False
-                needs_cluster_group = FALSE
-            else:
+        # Without a launch template EKS puts the cluster group on the nodes (NO_LAUNCH_TEMPLATE).
+        branches = [(NO_LAUNCH_TEMPLATE, guard)] if spec is None else self._launch_templates(spec, guard)
+        remote = self._remote_access(props, ("Resources", name, "Properties", "RemoteAccess"), guard)
+        addresses = self.addresses(self.subnet_values(get(props, "Subnets")))
+        for lt, branch in branches:
+            members: list[Member] = []
+            needs_cluster_group = branch if lt == NO_LAUNCH_TEMPLATE else FALSE
+            if lt:
                 members, _ = self._lt_groups(lt)
                 carried = FALSE
                 for member in members:
                     carried = carried | member.guard
                 # EKS adds the cluster group only when the launch template names no groups (C-07).
-                needs_cluster_group = guard & ~carried
-        self.model.attachments.append(Attachment(
-            name, Compute.MANAGED_NODEGROUP, tuple(members), known, guard, ("Resources", name),
-            names, needs_cluster_group=needs_cluster_group,
-            remote_access=self._remote_access(props, ("Resources", name, "Properties", "RemoteAccess"), guard),
-            addresses=self.addresses(self.subnet_values(get(props, "Subnets")))))
+                needs_cluster_group = branch & ~carried
+            variant = "" if len(branches) == 1 else (lt or "a launch template defined elsewhere")
+            self.model.attachments.append(Attachment(
+                name, Compute.MANAGED_NODEGROUP, tuple(members), lt is not None, branch, ("Resources", name),
+                names, variant, needs_cluster_group, remote, addresses))
 
     def _remote_access(self, props: object, path: Path, guard: Guard) -> RemoteAccess | None:
         """EKS opens SSH (RDP on Windows) from SourceSecurityGroups, or from anywhere without them (C-08)."""
@@ -312,7 +318,7 @@ class ComputeReader(AddressReader):
         base: Path = ("Resources", name, "Properties")
         _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
         evidence = [t for t, _ in cluster_tags]
-        variants: list[tuple[str, list[Member], bool, list[str]]] = []
+        variants: list[tuple[str, list[Member], bool, list[str], Guard]] = []
         specs: list[object] = [get(props, "LaunchTemplate")]
         mixed = get(get(props, "MixedInstancesPolicy"), "LaunchTemplate")
         specs.append(get(mixed, "LaunchTemplateSpecification"))
@@ -323,29 +329,29 @@ class ComputeReader(AddressReader):
         for spec in specs:
             if spec is None:
                 continue
-            lt = self._launch_template(spec)
-            if lt is None:
-                variants.append(("", [], False, []))
-            elif lt not in seen:
-                seen.add(lt)
-                members, names = self._lt_groups(lt)
-                variants.append((lt, members, True, names))
+            for lt, branch in self._launch_templates(spec, guard):
+                if lt is None:
+                    variants.append(("a launch template defined elsewhere", [], False, [], branch))
+                elif lt not in seen:
+                    seen.add(lt)
+                    members, names = self._lt_groups(lt)
+                    variants.append((lt, members, True, names, branch))
         lc = function(get(props, "LaunchConfigurationName"))
         if lc and lc[0] == "Ref" and self._type(lc[1]) == "AWS::AutoScaling::LaunchConfiguration":
             lc_name = str(lc[1])
             lc_props = self._props(lc_name)
             lc_path: Path = ("Resources", lc_name, "Properties", "SecurityGroups")
             members = list(self.group_members(get(lc_props, "SecurityGroups"), lc_path, self._guard(lc_name), True))
-            variants.append((lc_name, members, True, _bootstrap_names(get(lc_props, "UserData"))))
+            variants.append((lc_name, members, True, _bootstrap_names(get(lc_props, "UserData")), guard))
         elif lc is not None or isinstance(get(props, "LaunchConfigurationName"), str):
-            variants.append(("", [], False, []))
+            variants.append(("a launch configuration defined elsewhere", [], False, [], guard))
         if not variants:
-            variants.append(("", [], False, []))
+            variants.append(("", [], False, [], guard))
         many = len(variants) > 1
         addresses = self.addresses(self.subnet_values(get(props, "VPCZoneIdentifier")))
-        for via, members, known, names in variants:
+        for via, members, known, names, branch in variants:
             self.model.attachments.append(Attachment(
-                name, Compute.AUTO_SCALING_GROUP, tuple(members), known, guard, ("Resources", name),
+                name, Compute.AUTO_SCALING_GROUP, tuple(members), known, branch, ("Resources", name),
                 tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else "",
                 addresses=addresses))
 
@@ -364,14 +370,15 @@ class ComputeReader(AddressReader):
         known = True
         spec = get(props, "LaunchTemplate")
         if spec is not None:
-            lt = self._launch_template(spec)
-            if lt is not None:
+            own = bool(members)
+            for lt, branch in self._launch_templates(spec, guard):
+                if lt is None:
+                    known = known and own  # the instance's own groups win over the template's
+                    continue
                 lt_members, lt_names = self._lt_groups(lt)
                 names += lt_names  # the template's user data runs even when the instance names groups
-                if not members:
-                    members = lt_members
-            elif not members:
-                known = False
+                if not own:
+                    members += [Member(m.key, m.guard & branch, m.path) for m in lt_members]
         _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
         names += [t for t, _ in cluster_tags]
         names += self._group_evidence(members)
@@ -384,7 +391,7 @@ class ComputeReader(AddressReader):
         guard = self._guard(name)
         config = get(self._props(name), "SpotFleetRequestConfigData")
         base: Path = ("Resources", name, "Properties", "SpotFleetRequestConfigData")
-        variants: list[tuple[str, list[Member], bool, list[str], list[object]]] = []
+        variants: list[tuple[str, list[Member], bool, list[str], list[object], Guard]] = []
         for alt in list_items(get(config, "LaunchSpecifications"), (*base, "LaunchSpecifications"), guard):
             spec = alt.value
             members: list[Member] = []
@@ -398,17 +405,17 @@ class ComputeReader(AddressReader):
             names = _bootstrap_names(get(spec, "UserData"))
             for tags in list_items(get(spec, "TagSpecifications"), (*alt.path, "TagSpecifications"), alt.guard):
                 names += [t for t, _ in self._tags(get(tags.value, "Tags"), tags.path, tags.guard)[1]]
-            variants.append((f"launch specification {len(variants) + 1}", members, True, names, subnets))
+            variants.append((f"launch specification {len(variants) + 1}", members, True, names, subnets, alt.guard))
         for alt in list_items(get(config, "LaunchTemplateConfigs"), (*base, "LaunchTemplateConfigs"), guard):
-            lt = self._launch_template(get(alt.value, "LaunchTemplateSpecification"))
-            if lt is None:
-                variants.append(("", [], False, [], []))
-            else:
-                members, names = self._lt_groups(lt)
-                variants.append((lt, members, True, names, []))
-        for via, members, known, names, subnets in variants:
+            for lt, branch in self._launch_templates(get(alt.value, "LaunchTemplateSpecification"), alt.guard):
+                if lt is None:
+                    variants.append(("a launch template defined elsewhere", [], False, [], [], branch))
+                else:
+                    members, names = self._lt_groups(lt)
+                    variants.append((lt, members, True, names, [], branch))
+        for via, members, known, names, subnets, branch in variants:
             self.model.attachments.append(Attachment(
-                name, Compute.SPOT_FLEET, tuple(members), known, guard & self._guard(name), ("Resources", name),
+                name, Compute.SPOT_FLEET, tuple(members), known, branch, ("Resources", name),
                 tuple(dict.fromkeys(names + self._group_evidence(members))), via if len(variants) > 1 else "",
                 addresses=self.addresses(subnets)))
 

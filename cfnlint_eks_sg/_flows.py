@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
-from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios
+from cfnlint_eks_sg._guards import FALSE, Guard, Scenario, Scenarios
 from cfnlint_eks_sg._model import Direction, GroupKey, Member
 from cfnlint_eks_sg._ports import IpProtocol
 from cfnlint_eks_sg._reach import Opening, PermissionIndex
@@ -66,8 +66,8 @@ class LinkResult:
 def build_links(roles: Roles) -> Iterator[Link]:
     """Control plane <-> each node group, and node group -> node group within each cluster.
 
-    Node groups that carry the same groups in the same subnets behave alike: each distinct set is
-    checked once and reported once, naming all of them.
+    Node groups that carry the same groups in the same subnets behave alike, whatever conditions
+    they exist under: each distinct set is checked once and reported once, naming all of them.
     """
     by_cluster: dict[str, list[NodeRole]] = {}
     for node in roles.node_groups:
@@ -76,8 +76,8 @@ def build_links(roles: Roles) -> Iterator[Link]:
         cluster = roles.clusters[ident]
         alike: dict[tuple[object, ...], list[NodeRole]] = {}
         for node in nodes:
-            groups = tuple((m.key, m.guard) for m in node.members)  # where they are written does not matter
-            alike.setdefault((groups, node.members_known, node.guard, node.addresses), []).append(node)
+            groups = frozenset(m.key for m in node.members)  # where, and under which branch, does not matter
+            alike.setdefault((groups, node.members_known, node.addresses), []).append(node)
         endpoints = [_node_endpoint(group) for group in alike.values()]
         for endpoint in endpoints:
             control_plane = Endpoint(
@@ -92,13 +92,23 @@ def build_links(roles: Roles) -> Iterator[Link]:
 
 
 def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:
+    """One endpoint for node groups that carry the same groups: it exists when any of them does."""
     first = nodes[0]
+    exists = FALSE
+    for node in nodes:
+        exists = exists | node.guard
     # Variants of one resource (launch specifications, launch templates) are named once.
     labels = tuple(dict.fromkeys(str(n.path[1]) if len(n.path) > 1 and len(nodes) > 1 else n.label
                                  for n in nodes))
     noun = "node group" if len(labels) == 1 else "node groups"
-    return Endpoint(f"{noun} {', '.join(labels)}", first.members, first.members_known, first.guard, first.path,
-                    labels, first.addresses)
+    members: dict[GroupKey, Member] = {}
+    for node in nodes:  # a group is on the interfaces whenever one of the node groups puts it there
+        for member in node.members:
+            known = members.get(member.key)
+            members[member.key] = member if known is None else Member(member.key, known.guard | member.guard,
+                                                                       known.path)
+    return Endpoint(f"{noun} {', '.join(labels)}", tuple(members.values()), first.members_known, exists,
+                    first.path, labels, first.addresses)
 
 
 def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
