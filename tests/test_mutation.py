@@ -1,7 +1,9 @@
 """Mutation testing: break compliant templates on purpose and check the right rule fires.
 
 Mutants are derived programmatically from compliant templates: delete each rule, narrow its port
-range by one port at either end, switch `-1` to `tcp`, swap its peer for an unrelated group. An
+range by one port at either end, switch `-1` to `tcp`, swap its peer for an unrelated group, put it
+under a condition that can be false; restrict node egress, add a second cluster on the same
+control-plane group, tag a second group on the nodes for the cluster. An
 independent brute-force oracle (every port, every group, EC2's semantics written out again; it
 shares no code with the plugin) decides what each mutant breaks; many mutants are equivalent (a
 self `-1` rule still covers a deleted narrower one). The test fails on any miss and any false alarm.
@@ -24,7 +26,7 @@ from tests.conftest import CORPUS, FIXTURES, TEMPLATES, corpus_or_skip, summary
 Json = dict[str, object]
 CLUSTER_GROUP = "<cluster group>"
 FLOW_RULES = ("EK1001", "EK1002", "WK1003", "WK1004", "EK1005", "WK1009")
-CHECKED = (*FLOW_RULES, "WK2001")
+CHECKED = (*FLOW_RULES, "WK2001", "WK2003")
 
 
 @dataclass(frozen=True)
@@ -162,11 +164,33 @@ def oracle(template: Json, source: Source) -> set[str]:
     listed = [json.dumps(g, sort_keys=True) for c in clusters
               for g in c["Properties"]["ResourcesVpcConfig"].get("SecurityGroupIds", [])]
     shared = {"WK2001"} if len(listed) != len(set(listed)) else set()
+    shared |= _tagged_twice(resources)
     # A rule under a condition that can be false is missing in that scenario.
     template = copy.deepcopy(template)
     for name in [n for n, r in resources.items() if "Condition" in r]:
         del template["Resources"][name]  # type: ignore[attr-defined]
     return shared | _flows(template, source)
+
+
+def _cluster_tagged(resource: dict[str, object]) -> bool:
+    for tag in resource.get("Properties", {}).get("Tags", []):  # type: ignore[attr-defined]
+        key = tag.get("Key")
+        text = key.get("Fn::Sub") if isinstance(key, dict) else key
+        if isinstance(text, str) and text.startswith("kubernetes.io/cluster/"):
+            return True
+    return False
+
+
+def _tagged_twice(resources: dict[str, dict[str, object]]) -> set[str]:
+    """WK2003: a launch template puts two cluster-tagged groups on the same nodes."""
+    for resource in resources.values():
+        if resource["Type"] != "AWS::EC2::LaunchTemplate":
+            continue
+        listed = resource["Properties"]["LaunchTemplateData"].get("SecurityGroupIds", [])  # type: ignore[index]
+        tagged = [g for g in listed if isinstance(g, dict) and _cluster_tagged(resources.get(str(g.get("Ref")), {}))]
+        if len(tagged) > 1:
+            return {"WK2003"}
+    return set()
 
 
 def _flows(template: Json, source: Source) -> set[str]:
@@ -217,6 +241,16 @@ def mutants(template: Json, source: Source) -> Iterator[tuple[str, Json]]:
         mutant["Resources"][nodes[0]]["Properties"]["SecurityGroupEgress"] = [  # type: ignore[index]
             {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}]
         yield f"restrict-egress {nodes[0]}", mutant
+    for nodes in source.node_groups:  # tag a second group on the same nodes for the cluster
+        mutant = copy.deepcopy(template)
+        resources = mutant["Resources"]
+        templates = [r for r in resources.values() if r["Type"] == "AWS::EC2::LaunchTemplate"  # type: ignore[attr-defined]
+                     and {"Ref": nodes[0]} in r["Properties"]["LaunchTemplateData"].get("SecurityGroupIds", [])]
+        if templates:
+            resources["SecondTagged"] = {"Type": "AWS::EC2::SecurityGroup", "Properties": {  # type: ignore[index]
+                "GroupDescription": "second", "Tags": copy.deepcopy(resources[nodes[0]]["Properties"]["Tags"])}}  # type: ignore[index]
+            templates[0]["Properties"]["LaunchTemplateData"]["SecurityGroupIds"].append({"Ref": "SecondTagged"})
+            yield f"tag-second-group {nodes[0]}", mutant
     mutant = copy.deepcopy(template)  # a second cluster on the same control-plane group
     clusters = [r for r in mutant["Resources"].values() if r["Type"] == "AWS::EKS::Cluster"]  # type: ignore[attr-defined]
     if not clusters:
