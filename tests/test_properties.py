@@ -15,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._model import Direction, build_model
+from cfnlint_eks_sg._ports import TCP, UDP
 
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=40, deadline=None)
@@ -164,3 +166,48 @@ def test_malformed_shapes_never_raise(
     built["Conditions"] = conditions
     analysis = analyse(built)
     analysis.all_findings()  # every rule's findings, flows included
+
+
+# -- protocols and ports over the whole port space ---------------------------------------------------------
+
+RAW_PROTOCOLS = ["-1", -1, "tcp", "TCP", "Tcp", "6", 6, "udp", "UDP", "17", 17, "icmp", "1", "icmpv6", "58",
+                 "50", "132", "255", "256", "all", "any", " tcp ", True, None]
+RAW_PORTS = st.one_of(st.integers(-2, 65537), st.integers(-2, 65537).map(str), st.sampled_from(["", "x", None]))
+
+
+def _oracle_ports(raw_protocol: object, raw_from: object, raw_to: object, flow: int) -> set[int]:
+    """EC2's rule written out again: which destination ports of protocol `flow` (6 or 17) it opens."""
+    if isinstance(raw_protocol, bool) or raw_protocol is None:
+        return set()
+    text = str(raw_protocol).strip().lower()
+    if text == "-1":
+        return set(range(65536))
+    number = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}.get(text)
+    if number is None and text.isascii() and text.isdigit() and int(text) <= 255:
+        number = int(text)
+    if number != flow:
+        return set()  # another protocol (even "all ports" of it) carries no TCP or UDP
+    try:
+        first, last = int(str(raw_from)), int(str(raw_to))
+    except ValueError:
+        return set()
+    if not 0 <= first <= last <= 65535:
+        return set()  # tcp/udp with -1 or a reversed or out-of-range pair opens nothing
+    return set(range(first, last + 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(protocol=st.sampled_from(RAW_PROTOCOLS), first=RAW_PORTS, last=RAW_PORTS)
+def test_protocol_and_ports_match_the_oracle_on_every_port(protocol: object, first: object, last: object) -> None:
+    rule = {"IpProtocol": protocol, "FromPort": first, "ToPort": last, "CidrIp": "0.0.0.0/0"}
+    if first is None:
+        del rule["FromPort"]
+    if last is None:
+        del rule["ToPort"]
+    template = {"Resources": {"G": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+        "GroupDescription": "g", "SecurityGroupIngress": [rule]}}}}
+    (permission,) = [p for p in build_model(template).permissions if p.direction is Direction.INGRESS]
+    for flow, number in ((TCP, 6), (UDP, 17)):
+        surely, _ = permission.opens(flow)
+        got = {port for r in surely.ranges for port in range(r.first, r.last + 1)}
+        assert got == _oracle_ports(protocol, first, last, number)
