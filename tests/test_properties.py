@@ -140,8 +140,9 @@ hostile_values = st.recursive(
     | st.sampled_from(["sg-1", "-1", "tcp", "0.0.0.0/0", "::/0", "AWS::NoValue", "Cp", "Cluster"]),
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(st.sampled_from(["Ref", "Fn::If", "Fn::GetAtt", "Fn::Sub", "Fn::Select", "Fn::Split",
-                                       "Fn::Join", "Fn::ImportValue", "Fn::Cidr", "Condition", "Key", "Value",
-                                       "IpProtocol", "FromPort", "ToPort", "CidrIp", "GroupId", "x"]),
+                                       "Fn::Join", "Fn::ImportValue", "Fn::Cidr", "Fn::Bogus", "Condition", "Key",
+                                       "Value", "IpProtocol", "FromPort", "ToPort", "CidrIp", "GroupId", "x"])
+                      | st.integers(-3, 3) | st.none(),  # non-string keys, as YAML allows
                       children, max_size=3),
     max_leaves=20,
 )
@@ -153,16 +154,25 @@ SLOTS = [
 ]
 
 
+SELF_REFERENCING = st.sampled_from([
+    {"Fn::Not": [{"Condition": "C"}]},
+    {"Fn::And": [{"Condition": "D"}, {"Condition": "C"}]},
+])
+
+
 @given(values=st.lists(st.tuples(st.sampled_from(SLOTS), hostile_values), min_size=1, max_size=4),
-       conditions=st.dictionaries(st.sampled_from(["C", "D"]), hostile_values, max_size=2))
+       conditions=st.dictionaries(st.sampled_from(["C", "D"]), hostile_values | SELF_REFERENCING, max_size=2),
+       stripped=st.lists(st.sampled_from(["Cp", "Cluster", "Nodes", "NodeA"]), max_size=2))
 def test_malformed_shapes_never_raise(
-    values: list[tuple[tuple[str, str], object]], conditions: dict[str, object],
+    values: list[tuple[tuple[str, str], object]], conditions: dict[str, object], stripped: list[str],
 ) -> None:
     built = template([], ["NodeA"])
     resources = built["Resources"]
     assert isinstance(resources, dict)
     for (resource, prop), value in values:
         resources[resource]["Properties"][prop] = value
+    for resource in stripped:
+        resources[resource].pop("Properties", None)  # missing Properties
     built["Conditions"] = conditions
     analysis = analyse(built)
     analysis.all_findings()  # every rule's findings, flows included
