@@ -53,7 +53,9 @@ def sweep() -> Sweep:
         matches = rules.run(name, cfn, config)  # exceptions inside our rules become E0002 here
         results[name] = [(m.rule.id, m.linenumber, m.message) for m in matches]
     elapsed = time.perf_counter() - started
-    summary(f"corpus sweep: {len(results)} templates through our rules in {elapsed:.1f}s")
+    general = sum(1 for name in results if name.startswith("general/"))
+    summary(f"corpus sweep: {len(results)} templates ({general} general, {len(results) - general} EKS) "
+            f"through our rules in {elapsed:.1f}s")
     return results
 
 
