@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Final
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from cfnlint_eks_sg._analysis import get_analysis
+from cfnlint_eks_sg._gate import worth_analysing
 from cfnlint_eks_sg._ports import PortSet
 
 if TYPE_CHECKING:
@@ -22,8 +22,12 @@ class AnalysisRule(CloudFormationLintRule):
     message_format = ""
 
     def match(self, cfn: Template) -> list[RuleMatch]:
-        if not self.active():
+        if not self.active() or not worth_analysing(cfn):
             return []
+        # The engine is loaded on the first template that has something for it: plain cfn-lint runs,
+        # `cfn-lint -l` and templates without EKS or security groups never pay its import.
+        from cfnlint_eks_sg._analysis import get_analysis
+
         return [
             RuleMatch(list(finding.path), self.message_format.format(**finding.message_fields()))
             for finding in get_analysis(cfn).findings_for(self.id, self.ports())

@@ -1,0 +1,42 @@
+"""Whether a template is worth analysing at all: a cheap look at resource types, cached per template.
+
+Most templates that cfn-lint sees have nothing to do with EKS or security groups; for them the
+plugin must cost next to nothing, so this module imports nothing of the engine.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Final
+
+# Every type the model reads: without one of them no rule of this plugin can find anything.
+RELEVANT_TYPES: Final = frozenset({
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EKS::Cluster",
+    "AWS::EKS::Nodegroup",
+    "Custom::AWSCDK-EKS-Cluster",
+    "AWS::EC2::LaunchTemplate",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::EC2::Instance",
+    "AWS::EC2::SpotFleet",
+})
+
+_SEEN: weakref.WeakKeyDictionary[object, bool] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def worth_analysing(cfn: object) -> bool:
+    with _LOCK:
+        hit = _SEEN.get(cfn)
+    if hit is None:
+        template = getattr(cfn, "template", None)
+        resources = template.get("Resources") if isinstance(template, Mapping) else None
+        values = resources.values() if isinstance(resources, Mapping) else ()
+        hit = any(isinstance(r, Mapping) and r.get("Type") in RELEVANT_TYPES for r in values)
+        with _LOCK:
+            _SEEN[cfn] = hit
+    return hit
