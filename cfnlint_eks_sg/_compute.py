@@ -106,7 +106,6 @@ class ComputeReader(AddressReader):
             vpc=network_vpc,
             dns_hostnames=self._vpc_setting(network_vpc, "EnableDnsHostnames", False),
             dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", True),
-            hybrid=get(props, _key_of(props, "RemoteNetworkConfig")) is not None,
             addresses=self.addresses(self.subnet_values(subnets)),
         )
         self.model.clusters.append(cluster)

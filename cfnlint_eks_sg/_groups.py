@@ -170,7 +170,6 @@ class Member:
 
 
 class Compute(Enum):
-    CLUSTER = "cluster"
     MANAGED_NODEGROUP = "managed node group"
     AUTO_SCALING_GROUP = "auto scaling group"
     INSTANCE = "instance"
@@ -243,7 +242,6 @@ class ClusterDef:
     vpc: str | None = None  # the AWS::EC2::VPC of its subnets, when the template shows it
     dns_hostnames: tuple[Setting, ...] = ()  # that VPC's EnableDnsHostnames (default false)
     dns_support: tuple[Setting, ...] = ()  # that VPC's EnableDnsSupport (default true)
-    hybrid: bool = False  # RemoteNetworkConfig: hybrid nodes live outside AWS
     addresses: Addresses = UNKNOWN_ADDRESSES  # ResourcesVpcConfig.SubnetIds: where its interfaces live
 
 

@@ -84,10 +84,6 @@ WELL_KNOWN_PORTS: Final = {
 }
 
 
-def requirement(rule_id: str) -> Requirement:
-    return next(r for r in REQUIREMENTS if r.rule_id == rule_id)
-
-
 def owned_before(req: Requirement, protocol: IpProtocol) -> PortSet:
     """Ports of `protocol` that stricter rows on the same channel already check."""
     owned = PortSet()
