@@ -132,32 +132,32 @@ def egress_stripping_shared_groups(model: Model, roles: Roles) -> Iterator[Findi
             group.origin is Origin.IMPORT and "ClusterSecurityGroupId" in group.ident
         ):
             why = "the EKS cluster security group, which the control plane, managed nodes and Fargate pods carry"
-        elif len(jobs.get(group, ())) > 1 and any(job.startswith("the ") for job in jobs[group]):
-            why = "used by " + ", ".join(sorted(jobs[group]))  # several jobs, one of them in EKS
+        elif len(jobs.get(group, ())) > 1 and any(in_eks for in_eks, _ in jobs[group]):
+            why = "used by " + ", ".join(sorted(label for _, label in jobs[group]))  # several jobs, one in EKS
         else:
             continue
         yield Finding("WK2004", rule.path, (("resource", rule.resource), ("group", str(group)), ("why", why),
                                             ("when", guard_text(rule.guard))))
 
 
-def _jobs(model: Model, roles: Roles) -> dict[GroupKey, set[str]]:
-    """What each group is on: control planes, a cluster's nodes, other resources."""
-    jobs: dict[GroupKey, set[str]] = {}
+def _jobs(model: Model, roles: Roles) -> dict[GroupKey, set[tuple[bool, str]]]:
+    """What each group is on, as (an EKS role?, label): control planes, a cluster's nodes, other resources."""
+    jobs: dict[GroupKey, set[tuple[bool, str]]] = {}
     node_resources: set[str] = set()
     for node in roles.node_groups:
         label = f"the nodes of cluster {roles.clusters[node.cluster].label}"
         for member in node.members:
-            jobs.setdefault(member.key, set()).add(label)
+            jobs.setdefault(member.key, set()).add((True, label))
             if len(member.path) > 1:
                 node_resources.add(str(member.path[1]))
         if len(node.path) > 1:
             node_resources.add(str(node.path[1]))
     for cluster in roles.clusters.values():
         for member in cluster.control_plane:
-            jobs.setdefault(member.key, set()).add(f"the control plane of cluster {cluster.label}")
+            jobs.setdefault(member.key, set()).add((True, f"the control plane of cluster {cluster.label}"))
     for use in model.uses:
         if use.resource not in node_resources:
-            jobs.setdefault(use.member.key, set()).add(f"{use.resource_type} {use.resource}")
+            jobs.setdefault(use.member.key, set()).add((False, f"{use.resource_type} {use.resource}"))
     return jobs
 
 
