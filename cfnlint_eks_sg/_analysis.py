@@ -8,9 +8,11 @@ The cache is keyed on the cfn-lint `Template` object (weakly, so entries die wit
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from cfnlint_eks_sg._design import (
@@ -78,6 +80,11 @@ class Analysis:
 
 def analyse(template: object, conditions: ScenarioSource | None = None) -> Analysis:
     """Pure: the same decoded template (and condition engine) gives the same findings."""
+    with _collector_paused():
+        return _analyse(template, conditions)
+
+
+def _analyse(template: object, conditions: ScenarioSource | None) -> Analysis:
     model = build_model(template, Settings.from_template(template))
     roles = infer_roles(model)
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
@@ -89,7 +96,7 @@ def analyse(template: object, conditions: ScenarioSource | None = None) -> Analy
             for protocol, _ in req.traffic:
                 if protocol not in protocols.setdefault(req.channel, []):
                     protocols[req.channel].append(protocol)
-        for link in build_links(roles):
+        for link in build_links(roles, index):
             analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
     found = [
         *shared_control_plane_groups(roles, scenarios),
@@ -121,6 +128,20 @@ def _condition_names(template: object, conditions: ScenarioSource | None) -> lis
 
 _CACHE: weakref.WeakKeyDictionary[object, Analysis] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()  # only matters for threaded users of cfnlint.api; the CLI is single-threaded
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The analysis makes many small objects and no cycles; left on, the cyclic collector walks
+    the whole decoded template again and again while they pile up (a third of the time at
+    thousands of rules). Resumed afterwards, if it was on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def get_analysis(cfn: object) -> Analysis:

@@ -7,6 +7,7 @@ subnets known to lie in it, never those of secondary blocks.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 from typing import Final
@@ -65,8 +66,14 @@ def inside(inner: Network, outer: Network) -> bool:
 def network(text: object) -> Network | None:
     if not isinstance(text, str):
         return None
+    return _parsed(str(text).strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Network | None:
+    """Parsed once per distinct text: templates repeat a few ranges on many rules."""
     try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 

@@ -1,8 +1,10 @@
 """Pipeline stage `flows` (evaluation): the links between a cluster's roles, checked per scenario.
 
 A link joins two endpoints of one cluster (control plane and a node group, or two node groups).
-Each link is evaluated once per protocol and scenario into two `Opening`s (egress of the
-initiator, ingress of the responder); every requirement on that link reads the same result.
+Each link is evaluated once per protocol and scenario into `Opening`s (egress of the initiator,
+ingress of the responder); every requirement on that link reads the same result. Between node
+groups, each half is evaluated on its own against a class of alike peers (`_classes`), so the
+work grows with the node groups and the rules that name them, not with their pairs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
+from cfnlint_eks_sg._classes import PeerClass, PeerDirectory, present_guard
 from cfnlint_eks_sg._guards import FALSE, Guard, Scenario, Scenarios
 from cfnlint_eks_sg._model import Direction, GroupKey, Member
 from cfnlint_eks_sg._ports import IpProtocol
@@ -33,17 +36,44 @@ class Endpoint:
     addresses: Addresses = UNKNOWN_ADDRESSES
 
 
+BOTH_HALVES: tuple[Direction, ...] = (Direction.EGRESS, Direction.INGRESS)
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
+    """A flow from `initiator` to `responder`, checked on `halves`.
+
+    A link with one half stands for a class of peers on the other side: `peers` lists the first
+    few (the first one is the side evaluated) and `count` says how many there are in all.
+    """
+
     channel: Channel
     cluster: ClusterRole
     initiator: Endpoint
     responder: Endpoint
+    halves: tuple[Direction, ...] = BOTH_HALVES
+    peers: tuple[Endpoint, ...] = ()
+    count: int = 1
 
     @property
     def node_group(self) -> str:
         names = (*self.initiator.node_groups, *self.responder.node_groups)
         return ", ".join(dict.fromkeys(names))
+
+    @property
+    def initiator_label(self) -> str:
+        return self._class_label() if self.halves == (Direction.INGRESS,) else self.initiator.label
+
+    @property
+    def responder_label(self) -> str:
+        return self._class_label() if self.halves == (Direction.EGRESS,) else self.responder.label
+
+    def _class_label(self) -> str:
+        if self.count == 1 or not self.peers:
+            return (self.peers or (self.initiator,))[0].label
+        names = list(dict.fromkeys(name for peer in self.peers for name in peer.node_groups))
+        more = self.count - len(self.peers)
+        return f"node groups {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
 
 
 @dataclass(slots=True)
@@ -63,7 +93,7 @@ class LinkResult:
     states: list[LinkState]
 
 
-def build_links(roles: Roles) -> Iterator[Link]:
+def build_links(roles: Roles, index: PermissionIndex) -> Iterator[Link]:
     """Control plane <-> each node group, and node group -> node group within each cluster.
 
     Node groups that carry the same groups in the same subnets behave alike, whatever conditions
@@ -86,9 +116,29 @@ def build_links(roles: Roles) -> Iterator[Link]:
             )
             yield Link(Channel.NODES_TO_CONTROL_PLANE, cluster, endpoint, control_plane)
             yield Link(Channel.CONTROL_PLANE_TO_NODES, cluster, control_plane, endpoint)
-        for source in endpoints:
-            for target in endpoints:
-                yield Link(Channel.NODES_TO_NODES, cluster, source, target)
+        yield from _node_links(index, cluster, endpoints)
+
+
+def _node_links(index: PermissionIndex, cluster: ClusterRole, endpoints: list[Endpoint]) -> Iterator[Link]:
+    """Node group -> node group: each half of each endpoint against the classes of its peers."""
+    directory = PeerDirectory(
+        [frozenset(m.key for m in e.members) for e in endpoints],
+        [e.members_known for e in endpoints],
+        [e.guard for e in endpoints],
+        [present_guard([m.guard for m in e.members]) for e in endpoints],
+        [e.addresses for e in endpoints],
+    )
+
+    def peers(found: PeerClass) -> tuple[Endpoint, ...]:
+        return tuple(endpoints[p] for p in found.listed)
+
+    for position, endpoint in enumerate(endpoints):
+        for found in directory.classes(index, position, Direction.INGRESS):
+            yield Link(Channel.NODES_TO_NODES, cluster, endpoints[found.listed[0]], endpoint,
+                       (Direction.INGRESS,), peers(found), found.count)
+        for found in directory.classes(index, position, Direction.EGRESS):
+            yield Link(Channel.NODES_TO_NODES, cluster, endpoint, endpoints[found.listed[0]],
+                       (Direction.EGRESS,), peers(found), found.count)
 
 
 def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:
@@ -119,20 +169,25 @@ def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
     names = set(exists.names())
     for member in (*initiator.members, *responder.members):
         names |= member.guard.names()
-    names |= index.condition_names((m.key for m in initiator.members), Direction.EGRESS)
-    names |= index.condition_names((m.key for m in responder.members), Direction.INGRESS)
+    egress, ingress = Direction.EGRESS in link.halves, Direction.INGRESS in link.halves
+    if egress:
+        names |= index.condition_names((m.key for m in initiator.members), Direction.EGRESS)
+    if ingress:
+        names |= index.condition_names((m.key for m in responder.members), Direction.INGRESS)
     states: list[LinkState] = []
     for scenario in scenarios.over(frozenset(names)):
         if not exists.holds(scenario):
             continue
         state = LinkState(scenario, _active(initiator.members, scenario), _active(responder.members, scenario))
         for protocol in protocols:
-            state.egress[protocol] = index.opening(
-                state.out, initiator.members_known, Direction.EGRESS, state.into, responder.members_known,
-                protocol, scenario, link.cluster.ipv6, responder.addresses)
-            state.ingress[protocol] = index.opening(
-                state.into, responder.members_known, Direction.INGRESS, state.out, initiator.members_known,
-                protocol, scenario, link.cluster.ipv6, initiator.addresses)
+            if egress:
+                state.egress[protocol] = index.opening(
+                    state.out, initiator.members_known, Direction.EGRESS, state.into, responder.members_known,
+                    protocol, scenario, link.cluster.ipv6, responder.addresses)
+            if ingress:
+                state.ingress[protocol] = index.opening(
+                    state.into, responder.members_known, Direction.INGRESS, state.out, initiator.members_known,
+                    protocol, scenario, link.cluster.ipv6, initiator.addresses)
         states.append(state)
     return LinkResult(link, states)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cfnlint_eks_sg._findings import Finding, flow_gap
-from cfnlint_eks_sg._flows import Endpoint, LinkResult
+from cfnlint_eks_sg._flows import Endpoint, Link, LinkResult
 from cfnlint_eks_sg._guards import Scenario, describe
 from cfnlint_eks_sg._model import Direction, GroupKey, Origin
 from cfnlint_eks_sg._ports import ALL_TRAFFIC, IpProtocol, PortSet
@@ -44,6 +44,8 @@ def link_gaps(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Fi
             (Direction.EGRESS, state.egress, state.out, state.into, link.initiator),
             (Direction.INGRESS, state.ingress, state.into, state.out, link.responder),
         ):
+            if direction not in link.halves:
+                continue
             blocked = []
             for protocol, ports in traffic:
                 half = openings[protocol].verdict(direction, ports)
@@ -56,7 +58,7 @@ def link_gaps(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Fi
             failing.setdefault(key, []).append(state.scenario)
             sides[key] = (side, other, blocked)
     every = [state.scenario for state in result.states]
-    initiator, responder = _upper_first(link.initiator.label), link.responder.label
+    initiator, responder = _upper_first(link.initiator_label), link.responder_label
     if link.initiator == link.responder:
         initiator, responder = f"Nodes of {link.initiator.label}", "each other"
     findings = []
@@ -70,7 +72,7 @@ def link_gaps(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Fi
             traffic=key.missing, half=verb, groups=key.groups,
             when=when(scenarios, every),
             fix=f"an {verb} rule on {_reference(_preferred(side))} allowing {key.missing} "
-                f"{preposition} {_reference(_preferred(other))}",
+                f"{preposition} {_peer_reference(link, key.direction, other)}",
             impact=_impact(blocked),
         ))
     return findings
@@ -119,6 +121,14 @@ def _reference(group: GroupKey | None) -> str:
     if group.origin is Origin.CLUSTER:
         return f"{group} (Fn::GetAtt {group.ident}.ClusterSecurityGroupId)"
     return str(group)
+
+
+def _peer_reference(link: Link, direction: Direction, groups: Sequence[GroupKey]) -> str:
+    """The other side's group, or for a class of node groups, all of theirs."""
+    if link.count > 1:
+        label = link.initiator_label if direction is Direction.INGRESS else link.responder_label
+        return f"the security groups of {label}"
+    return _reference(_preferred(groups))
 
 
 def _edit_path(side: Sequence[GroupKey], endpoint: Endpoint) -> Path:

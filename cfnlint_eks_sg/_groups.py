@@ -6,6 +6,7 @@ the cluster groups of clusters defined elsewhere). Every later stage reads these
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class GroupKey:
 
     @classmethod
     def make(cls, origin: Origin, ident: str) -> GroupKey:
-        return cls(origin, ident, origin.value)
+        return _key(origin, ident)
 
     @property
     def created_here(self) -> bool:
@@ -70,6 +71,12 @@ class GroupKey:
 
     def __str__(self) -> str:
         return _LABELS[self.origin].format(self.ident)
+
+
+@functools.lru_cache(maxsize=8192)
+def _key(origin: Origin, ident: str) -> GroupKey:
+    """One object per group: a template names each group many times (rules, peers, members)."""
+    return GroupKey(origin, ident, origin.value)
 
 
 _LABELS: Final = {

@@ -25,7 +25,8 @@ _LISTED: Final = 4
 def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Finding]:
     """IK0001: required flows whose verdict is UNKNOWN because of groups defined elsewhere.
 
-    A flow counts only when neither half is BLOCKED (a blocked flow is reported by its own rule).
+    A flow counts only when neither half is BLOCKED (a blocked flow is reported by its own rule);
+    between node groups, where each half is checked against a class of peers, per half.
     Groups that the same flows depend on are reported together, once, where the first is used.
     """
     depends: dict[GroupKey, dict[str, None]] = {}
@@ -37,11 +38,13 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Fi
             traffic = [(p, ports) for p, ports in requirement_traffic(req) if ports]
             for state in result.states:
                 for protocol, ports in traffic:
-                    halves = ((state.egress[protocol], Direction.EGRESS), (state.ingress[protocol], Direction.INGRESS))
+                    halves = [(openings[protocol], direction) for openings, direction in
+                              ((state.egress, Direction.EGRESS), (state.ingress, Direction.INGRESS))
+                              if direction in link.halves]
                     verdicts = [opening.verdict(direction, ports).reach for opening, direction in halves]
                     if Reach.BLOCKED in verdicts or Reach.UNKNOWN not in verdicts:
                         continue
-                    flow = (f"{req.rule_id} ({link.initiator.label} -> {link.responder.label}, "
+                    flow = (f"{req.rule_id} ({link.initiator_label} -> {link.responder_label}, "
                             f"{render_traffic([(protocol, ports)])})")
                     for (opening, _), verdict in zip(halves, verdicts, strict=True):
                         if verdict is Reach.UNKNOWN:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -146,10 +147,16 @@ def parse_protocol(raw: object) -> IpProtocol | None:
     if text == "-1":
         return ALL_TRAFFIC
     if text in _BY_NAME:
-        return IpProtocol(_BY_NAME[text])
+        return _protocol(_BY_NAME[text])
     if _DIGITS.fullmatch(text) and int(text) <= 255:
-        return IpProtocol(int(text))
+        return _protocol(int(text))
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _protocol(number: int) -> IpProtocol:
+    """One object per protocol number: templates repeat a handful thousands of times."""
+    return IpProtocol(number)
 
 
 def parse_port(raw: object) -> int | None:
@@ -165,6 +172,7 @@ def parse_port(raw: object) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def port_set(protocol: IpProtocol, from_port: int | None, to_port: int | None) -> PortSet:
     """The destination ports a rule opens for `protocol`.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeGuard
 
 from cfnlint_eks_sg._guards import TRUE, Guard
 
@@ -27,6 +27,12 @@ class _NoValue:
 
 
 NO_VALUE: Final = _NoValue()
+_SCALARS: Final = (str, int, float, list, type(None))
+
+
+def is_map(value: object) -> TypeGuard[Mapping[object, object]]:
+    """`isinstance(value, Mapping)`, without the abstract-class check for the common cases."""
+    return isinstance(value, dict) or (not isinstance(value, _SCALARS) and isinstance(value, Mapping))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +46,7 @@ class Alt:
 
 def function(value: object) -> tuple[str, object] | None:
     """`(name, argument)` when `value` is a single-key intrinsic-function map, else None."""
-    if isinstance(value, Mapping) and len(value) == 1:
+    if is_map(value) and len(value) == 1:
         ((key, arg),) = value.items()
         if isinstance(key, str) and (key == "Ref" or key.startswith("Fn::") or key == "Condition"):
             return key, arg
@@ -49,6 +55,9 @@ def function(value: object) -> tuple[str, object] | None:
 
 def alternatives(value: object, path: Path, guard: Guard = TRUE, depth: int = 0) -> Iterator[Alt]:
     """Expand `Fn::If` (nested too) into guarded alternatives; `AWS::NoValue` becomes NO_VALUE."""
+    if not is_map(value):
+        yield Alt(guard, value, path)
+        return
     fn = function(value)
     if depth < MAX_DEPTH and fn is not None and fn[0] == "Fn::If":
         arg = fn[1]
@@ -93,7 +102,7 @@ def list_items(value: object, path: Path, guard: Guard = TRUE, keep_null: bool =
 
 def get(mapping: object, key: str) -> object:
     """`mapping[key]` when mapping is a map holding key, else None (total over any input)."""
-    if isinstance(mapping, Mapping):
+    if is_map(mapping):
         return mapping.get(key)
     return None
 

@@ -8,12 +8,19 @@ from pathlib import Path
 
 import pytest
 from cfnlint.config import ManualArgs
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 FIXTURES = Path(__file__).resolve().parent / "templates"
 CORPUS = Path(os.environ.get("CFNLINT_EKS_SG_CORPUS", ROOT.parent / "shared" / "corpus"))
 
+
+# Property tests: `ci` (the default) for CI, `dev` for fewer examples, `deep` for a long local search.
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=40, deadline=None)
+settings.register_profile("deep", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SUMMARY: list[str] = []
 

@@ -8,19 +8,14 @@ port range, a group without inline egress and without standalone egress allows e
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._model import Direction, build_model
 from cfnlint_eks_sg._ports import TCP, UDP
-
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=40, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 GROUPS = ["Cp", "NodeA", "NodeB", "Other"]
 PORTS_OF_INTEREST = (53, 443, 8443, 10250)
