@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MAX_CIDR_COUNT: Final = 4096  # Fn::Cidr's own limit is 256; stay bounded on hostile input
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One subnet of a role: its IPv4 network when known, and the VPC whose primary block holds it."""
 
     network: Network | None
     vpc_primary: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Addresses:
+class Addresses(NamedTuple):
     """The subnets a role's interfaces live in; `complete` when every one of them is known here."""
 
     blocks: tuple[Block, ...] = ()
@@ -36,8 +33,7 @@ class Addresses:
 UNKNOWN_ADDRESSES: Final = Addresses()
 
 
-@dataclass(frozen=True, slots=True)
-class Range:
+class Range(NamedTuple):
     """What a CIDR or prefix-list peer covers: networks, and/or a VPC's primary block by reference."""
 
     networks: tuple[Network, ...] = ()

@@ -11,8 +11,7 @@ of one endpoint are found through indexes, without looking at every other endpoi
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import Addresses
 from cfnlint_eks_sg._guards import FALSE, Guard
@@ -22,16 +21,14 @@ from cfnlint_eks_sg._reach import PermissionIndex
 LISTED: Final = 3  # endpoints named in a class's label; the rest are counted
 
 
-@dataclass(frozen=True, slots=True)
-class PeerClass:
+class PeerClass(NamedTuple):
     """Endpoints that get one verdict on a half: the first few of them, and how many in all."""
 
     listed: tuple[int, ...]
-    count: int
+    total: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Rules:
+class _Rules(NamedTuple):
     named: frozenset[GroupKey]  # peer groups the rules name
     foreign: bool  # a peer may be another stack's group, equal to any foreign group of the other side
     by_address: bool  # CIDR or prefix-list rules: the other side's subnets matter

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cfnlint_eks_sg._resolve import Path
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One finding: the rule it belongs to, where a person edits, and the facts for its message."""
 
     rule_id: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
 from cfnlint_eks_sg._classes import PeerClass, PeerDirectory, present_guard
@@ -23,8 +24,7 @@ from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._roles import ClusterRole, NodeRole, Roles
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """One side of a link: the groups on its interfaces, and where to point when none is ours."""
 
     label: str
@@ -39,12 +39,11 @@ class Endpoint:
 BOTH_HALVES: tuple[Direction, ...] = (Direction.EGRESS, Direction.INGRESS)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """A flow from `initiator` to `responder`, checked on `halves`.
 
     A link with one half stands for a class of peers on the other side: `peers` lists the first
-    few (the first one is the side evaluated) and `count` says how many there are in all.
+    few (the first one is the side evaluated) and `total` says how many there are in all.
     """
 
     channel: Channel
@@ -53,7 +52,7 @@ class Link:
     responder: Endpoint
     halves: tuple[Direction, ...] = BOTH_HALVES
     peers: tuple[Endpoint, ...] = ()
-    count: int = 1
+    total: int = 1
 
     @property
     def node_group(self) -> str:
@@ -69,10 +68,10 @@ class Link:
         return self._class_label() if self.halves == (Direction.EGRESS,) else self.responder.label
 
     def _class_label(self) -> str:
-        if self.count == 1 or not self.peers:
+        if self.total == 1 or not self.peers:
             return (self.peers or (self.initiator,))[0].label
         names = list(dict.fromkeys(name for peer in self.peers for name in peer.node_groups))
-        more = self.count - len(self.peers)
+        more = self.total - len(self.peers)
         return f"node groups {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
 
 
@@ -135,10 +134,10 @@ def _node_links(index: PermissionIndex, cluster: ClusterRole, endpoints: list[En
     for position, endpoint in enumerate(endpoints):
         for found in directory.classes(index, position, Direction.INGRESS):
             yield Link(Channel.NODES_TO_NODES, cluster, endpoints[found.listed[0]], endpoint,
-                       (Direction.INGRESS,), peers(found), found.count)
+                       (Direction.INGRESS,), peers(found), found.total)
         for found in directory.classes(index, position, Direction.EGRESS):
             yield Link(Channel.NODES_TO_NODES, cluster, endpoint, endpoints[found.listed[0]],
-                       (Direction.EGRESS,), peers(found), found.count)
+                       (Direction.EGRESS,), peers(found), found.total)
 
 
 def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:

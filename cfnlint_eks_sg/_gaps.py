@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cfnlint_eks_sg._findings import Finding, flow_gap
 from cfnlint_eks_sg._flows import Endpoint, Link, LinkResult
@@ -15,8 +15,7 @@ from cfnlint_eks_sg._requirements import WELL_KNOWN_PORTS, Requirement, Traffic,
 from cfnlint_eks_sg._resolve import Path
 
 
-@dataclass(frozen=True, slots=True)
-class _GapKey:
+class _GapKey(NamedTuple):
     direction: Direction
     path: Path
     missing: str
@@ -125,7 +124,7 @@ def _reference(group: GroupKey | None) -> str:
 
 def _peer_reference(link: Link, direction: Direction, groups: Sequence[GroupKey]) -> str:
     """The other side's group, or for a class of node groups, all of theirs."""
-    if link.count > 1:
+    if link.total > 1:
         label = link.initiator_label if direction is Direction.INGRESS else link.responder_label
         return f"the security groups of {label}"
     return _reference(_preferred(groups))

@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Final
+from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Range
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
@@ -99,8 +99,7 @@ class Direction(Enum):
     EGRESS = "egress"
 
 
-@dataclass(frozen=True, slots=True)
-class GroupPeer:
+class GroupPeer(NamedTuple):
     key: GroupKey
 
 
@@ -117,8 +116,7 @@ class PrefixListPeer:
     covers: Range | None = field(default=None, compare=False)  # a customer prefix list's literal entries
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownPeer:
+class UnknownPeer(NamedTuple):
     why: str
 
 
@@ -128,8 +126,7 @@ ANYWHERE_V4: Final = CidrPeer("0.0.0.0/0", 4, Range((ipaddress.ip_network("0.0.0
 ANYWHERE_V6: Final = CidrPeer("::/0", 6, Range((ipaddress.ip_network("::/0"),)))
 
 
-@dataclass(frozen=True, slots=True)
-class Permission:
+class Permission(NamedTuple):
     """One security-group rule, normalised. `protocol` None means it could not be read."""
 
     group: GroupKey
@@ -155,8 +152,7 @@ class Permission:
         return (surely, NO_PORTS) if self.certain else (NO_PORTS, surely)
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     """A security group as this template sees it."""
 
     key: GroupKey
@@ -167,8 +163,7 @@ class Group:
     tags: tuple[str, ...] = ()  # every tag key token, for later rules
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     """A group attached to something, under a guard, written at `path`."""
 
     key: GroupKey
@@ -184,8 +179,7 @@ class Compute(Enum):
     DECLARED = "declared in Metadata"
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
+class Attachment(NamedTuple):
     """Which groups a piece of compute carries (for a node group: on its instances' ENIs)."""
 
     resource: str
@@ -201,8 +195,7 @@ class Attachment:
     addresses: Addresses = UNKNOWN_ADDRESSES  # the subnets its interfaces live in
 
 
-@dataclass(frozen=True, slots=True)
-class RemoteAccess:
+class RemoteAccess(NamedTuple):
     """`RemoteAccess` of a managed node group: EKS opens `port` from the source groups, else the world."""
 
     port: int  # 22, or 3389 for Windows AMI types
@@ -210,8 +203,7 @@ class RemoteAccess:
     path: Path
 
 
-@dataclass(frozen=True, slots=True)
-class VpcEndpoint:
+class VpcEndpoint(NamedTuple):
     """An AWS::EC2::VPCEndpoint: the AWS service it serves and, for interface endpoints, its groups."""
 
     resource: str
@@ -223,8 +215,7 @@ class VpcEndpoint:
     addresses: Addresses = UNKNOWN_ADDRESSES
 
 
-@dataclass(frozen=True, slots=True)
-class Use:
+class Use(NamedTuple):
     """Any resource that lists a security group for its own interfaces (endpoint, database, function...)."""
 
     resource: str
@@ -232,8 +223,7 @@ class Use:
     member: Member
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterDef:
+class ClusterDef(NamedTuple):
     """An EKS cluster resource of this template."""
 
     resource: str
@@ -252,8 +242,7 @@ class ClusterDef:
     addresses: Addresses = UNKNOWN_ADDRESSES  # ResourcesVpcConfig.SubnetIds: where its interfaces live
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """A boolean cluster setting in one scenario; `explicit` is False where it is left to its default."""
 
     value: bool
@@ -262,8 +251,7 @@ class Setting:
     explicit: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class CidrList:
+class CidrList(NamedTuple):
     """PublicAccessCidrs in one scenario: None when unreadable (a parameter)."""
 
     cidrs: tuple[str, ...] | None
@@ -271,8 +259,7 @@ class CidrList:
     path: Path
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """Plugin-wide settings from the template Metadata key `cfnlint-eks-sg`."""
 
     cluster_security_group_defaults: bool = True
@@ -296,8 +283,7 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in values if isinstance(v, str))
 
 
-@dataclass(frozen=True, slots=True)
-class StandaloneRule:
+class StandaloneRule(NamedTuple):
     """An AWS::EC2::SecurityGroupIngress/Egress resource and the group it changes."""
 
     resource: str

@@ -10,8 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 LOGGER = logging.getLogger(__name__)
 
@@ -23,8 +22,7 @@ MAX_TERMS: Final = 64
 MAX_SCENARIOS: Final = 128  # cfn-lint's own cap (cfnlint.conditions.Conditions._max_scenarios)
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
+class Guard(NamedTuple):
     """A DNF formula: true when any term holds; a term holds when all its literals do."""
 
     terms: frozenset[Term]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 MAX_PORT: Final = 65535
 
@@ -93,8 +93,7 @@ NO_PORTS: Final = PortSet()
 ALL_PORTS: Final = PortSet.span(0, MAX_PORT)
 
 
-@dataclass(frozen=True, slots=True)
-class IpProtocol:
+class IpProtocol(NamedTuple):
     """An EC2 IpProtocol: `number` is the IANA protocol number, None for `-1` (all protocols)."""
 
     number: int | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block, Range
 from cfnlint_eks_sg._guards import Scenario
@@ -40,8 +41,7 @@ class Match(Enum):
     NO = "no"
 
 
-@dataclass(frozen=True, slots=True)
-class Half:
+class Half(NamedTuple):
     """The verdict on one side of a flow: the initiator's egress or the responder's ingress."""
 
     reach: Reach
@@ -155,8 +155,7 @@ class PermissionIndex:
         return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful))
 
 
-@dataclass(frozen=True, slots=True)
-class Opening:
+class Opening(NamedTuple):
     """What one side lets through for one protocol: ports surely open, ports maybe open, and
     why the rest is undecidable (empty when every rule of the side is visible)."""
 

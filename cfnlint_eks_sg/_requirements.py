@@ -10,9 +10,8 @@ later rows check only what earlier rows do not (EK1002 reports 10250, WK1003 the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
-from typing import Final
+from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 
@@ -34,8 +33,7 @@ class Level(Enum):
 Traffic = tuple[tuple[IpProtocol, PortSet], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """Traffic on `channel`: egress on the initiator's groups, ingress on the responder's groups."""
 
     rule_id: str

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Final, TypeGuard
+from typing import Final, NamedTuple, TypeGuard
 
 from cfnlint_eks_sg._guards import TRUE, Guard
 
@@ -35,8 +34,7 @@ def is_map(value: object) -> TypeGuard[Mapping[object, object]]:
     return isinstance(value, dict) or (not isinstance(value, _SCALARS) and isinstance(value, Mapping))
 
 
-@dataclass(frozen=True, slots=True)
-class Alt:
+class Alt(NamedTuple):
     """One alternative of a value: `value` holds when `guard` does; `path` locates it."""
 
     guard: Guard

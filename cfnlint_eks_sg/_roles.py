@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
 from cfnlint_eks_sg._guards import TRUE, Guard
@@ -36,8 +36,7 @@ _CP_PARAMETER: Final = re.compile(
 _CP_IMPORT: Final = re.compile(r"(?i)(::SecurityGroup$|ControlPlaneSecurityGroup|ClusterSecurityGroup)")
 
 
-@dataclass(frozen=True, slots=True)
-class ClusterRole:
+class ClusterRole(NamedTuple):
     """A cluster and the groups on its control-plane network interfaces."""
 
     ident: str
@@ -53,8 +52,7 @@ class ClusterRole:
     addresses: Addresses = UNKNOWN_ADDRESSES
 
 
-@dataclass(frozen=True, slots=True)
-class NodeRole:
+class NodeRole(NamedTuple):
     """One node group: the groups on its instances' primary interfaces."""
 
     label: str
