@@ -11,6 +11,7 @@ Everything is measured in one run on one machine; ratios, not absolute times, ar
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +72,14 @@ def generated(groups: int, seed: int = 7) -> dict[str, object]:
 
 
 def analysis_seconds(groups: int, repeats: int) -> float:
-    """Median time of our analysis alone, in process (model to findings of every rule)."""
+    """Median time of our analysis alone (model to findings of every rule), each size in a fresh
+    process so that one size's heap does not slow the next."""
+    result = subprocess.run([sys.executable, __file__, "--analysis", str(groups), "--repeats", str(repeats)],
+                            capture_output=True, text=True, check=True)
+    return float(result.stdout)
+
+
+def _analysis_in_process(groups: int, repeats: int) -> float:
     from cfnlint_eks_sg._analysis import analyse
 
     template = generated(groups)
@@ -100,54 +109,73 @@ def overhead(paths: Sequence[Path], rounds: int) -> tuple[float, int]:
     return statistics.median(ratios), len(ratios)
 
 
-def import_milliseconds() -> float:
-    """Import time that `cfnlint_eks_sg` adds on top of cfn-lint (python -X importtime)."""
-    script = "import cfnlint.api, cfnlint.rules; import cfnlint_eks_sg"
+def import_milliseconds(module: str) -> float:
+    """Import time that `module` adds on top of cfn-lint and the plugin's entry point (-X importtime)."""
+    script = f"import cfnlint.api, cfnlint.rules; import cfnlint_eks_sg; import {module}"
     result = subprocess.run([sys.executable, "-X", "importtime", "-c", script], capture_output=True, text=True,
                             check=False)
     total = 0
     for line in result.stderr.splitlines():
         match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\s*)(\S+)", line)
-        if match and match.group(3) == "cfnlint_eks_sg" and not match.group(2):
+        if match and match.group(3) == module and not match.group(2):
             total = int(match.group(1))
     return total / 1000
 
 
-def end_to_end(groups: int) -> tuple[int, float]:
-    """Resources of a generated template, and cfn-lint's time with and without the plugin (ratio)."""
+def end_to_end(groups: int, rounds: int) -> tuple[int, float]:
+    """Resources of a generated template, and cfn-lint's time with the plugin over without (median)."""
     template = generated(groups)
     resources = len(template["Resources"])  # type: ignore[arg-type]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(template, handle)
     path = Path(handle.name)
     try:
-        plain = statistics.median(cfn_lint_seconds(path, plugin=False) for _ in range(2))
-        with_plugin = statistics.median(cfn_lint_seconds(path, plugin=True) for _ in range(2))
+        ratio, _ = overhead([path], rounds)
     finally:
         path.unlink()
-    return resources, with_plugin / plain
+    return resources, ratio
+
+
+def compile_package() -> str:
+    """Bytecode for the package, as installing a wheel writes it: an editable checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module on every run and count that."""
+    import cfnlint_eks_sg
+
+    compileall.compile_dir(str(Path(cfnlint_eks_sg.__file__).parent), quiet=1)
+    return str(Path(cfnlint_eks_sg.__file__).parent)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to prove the script runs")
+    parser.add_argument("--analysis", type=int, help=argparse.SUPPRESS)  # one size, in this process
+    parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sizes = [10, 40] if args.smoke else [10, 100, 1000, 4000]
-    lines = [f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"]
-    timings = {n: analysis_seconds(n, 3 if args.smoke or n >= 1000 else 7) for n in sizes}
+    if args.analysis:
+        sys.stdout.write(f"{_analysis_in_process(args.analysis, args.repeats)}\n")
+        return 0
+    package = compile_package()
+    lines = [f"machine   {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+             f"cfn-lint {metadata.version('cfn-lint')}, package at {package}"]
+    sizes = [10, 40] if args.smoke else [10, 100, 1000, 1250, 4000, 5000]
+    timings = {n: analysis_seconds(n, 3 if args.smoke else 5) for n in sizes}
     for n, seconds in timings.items():
         lines.append(f"analysis  N={n:>5} groups: {seconds * 1000:9.1f} ms")
-    big, small = sizes[-1], sizes[-2]
-    lines.append(f"scaling   time({big})/time({small}) = {timings[big] / timings[small]:.2f} "
-                 f"(linear would be {big / small:.0f})")
-    lines.append(f"import    cfnlint_eks_sg adds {import_milliseconds():.1f} ms to cfn-lint's imports")
-    if not args.smoke:
-        resources, ratio = end_to_end(120)
-        lines.append(f"cfn-lint  {resources} resources: with/without plugin = {ratio:.3f}")
-        eks = sorted(p for p in (CORPUS / "eks").rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template"))
-        sample = [*eks[::8], *sorted((ROOT / "templates").rglob("*.yaml"))]
-        ratio, pairs = overhead(sample, rounds=1)
-        lines.append(f"overhead  median of {pairs} interleaved pairs (corpus EKS sample + templates/): {ratio:.3f}")
+    for small in sizes:
+        if 4 * small in timings:
+            lines.append(f"scaling   time({4 * small})/time({small}) = {timings[4 * small] / timings[small]:.2f} "
+                         "(linear: 4)")
+    for module in ("cfnlint_eks_sg", "cfnlint_eks_sg._analysis"):
+        what = "the plugin" if module == "cfnlint_eks_sg" else "its engine (EKS templates only)"
+        lines.append(f"import    {what} adds {import_milliseconds(module):.1f} ms")
+    eks = sorted(p for p in (CORPUS / "eks").rglob("*") if p.suffix in (".yaml", ".yml", ".json", ".template"))
+    sample = [*eks, *sorted((ROOT / "templates").rglob("*.yaml"))]
+    if args.smoke:
+        sample = sample[-1:]
+    resources, ratio = end_to_end(10 if args.smoke else 95, 1 if args.smoke else 5)
+    lines.append(f"cfn-lint  {resources} resources: with/without plugin = {ratio:.3f}")
+    ratio, pairs = overhead(sample, rounds=1)
+    lines.append(f"overhead  median of {pairs} interleaved pairs (corpus EKS templates and templates/): {ratio:.3f}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
