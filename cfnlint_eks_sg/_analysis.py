@@ -30,7 +30,7 @@ from cfnlint_eks_sg._endpoint import (
 )
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
-from cfnlint_eks_sg._gaps import link_gaps, requirement_traffic
+from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import aws_api_access
 from cfnlint_eks_sg._model import Model, Settings, build_model
@@ -67,15 +67,21 @@ class Analysis:
         key = (rule_id, ports)
         hit = self._flow_cache.get(key)
         if hit is None:
-            req = _FLOW_RULES.get(rule_id)
-            if req is not None:
-                traffic = requirement_traffic(req, ports)
-                found = [f for result in self.links if result.link.channel is req.channel
-                         for f in link_gaps(req, traffic, result)]
+            if rule_id in _FLOW_RULES:
+                found = [gap_finding(gap) for gap in self.gaps_for(rule_id, ports)]
             else:
                 found = list(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
             hit = self._flow_cache[key] = sorted(found, key=Finding.sort_key)
         return hit
+
+    def gaps_for(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
+        """The blocked halves a flow rule reports, as records (what `fix` closes)."""
+        req = _FLOW_RULES.get(rule_id)
+        if req is None:
+            return []
+        traffic = requirement_traffic(req, ports)
+        return [gap for result in self.links if result.link.channel is req.channel
+                for gap in link_gap_records(req, traffic, result)]
 
 
 def analyse(template: object, conditions: ScenarioSource | None = None) -> Analysis:

@@ -26,6 +26,7 @@ class PeerClass(NamedTuple):
 
     listed: tuple[int, ...]
     total: int
+    bucket: tuple[object, ...] | None = None  # None: a class of one
 
 
 class _Rules(NamedTuple):
@@ -66,12 +67,7 @@ class PeerDirectory:
         are grouped by existence, presence of a group and, when address rules decide, subnets.
         """
         rules = self._rules(index, position, direction)
-        single = {position}
-        for key in rules.named:
-            single.update(self._by_key.get(key, ()))
-        single.update(self._special)
-        if rules.foreign:
-            single.update(self._foreign)
+        single = self._single(rules, position)
         for other in sorted(single):
             yield PeerClass((other,), 1)
         bucket_of = self._bucket_of[rules.by_address]
@@ -88,7 +84,24 @@ class PeerDirectory:
                     listed.append(other)
                     if len(listed) == LISTED:
                         break
-            yield PeerClass(tuple(listed), count)
+            yield PeerClass(tuple(listed), count, bucket)
+
+    def members(self, index: PermissionIndex, position: int, direction: Direction, found: PeerClass) -> list[int]:
+        """Every endpoint of a class (linear in the endpoints: for `fix`, not for the analysis)."""
+        if found.bucket is None:
+            return list(found.listed)
+        rules = self._rules(index, position, direction)
+        single = self._single(rules, position)
+        return [p for p in self._buckets[rules.by_address][found.bucket] if p not in single]
+
+    def _single(self, rules: _Rules, position: int) -> set[int]:
+        single = {position}
+        for key in rules.named:
+            single.update(self._by_key.get(key, ()))
+        single.update(self._special)
+        if rules.foreign:
+            single.update(self._foreign)
+        return single
 
     def _rules(self, index: PermissionIndex, position: int, direction: Direction) -> _Rules:
         named: set[GroupKey] = set()

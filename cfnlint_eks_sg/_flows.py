@@ -9,7 +9,7 @@ work grows with the node groups and the rules that name them, not with their pai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -53,6 +53,15 @@ class Link(NamedTuple):
     halves: tuple[Direction, ...] = BOTH_HALVES
     peers: tuple[Endpoint, ...] = ()
     total: int = 1
+    everyone: Callable[[], tuple[Endpoint, ...]] | None = None  # all of a class's peers, on demand
+
+    def all_peers(self) -> tuple[Endpoint, ...]:
+        """The other-side endpoints this link stands for, all of them."""
+        if self.everyone is not None:
+            return self.everyone()
+        if self.peers:
+            return self.peers
+        return (self.responder,) if self.halves == (Direction.EGRESS,) else (self.initiator,)
 
     @property
     def node_group(self) -> str:
@@ -131,13 +140,18 @@ def _node_links(index: PermissionIndex, cluster: ClusterRole, endpoints: list[En
     def peers(found: PeerClass) -> tuple[Endpoint, ...]:
         return tuple(endpoints[p] for p in found.listed)
 
+    def everyone(position: int, direction: Direction, found: PeerClass) -> Callable[[], tuple[Endpoint, ...]]:
+        return lambda: tuple(endpoints[p] for p in directory.members(index, position, direction, found))
+
     for position, endpoint in enumerate(endpoints):
         for found in directory.classes(index, position, Direction.INGRESS):
             yield Link(Channel.NODES_TO_NODES, cluster, endpoints[found.listed[0]], endpoint,
-                       (Direction.INGRESS,), peers(found), found.total)
+                       (Direction.INGRESS,), peers(found), found.total,
+                       everyone(position, Direction.INGRESS, found))
         for found in directory.classes(index, position, Direction.EGRESS):
             yield Link(Channel.NODES_TO_NODES, cluster, endpoint, endpoints[found.listed[0]],
-                       (Direction.EGRESS,), peers(found), found.total)
+                       (Direction.EGRESS,), peers(found), found.total,
+                       everyone(position, Direction.EGRESS, found))
 
 
 def _node_endpoint(nodes: list[NodeRole]) -> Endpoint:

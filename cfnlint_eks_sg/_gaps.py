@@ -30,8 +30,25 @@ def requirement_traffic(req: Requirement, override: PortSet | None = None) -> Tr
     )
 
 
-def link_gaps(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Finding]:
-    """One finding per blocked half and edit location, naming the scenarios in which it fails."""
+class Gap(NamedTuple):
+    """One blocked half of a required flow at one edit location, with what it misses and when.
+
+    Findings are worded from it, and `cfn-lint-eks-sg fix` writes the rules that close it.
+    """
+
+    rule_id: str
+    link: Link
+    direction: Direction
+    path: Path
+    side: list[GroupKey]  # the deciding side's groups (in the last failing scenario)
+    other: list[GroupKey]  # the other side's groups, there
+    blocked: list[tuple[IpProtocol, PortSet]]
+    failing: list[Scenario]
+    every: list[Scenario]
+
+
+def link_gap_records(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Gap]:
+    """One gap per blocked half and edit location, with the scenarios in which it fails."""
     traffic = tuple((p, ports) for p, ports in traffic if ports)
     if not traffic or not result.states:
         return []
@@ -57,24 +74,28 @@ def link_gaps(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Fi
             failing.setdefault(key, []).append(state.scenario)
             sides[key] = (side, other, blocked)
     every = [state.scenario for state in result.states]
+    return [Gap(req.rule_id, link, key.direction, key.path, *sides[key], scenarios, every)
+            for key, scenarios in failing.items()]
+
+
+def gap_finding(gap: Gap) -> Finding:
+    """The finding for a gap: both ends, the missing traffic, when, and the rule to add."""
+    link = gap.link
     initiator, responder = _upper_first(link.initiator_label), link.responder_label
     if link.initiator == link.responder:
         initiator, responder = f"Nodes of {link.initiator.label}", "each other"
-    findings = []
-    for key, scenarios in failing.items():
-        side, other, blocked = sides[key]
-        verb, preposition = ("egress", "to") if key.direction is Direction.EGRESS else ("ingress", "from")
-        findings.append(flow_gap(
-            req.rule_id, key.path,
-            initiator=initiator, responder=responder,
-            cluster=link.cluster.label, node_group=link.node_group,
-            traffic=key.missing, half=verb, groups=key.groups,
-            when=when(scenarios, every),
-            fix=f"an {verb} rule on {_reference(_preferred(side))} allowing {key.missing} "
-                f"{preposition} {_peer_reference(link, key.direction, other)}",
-            impact=_impact(blocked),
-        ))
-    return findings
+    missing = render_traffic(gap.blocked)
+    verb, preposition = ("egress", "to") if gap.direction is Direction.EGRESS else ("ingress", "from")
+    return flow_gap(
+        gap.rule_id, gap.path,
+        initiator=initiator, responder=responder,
+        cluster=link.cluster.label, node_group=link.node_group,
+        traffic=missing, half=verb, groups=" or ".join(map(str, gap.side)),
+        when=when(gap.failing, gap.every),
+        fix=f"an {verb} rule on {_reference(preferred(gap.side))} allowing {missing} "
+            f"{preposition} {_peer_reference(link, gap.direction, gap.other)}",
+        impact=_impact(gap.blocked),
+    )
 
 
 def render_traffic(items: Sequence[tuple[IpProtocol, PortSet]]) -> str:
@@ -105,7 +126,7 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _preferred(groups: Sequence[GroupKey]) -> GroupKey | None:
+def preferred(groups: Sequence[GroupKey]) -> GroupKey | None:
     """The group a person would edit: one of this template's own, else the cluster group, else any."""
     for origin in (Origin.RESOURCE, Origin.CLUSTER):
         for group in groups:
@@ -127,11 +148,11 @@ def _peer_reference(link: Link, direction: Direction, groups: Sequence[GroupKey]
     if link.total > 1:
         label = link.initiator_label if direction is Direction.INGRESS else link.responder_label
         return f"the security groups of {label}"
-    return _reference(_preferred(groups))
+    return _reference(preferred(groups))
 
 
 def _edit_path(side: Sequence[GroupKey], endpoint: Endpoint) -> Path:
-    group = _preferred(side)
+    group = preferred(side)
     if group is not None and group.origin is Origin.RESOURCE:
         return ("Resources", group.ident)
     return endpoint.path

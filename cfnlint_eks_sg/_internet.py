@@ -32,7 +32,7 @@ from cfnlint_eks_sg._roles import ClusterRole, NodeRole, Roles
 INTERFACE_SERVICES: Final = ("ec2", "ecr.api", "ecr.dkr", "sts")
 HTTPS: Final = PortSet.span(443, 443)
 
-Problem = tuple[Path, str]
+Problem = tuple[Path, str, str]  # where, why, and the ranges an egress rule on TCP 443 to would fix it ('' if none)
 
 
 def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios: Scenarios) -> Iterator[Finding]:
@@ -50,9 +50,10 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
             problem = _problem(model, index, cluster, node, scenario)
             if problem is not None:
                 failing.setdefault(problem, []).append(scenario)
-        for (path, why), failed in failing.items():
+        for (path, why, anywhere), failed in failing.items():
             yield Finding("WK1006", path, (
                 ("node_group", node.label), ("cluster", cluster.label), ("why", why), ("when", when(failed, every)),
+                ("anywhere", anywhere),
             ))
 
 
@@ -74,10 +75,10 @@ def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: N
         return None
     if missing == ["::/0"]:
         return path, ("their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. "
-                      "Add an egress rule for TCP 443 to ::/0")
+                      "Add an egress rule for TCP 443 to ::/0"), "::/0"
     if cluster.ipv6 and missing == ["0.0.0.0/0"] and not model.endpoints:
         return path, ("their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too "
-                      "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0")
+                      "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0"), "0.0.0.0/0"
     endpoints = [e for e in model.endpoints if e.guard.holds(scenario)]
     if not endpoints:
         if _may_reach_elsewhere(index, out, scenario):
@@ -85,12 +86,12 @@ def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: N
         return path, ("their egress allows TCP 443 neither to 0.0.0.0/0 nor to anything that could be a VPC "
                       "endpoint, so they cannot register, pull images or assume roles. Allow TCP 443 to "
                       "0.0.0.0/0, or add interface endpoints for ec2, ecr.api, ecr.dkr and sts and an S3 "
-                      "gateway endpoint")
+                      "gateway endpoint"), " ".join(missing)
     gaps = _endpoint_gaps(index, node, out, endpoints, scenario)
     if not gaps:
         return None
     return path, ("their egress does not allow TCP 443 to 0.0.0.0/0 and the VPC endpoint path is incomplete: "
-                  + "; ".join(gaps))
+                  + "; ".join(gaps)), ""
 
 
 def _egress_path(out: Sequence[GroupKey], node: NodeRole) -> Path:

@@ -163,7 +163,7 @@ def test_each_class_verdict_equals_the_pairwise_verdict_of_every_member(
         if link.channel is not Channel.NODES_TO_NODES:
             continue
         (direction,) = link.halves
-        assert link.total == len(link.peers)
+        assert link.total == len(link.peers) and link.all_peers() == link.peers
         for peer in link.peers:
             initiator, responder = (peer, link.responder) if direction is Direction.INGRESS else (link.initiator, peer)
             pair = evaluate(index, scenarios, Link(Channel.NODES_TO_NODES, link.cluster, initiator, responder),

@@ -1,0 +1,5 @@
+"""`python -m cfnlint_eks_sg`: the same as the `cfn-lint-eks-sg` command."""
+
+from cfnlint_eks_sg._cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The `cfn-lint-eks-sg` command: `explain` what the analysis inferred, `fix` the flow gaps.
+
+Templates are read with cfn-lint's own decoder and condition engine, so the analysis is the one
+the rules report from. Nothing is written to the template; suggestions go to standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, NamedTuple
+
+from cfnlint_eks_sg._version import __version__
+
+if TYPE_CHECKING:
+    from cfnlint_eks_sg._analysis import Analysis
+
+EXIT_OK, EXIT_UNREADABLE = 0, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cfn-lint-eks-sg", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    explain = commands.add_parser("explain", help="clusters, roles and every required flow with its verdict")
+    explain.add_argument("template", type=FilePath)
+    fix = commands.add_parser("fix", help="the security-group rules that close the flow gaps, ready to paste")
+    fix.add_argument("template", type=FilePath)
+    fix.add_argument("--format", choices=("auto", "yaml", "json"), default="auto",
+                     help="output format (auto: the template's own)")
+    args = parser.parse_args(argv)
+    loaded = _load(args.template)
+    if loaded is None:
+        return EXIT_UNREADABLE
+    template, analysis, line_of = loaded
+    if args.command == "explain":
+        from cfnlint_eks_sg._explain import explain as report
+
+        sys.stdout.write("\n".join(report(analysis, line_of)) + "\n")
+        return EXIT_OK
+    return _fix(args.template, args.format, template, analysis)
+
+
+class Loaded(NamedTuple):
+    template: dict[str, object]
+    analysis: Analysis
+    line_of: Callable[[tuple[str | int, ...]], int | None]
+
+
+def _load(path: FilePath) -> Loaded | None:
+    from cfnlint.decode import decode
+    from cfnlint.template import Template
+
+    from cfnlint_eks_sg._analysis import analyse
+
+    if not path.is_file():
+        sys.stderr.write(f"cfn-lint-eks-sg: {path}: no such file\n")
+        return None
+    template, errors = decode(str(path))
+    if errors or not isinstance(template, dict):
+        for error in errors or []:
+            sys.stderr.write(f"cfn-lint-eks-sg: {path}: {error.message}\n")
+        if not errors:
+            sys.stderr.write(f"cfn-lint-eks-sg: {path}: not a template\n")
+        return None
+    cfn = Template(str(path), template, ["us-east-1"])
+    analysis = analyse(template, cfn.conditions)
+    return Loaded(template, analysis, lambda route: line_of(template, route))
+
+
+def line_of(template: object, route: Sequence[object]) -> int | None:
+    """The 1-based line of the key at `route` in a template decoded by cfn-lint (None if not there)."""
+    node, line = template, None
+    for step in route:
+        if isinstance(node, dict):
+            key = next((k for k in node if k == step), None)
+            if key is None:
+                return line
+            mark = getattr(key, "start_mark", None)
+            line = mark.line + 1 if mark is not None else line
+            node = node[key]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+            mark = getattr(node, "start_mark", None)
+            line = mark.line + 1 if mark is not None else line
+        else:
+            return line
+    return line
+
+
+def _fix(path: FilePath, wanted: str, template: dict[str, object], analysis: Analysis) -> int:
+    import cfn_flip
+
+    from cfnlint_eks_sg._fix import as_template_fragment, suggest
+
+    resources = template.get("Resources")
+    suggestion = suggest(analysis, [str(k) for k in resources] if isinstance(resources, dict) else [])
+    fragment = as_template_fragment(suggestion)
+    if fragment:
+        as_json = json.dumps(fragment, indent=2)
+        fmt = wanted if wanted != "auto" else ("json" if path.read_text().lstrip().startswith("{") else "yaml")
+        sys.stdout.write("# Add to the template (merge each section into the one of the same name):\n"
+                         if fmt == "yaml" else "")
+        sys.stdout.write(as_json + "\n" if fmt == "json" else cfn_flip.to_yaml(as_json, clean_up=False))
+    for sentence in suggestion.sentences:
+        sys.stderr.write(f"cfn-lint-eks-sg: not fixed by a rule: {sentence}\n")
+    if not fragment and not suggestion.sentences:
+        sys.stderr.write("cfn-lint-eks-sg: no flow gap that a rule closes\n")
+    return EXIT_OK

@@ -1,0 +1,117 @@
+"""`cfn-lint-eks-sg explain`: what the analysis inferred, for a person deciding whether to trust it.
+
+Clusters and their control-plane groups, node groups and the groups on their interfaces (each with
+the line it comes from), then every required flow with its verdict per scenario: ALLOWED, BLOCKED
+with the missing half and ports, or UNKNOWN with why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from cfnlint_eks_sg._analysis import Analysis
+from cfnlint_eks_sg._flows import LinkResult
+from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
+from cfnlint_eks_sg._guards import describe, guard_text
+from cfnlint_eks_sg._model import Direction, Member, Origin
+from cfnlint_eks_sg._reach import Half, Reach
+from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
+from cfnlint_eks_sg._resolve import Path
+
+LineOf = Callable[[Path], "int | None"]
+
+
+def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
+    """The report, line by line."""
+    roles = analysis.roles
+    yield "Clusters"
+    if not roles.clusters:
+        yield "  none: no EKS cluster, and no node group that joins one"
+    for cluster in roles.clusters.values():
+        where = f"defined here{_at(line_of, cluster.path)}" if cluster.in_template else "defined in another stack"
+        family = ", IPv6" if cluster.ipv6 else ""
+        yield f"  {cluster.label} ({where}{family}){guard_text(cluster.guard)}"
+        yield "    control-plane groups:"
+        for member in cluster.control_plane:
+            why = _why_control_plane(member, cluster.cluster_group)
+            yield f"      - {member.key}: {why}{_at(line_of, member.path)}"
+    yield ""
+    yield "Node groups"
+    if not roles.node_groups:
+        yield "  none found (nodes are tagged kubernetes.io/cluster/NAME, bootstrap a cluster, or are EKS node groups)"
+    for node in roles.node_groups:
+        yield (f"  {node.label}: {node.compute.value} of cluster {node.cluster}{_at(line_of, node.path)}"
+               f"{guard_text(node.guard)}")
+        if not node.members_known:
+            yield "    groups: not all visible (a launch template or group list defined elsewhere)"
+        for member in node.members:
+            yield f"    - {member.key}{_at(line_of, member.path)}{guard_text(member.guard)}"
+        if node.members_known and not node.members:
+            yield "    - no group visible: EC2 gives its interfaces the default group of the VPC"
+    yield ""
+    yield "Required flows (egress of the first side, ingress of the second)"
+    for req in REQUIREMENTS:
+        if req.level is Level.OPTIONAL:
+            continue
+        traffic = [(p, ports) for p, ports in requirement_traffic(req) if ports]
+        results = sorted((r for r in analysis.links if r.link.channel is req.channel),
+                         key=lambda r: (r.link.initiator_label, r.link.responder_label))
+        if not traffic or not results:
+            continue
+        yield f"  {req.rule_id} {req.channel.value}, {render_traffic(traffic)} ({req.level.value}: {req.purpose})"
+        for result in results:
+            yield from _flow(result, traffic)
+    yield ""
+    found = analysis.all_findings()
+    counts = ", ".join(f"{rule_id} x{len(items)}" for rule_id, items in found.items())
+    yield f"Findings: {counts or 'none'} (run cfn-lint --append-rules=cfnlint_eks_sg for their messages)"
+
+
+def _flow(result: LinkResult, traffic: Sequence[tuple[object, object]]) -> Iterator[str]:
+    link = result.link
+    yield f"    {link.initiator_label} -> {link.responder_label}"
+    if not result.states:
+        yield "      never both there in the same scenario"
+        return
+    for direction in link.halves:
+        verdicts: dict[str, list[str]] = {}
+        for state in result.states:
+            openings = state.egress if direction is Direction.EGRESS else state.ingress
+            halves = [openings[protocol].verdict(direction, ports)  # type: ignore[index,arg-type]
+                      for protocol, ports in traffic]
+            text = _verdict(halves, traffic)
+            verdicts.setdefault(text, []).append(describe(state.scenario) or "always")
+        for text, scenarios in verdicts.items():
+            when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
+            yield f"      {direction.value:<7} {text}{when}"
+
+
+def _verdict(halves: Sequence[Half], traffic: Sequence[tuple[object, object]]) -> str:
+    blocked = [(protocol, half.missing) for (protocol, _), half in zip(traffic, halves, strict=True)
+               if half.reach is Reach.BLOCKED]
+    if blocked:
+        return f"BLOCKED: no rule allows {render_traffic(blocked)}"  # type: ignore[arg-type]
+    unknown = [half.why for half in halves if half.reach is Reach.UNKNOWN]
+    if unknown:
+        return f"UNKNOWN: {unknown[0]}"
+    return "ALLOWED"
+
+
+def _why_control_plane(member: Member, cluster_group: object) -> str:
+    key = member.key
+    if key == cluster_group and key.origin is Origin.CLUSTER:
+        return "created by EKS for the cluster"
+    if key == cluster_group:
+        return "the cluster's own group, created by EKS in the stack that defines the cluster"
+    if member.path[:1] == ("Metadata",):
+        return "declared in Metadata cfnlint-eks-sg control_plane_security_groups"
+    if key.origin is Origin.PARAMETER and member.path[:1] == ("Parameters",):
+        return "a parameter named or described as the control-plane group"
+    if member.path[:1] == ("Resources",) and "ResourcesVpcConfig" in member.path:
+        return "listed in ResourcesVpcConfig.SecurityGroupIds"
+    return "rules here treat it as the control plane of the nodes"
+
+
+def _at(line_of: LineOf, path: Path) -> str:
+    line = line_of(path) if path else None
+    return f", line {line}" if line is not None else ""

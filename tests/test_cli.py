@@ -1,0 +1,128 @@
+"""The `cfn-lint-eks-sg` command: `explain` shows what was inferred, `fix` closes the flow gaps.
+
+The round trip applies `fix`'s suggestions to every broken example and to every mutant of the
+mutation sources, analyses again, and requires that the fixed rules go quiet and that no error or
+warning appears that was not there before.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfn_flip import to_json
+
+from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._cli import main
+from cfnlint_eks_sg._fix import FIXED_BY_RULES, as_template_fragment, suggest
+from tests.conftest import FIXTURES, TEMPLATES, summary
+from tests.test_mutation import SOURCES, load, mutants
+from tests.unit.pieces import Json
+
+BROKEN = sorted((TEMPLATES / "broken").glob("*.yaml")) + sorted(FIXTURES.glob("*.fail.yaml"))
+
+
+def _run(*argv: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_explain_names_roles_with_their_lines_and_every_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run("explain", str(TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml"), capsys=capsys)
+    assert code == 0
+    assert out.startswith("Clusters\n")
+    assert "the EKS cluster security group of Cluster: created by EKS for the cluster" in out
+    assert "listed in ResourcesVpcConfig.SecurityGroupIds, line " in out
+    assert "\nNode groups\n" in out and "NodeGroup: auto scaling group of cluster Cluster, line 67" in out
+    assert "EK1002 control plane -> nodes, TCP 10250" in out
+    assert "BLOCKED: no rule allows TCP 10250" in out
+    assert "ALLOWED" in out
+    assert out.rstrip().splitlines()[-1].startswith("Findings: EK1002 x")
+
+
+def test_explain_reads_json_and_reports_unknown_halves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = TEMPLATES / "broken" / "ik0001-node-group-defined-elsewhere.yaml"
+    twin = tmp_path / "twin.json"
+    twin.write_text(to_json(source.read_text()))
+    code, out, _ = _run("explain", str(twin), capsys=capsys)
+    assert code == 0
+    assert "egress  UNKNOWN: the rules of parameter NodeSecurityGroupId are defined outside this template" in out
+    assert "Nodes: managed node group of cluster Cluster, line " in out
+
+
+def test_unreadable_templates_exit_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Resources: [unclosed\n")
+    for path in (broken, tmp_path / "missing.yaml"):
+        code, out, err = _run("explain", str(path), capsys=capsys)
+        assert (code, out) == (2, "")
+        assert err.startswith("cfn-lint-eks-sg: ")
+
+
+def test_fix_prints_in_the_templates_own_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = TEMPLATES / "broken" / "ek1005-two-node-groups.yaml"
+    code, out, _ = _run("fix", str(source), capsys=capsys)
+    assert code == 0
+    assert "GroupId: !Ref 'BlueSecurityGroup'" in out and "SourceSecurityGroupId: !Ref 'GreenSecurityGroup'" in out
+    twin = tmp_path / "twin.json"
+    twin.write_text(to_json(source.read_text()))
+    code, out, _ = _run("fix", str(twin), capsys=capsys)
+    assert json.loads(out)["Resources"]["BlueSecurityGroupAllIngressFromGreenSecurityGroup"]["Properties"] == {
+        "GroupId": {"Ref": "BlueSecurityGroup"}, "IpProtocol": "-1",
+        "SourceSecurityGroupId": {"Ref": "GreenSecurityGroup"},
+        "Description": "Added for cfnlint-eks-sg EK1005, WK1009",
+    }
+
+
+def test_console_script_and_module_run() -> None:
+    result = subprocess.run([sys.executable, "-m", "cfnlint_eks_sg", "--version"], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0 and result.stdout.startswith("cfn-lint-eks-sg ")
+    script = Path(sys.executable).parent / "cfn-lint-eks-sg"
+    result = subprocess.run([str(script), "fix", str(TEMPLATES / "seed-style-cluster.yaml")], capture_output=True,
+                            text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "no flow gap that a rule closes" in result.stderr
+
+
+def _errors_and_warnings(template: Json) -> set[tuple[str, str]]:
+    found = analyse(template).all_findings()
+    return {(rule_id, "/".join(map(str, f.path))) for rule_id, items in found.items() for f in items
+            if rule_id[0] in "EW"}
+
+
+def _round_trip(template: Json) -> tuple[int, set[str]]:
+    """Apply the suggestion; return how many rules it added and which fixed rules still fire."""
+    analysis = analyse(template)
+    suggestion = suggest(analysis, template.get("Resources", {}))  # type: ignore[arg-type]
+    fixed = dict(template)
+    for section, entries in as_template_fragment(suggestion).items():
+        fixed[section] = {**(fixed.get(section) or {}), **entries}  # type: ignore[dict-item]
+    before, after = _errors_and_warnings(template), _errors_and_warnings(fixed)
+    new = {item for item in after - before}
+    assert not new, new
+    unfixed = {rule_id for rule_id, _ in after if rule_id in FIXED_BY_RULES}
+    explained = {sentence.split(":")[0] for sentence in suggestion.sentences}
+    assert unfixed <= explained, (unfixed, suggestion.sentences)
+    return len(suggestion.resources), unfixed
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.name)
+def test_fix_closes_the_gaps_of_every_broken_example(path: Path) -> None:
+    _round_trip(load(path))
+
+
+def test_fix_closes_the_gaps_of_every_mutant() -> None:
+    added = checked = 0
+    for source in SOURCES:
+        if not source.path.is_file():
+            continue
+        for _, mutant in mutants(load(source.path), source):
+            count, _ = _round_trip(mutant)
+            added, checked = added + count, checked + 1
+    assert checked > 50
+    summary(f"fix round trip: {checked} mutants, {added} rules suggested, every flow gap closed, nothing new")

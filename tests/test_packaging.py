@@ -1,0 +1,109 @@
+"""The release artifacts: sdist and wheel pass `twine check --strict` and carry typing marker, rules and URLs."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from email.message import Message
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+from cfnlint_eks_sg._base import DOCS
+from tests.conftest import ROOT, summary
+
+# Caches and build output never belong in the copy that is built.
+JUNK = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", ".venv")
+REPOSITORY = DOCS.split("/blob/")[0]
+
+
+def require(*modules: str) -> None:
+    """CI must run these tests: there a missing tool fails them; elsewhere it skips them."""
+    missing = [module for module in modules if importlib.util.find_spec(module) is None]
+    if missing:
+        message = f"{', '.join(missing)} not installed (pip install -e '.[test]')"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so the packaging test must run")
+        pytest.skip(message)
+
+
+def version() -> str:
+    """Read from the file, not the import: the single source setup.cfg points at."""
+    text = (ROOT / "cfnlint_eks_sg" / "_version.py").read_text()
+    match = re.search(r'^__version__ = "([^"]+)"$', text, flags=re.MULTILINE)
+    assert match, text
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Built from a copy: setuptools writes build/ and *.egg-info next to the sources."""
+    require("build", "twine")
+    source = tmp_path_factory.mktemp("source") / "cfnlint-eks-sg"
+    shutil.copytree(ROOT, source, ignore=JUNK)
+    out = tmp_path_factory.mktemp("dist")
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(source)],
+                            capture_output=True, text=True, check=False, timeout=900)
+    summary(f"python -m build --sdist --wheel: {time.perf_counter() - start:.1f} s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out, source
+
+
+def artifacts(out: Path) -> tuple[Path, Path]:
+    sdists, wheels = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
+    assert len(sdists) == 1 and len(wheels) == 1, sorted(out.iterdir())
+    return sdists[0], wheels[0]
+
+
+def metadata(wheel: Path) -> Message:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = (name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        return Parser().parsestr(archive.read(name).decode())
+
+
+def test_both_artifacts_carry_the_version(dist: tuple[Path, Path]) -> None:
+    sdist, wheel = artifacts(dist[0])
+    assert sdist.name == f"cfnlint_eks_sg-{version()}.tar.gz"
+    assert wheel.name == f"cfnlint_eks_sg-{version()}-py3-none-any.whl"
+
+
+def test_twine_check_strict_passes(dist: tuple[Path, Path]) -> None:
+    """PyPI rejects what this rejects, e.g. a README that does not render."""
+    command = [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, artifacts(dist[0]))]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("PASSED") == 2, result.stdout
+
+
+def test_wheel_holds_the_package_its_typing_marker_and_every_rule(dist: tuple[Path, Path]) -> None:
+    out, source = dist
+    with zipfile.ZipFile(artifacts(out)[1]) as archive:
+        names = set(archive.namelist())
+    assert "cfnlint_eks_sg/py.typed" in names
+    rules = {f"cfnlint_eks_sg/rules/{path.name}" for path in (source / "cfnlint_eks_sg" / "rules").glob("*.py")}
+    assert len(rules) >= 19
+    assert rules <= names, sorted(rules - names)
+    modules = {f"cfnlint_eks_sg/{path.name}" for path in (source / "cfnlint_eks_sg").glob("*.py")}
+    assert modules <= names, sorted(modules - names)
+    assert {name.split("/")[0] for name in names} == {"cfnlint_eks_sg", f"cfnlint_eks_sg-{version()}.dist-info"}
+
+
+def test_wheel_metadata_has_the_version_and_links_the_rule_docs(dist: tuple[Path, Path]) -> None:
+    meta = metadata(artifacts(dist[0])[1])
+    assert meta["Name"] == "cfnlint-eks-sg"
+    assert meta["Version"] == version()
+    urls = dict(entry.split(", ", 1) for entry in meta.get_all("Project-URL") or [])
+    assert set(urls) == {"Documentation", "Changelog", "Source"}, urls
+    assert urls["Source"] == REPOSITORY
+    # The folder of the pages each rule's source_url points at (DOCS + "<id>.md").
+    assert urls["Documentation"] == f"{REPOSITORY}/tree/main/docs/rules"
+    assert urls["Documentation"].replace("/tree/", "/blob/") + "/" == DOCS
+    assert urls["Changelog"] == f"{REPOSITORY}/blob/main/CHANGELOG.md"
