@@ -76,7 +76,7 @@ def test_both_artifacts_carry_the_version(dist: tuple[Path, Path]) -> None:
 
 
 def test_twine_check_strict_passes(dist: tuple[Path, Path]) -> None:
-    """PyPI rejects what this rejects, e.g. a README that does not render."""
+    """A package index rejects what this rejects, e.g. a README that does not render."""
     command = [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, artifacts(dist[0]))]
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
