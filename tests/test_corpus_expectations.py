@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode import decode
 from cfnlint.rules import Rules

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 from cfn_flip import to_json
 
 from tests.conftest import TEMPLATES

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 from cfnlint.api import lint_all
 
 from tests.conftest import ROOT, TEMPLATES, summary
