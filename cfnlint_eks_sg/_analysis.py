@@ -12,9 +12,10 @@ import contextlib
 import gc
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cfnlint_eks_sg._companions import Refused, load
 from cfnlint_eks_sg._design import (
     control_plane_groups_used_elsewhere,
     egress_stripping_shared_groups,
@@ -30,19 +31,21 @@ from cfnlint_eks_sg._endpoint import (
 )
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
-from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, requirement_traffic
+from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import aws_api_access
-from cfnlint_eks_sg._model import Model, Settings, build_model
-from cfnlint_eks_sg._outside import foreign_rules, unverifiable_flows
+from cfnlint_eks_sg._model import GroupKey, GroupPeer, Model, Settings, build_model
+from cfnlint_eks_sg._outside import foreign_rules, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel
-from cfnlint_eks_sg._resolve import get
+from cfnlint_eks_sg._resolve import Path, get
 from cfnlint_eks_sg._roles import Roles, infer_roles
+from cfnlint_eks_sg._system import combine, is_companion_path
 
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
+_COMPANIONS_SETTING = ("Metadata", "cfnlint-eks-sg", "companions")
 
 
 @dataclass(slots=True)
@@ -68,11 +71,35 @@ class Analysis:
         hit = self._flow_cache.get(key)
         if hit is None:
             if rule_id in _FLOW_RULES:
-                found = [gap_finding(gap) for gap in self.gaps_for(rule_id, ports)]
+                found = [finding for gap in self.gaps_for(rule_id, ports)
+                         if (finding := self._placed(gap)) is not None]
             else:
-                found = list(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
+                found = _own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
             hit = self._flow_cache[key] = sorted(found, key=Finding.sort_key)
         return hit
+
+    def _placed(self, gap: Gap) -> Finding | None:
+        """A gap's finding on the linted template: a gap on a companion's group goes where this
+        template names that group (or to its companions setting); one between companions is theirs."""
+        finding = gap_finding(gap)
+        if not is_companion_path(gap.path):
+            return finding
+        link = gap.link
+        if is_companion_path(link.initiator.path) and is_companion_path(link.responder.path):
+            return None
+        group = preferred(gap.side)
+        named = self._linted_use(group) if group is not None else None
+        return finding._replace(path=named or _COMPANIONS_SETTING)
+
+    def _linted_use(self, group: GroupKey) -> Path | None:
+        """Where the linted template names `group`: on compute, as a rule's owner, or as a peer."""
+        model = self.model
+        uses = [
+            *(m.path for a in model.attachments for m in a.members if m.key == group),
+            *(r.path for r in model.standalone if r.group == group),
+            *(p.path for p in model.permissions if isinstance(p.peer, GroupPeer) and p.peer.key == group),
+        ]
+        return next((path for path in uses if path and not is_companion_path(path)), None)
 
     def gaps_for(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
         """The blocked halves a flow rule reports, as records (what `fix` closes)."""
@@ -84,13 +111,25 @@ class Analysis:
                 for gap in link_gap_records(req, traffic, result)]
 
 
-def analyse(template: object, conditions: ScenarioSource | None = None) -> Analysis:
-    """Pure: the same decoded template (and condition engine) gives the same findings."""
+def analyse(template: object, conditions: ScenarioSource | None = None,
+            refused: Sequence[Refused] = ()) -> Analysis:
+    """Pure: the same decoded template (and condition engine) gives the same findings. `template`
+    may be a system (`_system.combine`); `refused` are the companions that could not be read."""
     with _collector_paused():
-        return _analyse(template, conditions)
+        return _analyse(template, conditions, refused)
 
 
-def _analyse(template: object, conditions: ScenarioSource | None) -> Analysis:
+def analyse_system(template: object, filename: str | None, conditions: ScenarioSource | None) -> Analysis:
+    """The template at `filename` with the companions its settings name (read from disk, safely)."""
+    refused: list[Refused] = []
+    companions = Settings.from_template(template).companions
+    if companions:
+        loaded, refused = load(filename, companions)
+        template = combine(template, loaded) if loaded and isinstance(template, Mapping) else template
+    return analyse(template, conditions, refused)
+
+
+def _analyse(template: object, conditions: ScenarioSource | None, refused: Sequence[Refused]) -> Analysis:
     model = build_model(template, Settings.from_template(template))
     roles = infer_roles(model)
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
@@ -116,10 +155,17 @@ def _analyse(template: object, conditions: ScenarioSource | None) -> Analysis:
         *private_endpoint_without_clients(model, roles, scenarios),
         *unverifiable_flows(model, analysis.links),
         *foreign_rules(model),
+        *unreadable_companions(refused),
     ]
+    found = _own(found)
     for finding in sorted(found, key=Finding.sort_key):
         analysis.findings.setdefault(finding.rule_id, []).append(finding)
     return analysis
+
+
+def _own(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings located in the linted template: a companion's own findings are its lint run's."""
+    return [finding for finding in findings if not is_companion_path(finding.path)]
 
 
 def _condition_names(template: object, conditions: ScenarioSource | None) -> list[str]:
@@ -156,7 +202,7 @@ def get_analysis(cfn: object) -> Analysis:
         hit = _CACHE.get(cfn)
     if hit is not None:
         return hit
-    conditions = getattr(cfn, "conditions", None)
-    result = analyse(getattr(cfn, "template", None), conditions)
+    result = analyse_system(getattr(cfn, "template", None), getattr(cfn, "filename", None),
+                            getattr(cfn, "conditions", None))
     with _LOCK:
         return _CACHE.setdefault(cfn, result)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
@@ -20,6 +21,7 @@ class AnalysisRule(CloudFormationLintRule):
 
     id = ""
     message_format = ""
+    message_formats: ClassVar[Mapping[str, str]] = {}  # other wordings, by the finding's `kind` field
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         if not self.active() or not worth_analysing(cfn):
@@ -28,10 +30,12 @@ class AnalysisRule(CloudFormationLintRule):
         # `cfn-lint -l` and templates without EKS or security groups never pay its import.
         from cfnlint_eks_sg._analysis import get_analysis
 
-        return [
-            RuleMatch(list(finding.path), self.message_format.format(**finding.message_fields()))
-            for finding in get_analysis(cfn).findings_for(self.id, self.ports())
-        ]
+        matches = []
+        for finding in get_analysis(cfn).findings_for(self.id, self.ports()):
+            fields = finding.message_fields()
+            wording = self.message_formats.get(fields.get("kind", ""), self.message_format)
+            matches.append(RuleMatch(list(finding.path), wording.format(**fields)))
+        return matches
 
     def settings(self, definition: dict[str, dict[str, object]]) -> None:
         """Declare `configure_rules` options; call after `super().__init__()` (it resets them)."""

@@ -54,7 +54,7 @@ def _load(path: FilePath) -> Loaded | None:
     from cfnlint.decode import decode
     from cfnlint.template import Template
 
-    from cfnlint_eks_sg._analysis import analyse
+    from cfnlint_eks_sg._analysis import analyse_system
 
     if not path.is_file():
         sys.stderr.write(f"cfn-lint-eks-sg: {path}: no such file\n")
@@ -67,12 +67,17 @@ def _load(path: FilePath) -> Loaded | None:
             sys.stderr.write(f"cfn-lint-eks-sg: {path}: not a template\n")
         return None
     cfn = Template(str(path), template, ["us-east-1"])
-    analysis = analyse(template, cfn.conditions)
+    analysis = analyse_system(template, str(path), cfn.conditions)
     return Loaded(template, analysis, lambda route: line_of(template, route))
 
 
 def line_of(template: object, route: Sequence[object]) -> int | None:
-    """The 1-based line of the key at `route` in a template decoded by cfn-lint (None if not there)."""
+    """The 1-based line of the key at `route` in a template decoded by cfn-lint (None if not there,
+    or in a companion)."""
+    from cfnlint_eks_sg._system import is_companion_path
+
+    if is_companion_path(route):
+        return None
     node, line = template, None
     for step in route:
         if isinstance(node, dict):

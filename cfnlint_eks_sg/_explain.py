@@ -17,6 +17,7 @@ from cfnlint_eks_sg._model import Direction, Member, Origin
 from cfnlint_eks_sg._reach import Half, Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg._resolve import Path
+from cfnlint_eks_sg._system import is_companion_path
 
 LineOf = Callable[[Path], "int | None"]
 
@@ -28,7 +29,10 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
     if not roles.clusters:
         yield "  none: no EKS cluster, and no node group that joins one"
     for cluster in roles.clusters.values():
-        where = f"defined here{_at(line_of, cluster.path)}" if cluster.in_template else "defined in another stack"
+        where = "defined in another stack"
+        if cluster.in_template:
+            where = ("defined in a companion template" if is_companion_path(cluster.path)
+                     else f"defined here{_at(line_of, cluster.path)}")
         family = ", IPv6" if cluster.ipv6 else ""
         yield f"  {cluster.label} ({where}{family}){guard_text(cluster.guard)}"
         yield "    control-plane groups:"

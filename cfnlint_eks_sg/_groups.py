@@ -259,22 +259,46 @@ class CidrList(NamedTuple):
     path: Path
 
 
+class Companion(NamedTuple):
+    """A template deployed with the linted one (Metadata `companions`), relative to the linted file."""
+
+    path: str
+    stack_name: str | None  # its stack's name, for exports written with ${AWS::StackName}
+    where: Path  # the entry in the linted template's Metadata
+
+
+SETTINGS_KEY: Final = "cfnlint-eks-sg"
+
+
 class Settings(NamedTuple):
     """Plugin-wide settings from the template Metadata key `cfnlint-eks-sg`."""
 
     cluster_security_group_defaults: bool = True
     control_plane_security_groups: tuple[str, ...] = ()  # logical names of groups the control plane carries
     node_security_groups: tuple[str, ...] = ()  # logical names of groups nodes outside the template carry
+    companions: tuple[Companion, ...] = ()
 
     @classmethod
     def from_template(cls, template: object) -> Settings:
-        raw = get(get(template, "Metadata"), "cfnlint-eks-sg")
+        raw = get(get(template, "Metadata"), SETTINGS_KEY)
         trust = get(raw, "cluster_security_group_defaults")
         return cls(
             cluster_security_group_defaults=trust is not False and trust != "false",
             control_plane_security_groups=_names(get(raw, "control_plane_security_groups")),
             node_security_groups=_names(get(raw, "node_security_groups")),
+            companions=_companions(get(raw, "companions")),
         )
+
+
+def _companions(value: object) -> tuple[Companion, ...]:
+    """`- path` or `- {path: ..., stack_name: ...}`; anything else is ignored."""
+    found = []
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        where: Path = ("Metadata", SETTINGS_KEY, "companions", index)
+        path, stack = (item, None) if isinstance(item, str) else (get(item, "path"), get(item, "stack_name"))
+        if isinstance(path, str) and path.strip():
+            found.append(Companion(path.strip(), stack if isinstance(stack, str) and stack else None, where))
+    return tuple(found)
 
 
 def _names(value: object) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Final
 
+from cfnlint_eks_sg._companions import Refused
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
@@ -13,6 +14,7 @@ from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, Standalone
 from cfnlint_eks_sg._reach import Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg._resolve import Path
+from cfnlint_eks_sg._system import SEPARATOR
 
 # Groups another stack owns: a rule added here is deleted with this stack (seed: "The worker node
 # AWS CloudFormation template modifies the cluster control plane security group").
@@ -73,11 +75,18 @@ def _join(groups: list[GroupKey]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def unreadable_companions(refused: Iterable[Refused]) -> Iterator[Finding]:
+    """IK0001: a companion template that was not read leaves the flows through it unverified."""
+    for item in refused:
+        yield Finding("IK0001", item.companion.where, (("kind", "companion"), ("companion", item.companion.path),
+                                                       ("reason", item.reason)))
+
+
 def foreign_rules(model: Model) -> Iterator[Finding]:
-    """IK0002: standalone rules on groups another stack owns, one finding per such group."""
+    """IK0002: standalone rules on groups another stack owns (a companion's too), one finding per group."""
     by_group: dict[GroupKey, list[StandaloneRule]] = {}
     for rule in model.standalone:
-        if rule.group.origin in _FOREIGN:
+        if rule.group.origin in _FOREIGN or SEPARATOR in rule.group.ident:
             by_group.setdefault(rule.group, []).append(rule)
     for group, rules in by_group.items():
         egress = [r.resource for r in rules if r.direction is Direction.EGRESS]

@@ -1,5 +1,8 @@
 """IK0001: required flows that depend on a group defined outside the template."""
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from cfnlint_eks_sg._base import DOCS, AnalysisRule
 
 
@@ -16,3 +19,9 @@ class UnverifiableFlow(AnalysisRule):
         "{count} required flow check(s) cannot be verified here because they depend on {group}, defined "
         "outside this template: {flows}. Lint the stack that defines it, or check its rules there."
     )
+    message_formats: ClassVar[Mapping[str, str]] = {
+        "companion": (
+            "Companion template {companion} was not read: {reason}. Flows through the groups it defines "
+            "stay unverified here."
+        ),
+    }

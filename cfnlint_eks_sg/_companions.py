@@ -1,0 +1,91 @@
+"""Loader stage: the companion templates a linted template names, read safely and once.
+
+The only part of the plugin that touches the file system. A companion is read only when its real
+path (symbolic links resolved) lies inside the root: the directory holding the `.cfnlintrc` cfn-lint
+runs with (the working directory), when the linted template is inside it, else the linted
+template's own directory. Nothing a companion names is followed further. Each file is decoded once
+per process and modification, so pre-commit over N stacks that name each other decodes N files.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path as FilePath
+from typing import Final, NamedTuple
+
+from cfnlint_eks_sg._groups import Companion
+
+_CACHE_SIZE: Final = 256
+
+
+class Loaded(NamedTuple):
+    companion: Companion
+    label: str  # how its groups are named in findings: its stack name, else its file name's stem
+    template: dict[str, object]
+
+
+class Refused(NamedTuple):
+    companion: Companion
+    reason: str
+
+
+_CACHE: OrderedDict[tuple[str, int, int], dict[str, object] | str] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def load(linted: str | None, companions: Sequence[Companion]) -> tuple[list[Loaded], list[Refused]]:
+    """Read the companions of the template at `linted` (a path as cfn-lint got it)."""
+    loaded: list[Loaded] = []
+    refused: list[Refused] = []
+    if not linted or not os.path.isfile(linted):
+        reason = "the linted template is not a file on disk (an editor may lint a copy), so relative paths mean nothing"
+        return [], [Refused(c, reason) for c in companions]
+    here = FilePath(os.path.realpath(linted)).parent
+    root = _root(here)
+    for companion in companions:
+        target = FilePath(os.path.realpath(here / companion.path))
+        if not target.is_relative_to(root):
+            refused.append(Refused(companion, f"it is outside {root}, the directory companions must stay in"))
+        elif not target.is_file():
+            refused.append(Refused(companion, "there is no such file"))
+        else:
+            template = _decoded(target)
+            if isinstance(template, str):
+                refused.append(Refused(companion, template))
+            else:
+                loaded.append(Loaded(companion, companion.stack_name or target.stem, template))
+    return loaded, refused
+
+
+def _root(here: FilePath) -> FilePath:
+    """The working directory when it holds a .cfnlintrc and contains the template, else its directory."""
+    cwd = FilePath(os.path.realpath(os.getcwd()))
+    if (cwd / ".cfnlintrc").is_file() and here.is_relative_to(cwd):
+        return cwd
+    return here
+
+
+def _decoded(path: FilePath) -> dict[str, object] | str:
+    """The decoded template, or why it could not be read; cached on path, mtime and size."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    from cfnlint.decode import decode
+
+    template, errors = decode(str(path))
+    result: dict[str, object] | str = (
+        template if isinstance(template, dict) and not errors
+        else f"it does not decode as a template ({errors[0].message if errors else 'not a mapping'})"
+    )
+    with _LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result

@@ -1,0 +1,183 @@
+"""The linted template and its companions as one template, so the one model reads the whole system.
+
+Each companion's resources, parameters, conditions, mappings and outputs are renamed `LABEL::Name`
+(a CloudFormation logical id never holds `::`, so names cannot clash and findings can tell where a
+path lives). `Fn::ImportValue` in the linted template is replaced by the value a companion exports
+under that name: a literal export name, or `Fn::Sub` with `${AWS::StackName}` given the companion's
+stack name (or, without one, the stack name the imports themselves imply, when they agree).
+The linted template is never changed: the system is a new mapping that shares its leaves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, NamedTuple
+
+from cfnlint_eks_sg._companions import Loaded
+from cfnlint_eks_sg._resolve import MAX_DEPTH, function, get, is_map
+
+SEPARATOR: Final = "::"
+_SECTIONS: Final = ("Resources", "Parameters", "Conditions", "Mappings", "Outputs")
+_SUB_NAME: Final = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+class _Export(NamedTuple):
+    pattern: re.Pattern[str]  # the export name; `(?P<stack>...)` where it holds ${AWS::StackName}
+    value: object  # the exported value, renamed into the system
+    companion: int
+
+
+def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dict[str, Any]:
+    """One template holding the linted one (imports resolved) and every companion, renamed."""
+    added: dict[str, dict[object, object]] = {section: {} for section in _SECTIONS}
+    exports: list[_Export] = []
+    for number, loaded in enumerate(companions):
+        prefix = _label(loaded.label, number) + SEPARATOR
+        names = {str(name): prefix + str(name)
+                 for section in ("Resources", "Parameters", "Mappings") for name in _entries(loaded.template, section)}
+        conditions = {str(name): prefix + str(name) for name in _entries(loaded.template, "Conditions")}
+        for section in _SECTIONS:
+            for name, body in _entries(loaded.template, section).items():
+                added[section][prefix + str(name)] = _renamed(body, names, conditions, 0)
+        exports += _exports(loaded, names, conditions, number)
+    bound = {number: loaded.companion.stack_name for number, loaded in enumerate(companions)
+             if loaded.companion.stack_name}
+    system: dict[str, Any] = {str(key): value for key, value in template.items()}
+    for section in _SECTIONS:
+        own = _entries(template, section)
+        if section in ("Resources", "Outputs"):
+            own = {name: _imports_resolved(body, exports, bound, 0) for name, body in own.items()}
+        if own or added[section]:
+            system[section] = {**own, **added[section]}
+    return system
+
+
+def _entries(template: object, section: str) -> dict[object, object]:
+    entries = get(template, section)
+    return dict(entries) if is_map(entries) else {}
+
+
+def is_companion_path(path: Sequence[object]) -> bool:
+    """Whether a path points into a companion rather than the linted template."""
+    return len(path) > 1 and path[0] in _SECTIONS and SEPARATOR in str(path[1])
+
+
+def _label(label: str, number: int) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "", label).replace(".", "_")
+    return cleaned or f"companion{number + 1}"
+
+
+def _renamed(value: object, names: Mapping[str, str], conditions: Mapping[str, str], depth: int) -> object:
+    """`value` with every reference to a renamed name rewritten (Ref, GetAtt, Sub, Condition, If, FindInMap)."""
+    if depth > MAX_DEPTH:
+        return value
+    if isinstance(value, list):
+        return [_renamed(item, names, conditions, depth + 1) for item in value]
+    if not is_map(value):
+        return value
+    fn = function(value)
+    if fn is not None:
+        name, arg = fn
+        if name == "Ref" and isinstance(arg, str):
+            return {"Ref": names.get(arg, arg)}
+        if name == "Condition" and isinstance(arg, str):
+            return {"Condition": conditions.get(arg, arg)}
+        if name == "Fn::GetAtt":
+            return {"Fn::GetAtt": _getatt(arg, names)}
+        if name == "Fn::Sub":
+            return {"Fn::Sub": _sub(arg, names, conditions, depth)}
+        if name == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+            return {"Fn::If": [conditions.get(arg[0], arg[0]),
+                               *(_renamed(a, names, conditions, depth + 1) for a in arg[1:])]}
+        if name == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+            return {"Fn::FindInMap": [names.get(arg[0], arg[0]),
+                                      *(_renamed(a, names, conditions, depth + 1) for a in arg[1:])]}
+    renamed: dict[object, object] = {}
+    for key, item in value.items():
+        if key == "Condition" and isinstance(item, str):  # a resource's or output's own condition
+            renamed[key] = conditions.get(item, item)
+        elif key == "DependsOn":
+            renamed[key] = item
+        else:
+            renamed[key] = _renamed(item, names, conditions, depth + 1)
+    return renamed
+
+
+def _getatt(arg: object, names: Mapping[str, str]) -> object:
+    if isinstance(arg, list) and arg and isinstance(arg[0], str):
+        return [names.get(arg[0], arg[0]), *arg[1:]]
+    if isinstance(arg, str) and "." in arg:
+        resource, attribute = arg.split(".", 1)
+        return [names.get(resource, resource), attribute]
+    return arg
+
+
+def _sub(arg: object, names: Mapping[str, str], conditions: Mapping[str, str], depth: int) -> object:
+    text, variables = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) and arg else (arg, {})
+    if not isinstance(text, str):
+        return arg
+    local = set(variables) if is_map(variables) else set()
+
+    def rename(match: re.Match[str]) -> str:
+        head, dot, tail = match.group(1).partition(".")
+        if head in local:
+            return match.group(0)
+        return "${" + names.get(head, head) + dot + tail + "}"
+
+    renamed = _SUB_NAME.sub(rename, text)
+    if isinstance(arg, list):
+        return [renamed, _renamed(variables, names, conditions, depth + 1)]
+    return renamed
+
+
+def _exports(loaded: Loaded, names: Mapping[str, str], conditions: Mapping[str, str], number: int) -> list[_Export]:
+    found = []
+    outputs = get(loaded.template, "Outputs")
+    for output in (outputs.values() if is_map(outputs) else ()):
+        pattern = _export_pattern(get(get(output, "Export"), "Name"), loaded.companion.stack_name)
+        if pattern is not None and get(output, "Value") is not None:
+            found.append(_Export(pattern, _renamed(get(output, "Value"), names, conditions, 0), number))
+    return found
+
+
+def _export_pattern(name: object, stack_name: str | None) -> re.Pattern[str] | None:
+    """The export name as a pattern: literal text, and `${AWS::StackName}` as the stack's name."""
+    fn = function(name)
+    text = fn[1] if fn is not None and fn[0] == "Fn::Sub" and isinstance(fn[1], str) else name
+    if not isinstance(text, str):
+        return None
+    parts = re.split(r"(\$\{AWS::StackName\})", text)
+    if any("${" in part for part in parts if part != "${AWS::StackName}"):
+        return None  # other variables: not known here
+    regex, seen = "", False
+    for part in parts:
+        if part != "${AWS::StackName}":
+            regex += re.escape(part)
+        elif stack_name:
+            regex += re.escape(stack_name)
+        else:  # the imports say which stack it is; every occurrence is the same name
+            regex, seen = regex + ("(?P=stack)" if seen else "(?P<stack>.+)"), True
+    return re.compile(regex)
+
+
+def _imports_resolved(value: object, exports: Sequence[_Export], bound: dict[int, str], depth: int) -> object:
+    """`value` with each `Fn::ImportValue` of a literal name replaced by what a companion exports."""
+    if depth > MAX_DEPTH:
+        return value
+    if isinstance(value, list):
+        return [_imports_resolved(item, exports, bound, depth + 1) for item in value]
+    if not is_map(value):
+        return value
+    fn = function(value)
+    if fn is not None and fn[0] == "Fn::ImportValue" and isinstance(fn[1], str):
+        for export in exports:
+            match = export.pattern.fullmatch(fn[1])
+            if match is None:
+                continue
+            stack = match.groupdict().get("stack")
+            if stack is not None and bound.setdefault(export.companion, stack) != stack:
+                continue  # another import already tied this companion to another stack name
+            return export.value
+        return value
+    return {key: _imports_resolved(item, exports, bound, depth + 1) for key, item in value.items()}
