@@ -14,6 +14,7 @@ import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Final
 
 from cfnlint_eks_sg._companions import Refused, load
 from cfnlint_eks_sg._design import (
@@ -35,17 +36,19 @@ from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, 
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import aws_api_access
 from cfnlint_eks_sg._model import GroupKey, GroupPeer, Model, Settings, build_model
+from cfnlint_eks_sg._nested import nested_stacks
 from cfnlint_eks_sg._outside import foreign_rules, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel
 from cfnlint_eks_sg._resolve import Path, get
 from cfnlint_eks_sg._roles import Roles, infer_roles
-from cfnlint_eks_sg._system import combine, is_companion_path
+from cfnlint_eks_sg._system import SEPARATOR, combine, inline, is_companion_path
 
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
 _COMPANIONS_SETTING = ("Metadata", "cfnlint-eks-sg", "companions")
+MAX_NESTING: Final = 5
 
 
 @dataclass(slots=True)
@@ -55,6 +58,7 @@ class Analysis:
     links: list[LinkResult] = field(default_factory=list)
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     _flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = field(default_factory=dict)
+    anchors: dict[str, Path] = field(default_factory=dict)  # nested stack -> its TemplateURL in the linted file
 
     def all_findings(self) -> dict[str, list[Finding]]:
         """Every rule's findings with default settings, by rule ID (empty lists left out)."""
@@ -74,7 +78,7 @@ class Analysis:
                 found = [finding for gap in self.gaps_for(rule_id, ports)
                          if (finding := self._placed(gap)) is not None]
             else:
-                found = _own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
+                found = self.own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
             hit = self._flow_cache[key] = sorted(found, key=Finding.sort_key)
         return hit
 
@@ -84,12 +88,27 @@ class Analysis:
         finding = gap_finding(gap)
         if not is_companion_path(gap.path):
             return finding
-        link = gap.link
-        if is_companion_path(link.initiator.path) and is_companion_path(link.responder.path):
-            return None
         group = preferred(gap.side)
         named = self._linted_use(group) if group is not None else None
-        return finding._replace(path=named or _COMPANIONS_SETTING)
+        anchor = self.anchors.get(str(gap.path[1]).split(SEPARATOR)[0])
+        link = gap.link
+        if named is None and anchor is None and is_companion_path(link.initiator.path) \
+                and is_companion_path(link.responder.path):
+            return None
+        return finding._replace(path=named or anchor or _COMPANIONS_SETTING)
+
+    def own(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Findings on the linted template: a nested stack's go to its TemplateURL (it deploys with
+        this one); a companion's are its own lint run's."""
+        kept = []
+        for finding in findings:
+            if is_companion_path(finding.path):
+                anchor = self.anchors.get(str(finding.path[1]).split(SEPARATOR)[0])
+                if anchor is None:
+                    continue
+                finding = finding._replace(path=anchor)
+            kept.append(finding)
+        return kept
 
     def _linted_use(self, group: GroupKey) -> Path | None:
         """Where the linted template names `group`: on compute, as a rule's owner, or as a peer."""
@@ -112,28 +131,52 @@ class Analysis:
 
 
 def analyse(template: object, conditions: ScenarioSource | None = None,
-            refused: Sequence[Refused] = ()) -> Analysis:
+            refused: Sequence[Refused] = (), anchors: Mapping[str, Path] | None = None) -> Analysis:
     """Pure: the same decoded template (and condition engine) gives the same findings. `template`
     may be a system (`_system.combine`); `refused` are the companions that could not be read."""
     with _collector_paused():
-        return _analyse(template, conditions, refused)
+        return _analyse(template, conditions, refused, anchors or {})
 
 
 def analyse_system(template: object, filename: str | None, conditions: ScenarioSource | None) -> Analysis:
-    """The template at `filename` with the companions its settings name (read from disk, safely)."""
+    """The template at `filename` with the nested stacks and companions its settings name (read
+    from disk, inside the root)."""
+    settings = Settings.from_template(template)
     refused: list[Refused] = []
-    companions = Settings.from_template(template).companions
-    if companions:
-        loaded, refused = load(filename, companions)
-        template = combine(template, loaded) if loaded and isinstance(template, Mapping) else template
-    return analyse(template, conditions, refused)
+    anchors: dict[str, Path] = {}
+    if settings.nested_stacks and isinstance(template, Mapping):
+        template, refused, anchors = _with_nested(template, filename, filename, settings, 0, frozenset())
+    if settings.companions and isinstance(template, Mapping):
+        loaded, more = load(filename, settings.companions)
+        template, refused = (combine(template, loaded) if loaded else template), [*refused, *more]
+    return analyse(template, conditions, refused, anchors)
 
 
-def _analyse(template: object, conditions: ScenarioSource | None, refused: Sequence[Refused]) -> Analysis:
+def _with_nested(template: Mapping[Any, object], linted: str | None, own: str | None, settings: Settings,
+                 depth: int, seen: frozenset[str]) -> tuple[dict[str, Any], list[Refused], dict[str, Path]]:
+    """`template` with its nested stacks' templates inlined, recursively (cycles and depth refused)."""
+    entries, refused = nested_stacks(template, settings)
+    if depth >= MAX_NESTING:
+        return dict(template), [*refused, *(Refused(e, "nested stacks go deeper than this") for e in entries)], {}
+    loaded, more = load(linted, entries, relative_to=own)
+    refused += more
+    children = []
+    for child in loaded:
+        if child.file in seen:
+            refused.append(Refused(child.companion, "it includes itself"))
+            continue
+        flat, deeper, _ = _with_nested(child.template, linted, child.file, settings, depth + 1, seen | {child.file})
+        children.append(child._replace(template=flat))
+        refused += [Refused(child.companion, f"its nested {r.companion.path}: {r.reason}") for r in deeper]
+    return inline(template, children), refused, {c.label: c.companion.where for c in children}
+
+
+def _analyse(template: object, conditions: ScenarioSource | None, refused: Sequence[Refused],
+             anchors: Mapping[str, Path]) -> Analysis:
     model = build_model(template, Settings.from_template(template))
     roles = infer_roles(model)
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
-    analysis = Analysis(model, roles)
+    analysis = Analysis(model, roles, anchors=dict(anchors))
     index = PermissionIndex(model)
     if roles.node_groups:
         protocols: dict[Channel, list[IpProtocol]] = {}
@@ -154,18 +197,13 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),
         *unverifiable_flows(model, analysis.links),
-        *foreign_rules(model),
+        *foreign_rules(model, anchors.keys()),
         *unreadable_companions(refused),
     ]
-    found = _own(found)
+    found = analysis.own(found)
     for finding in sorted(found, key=Finding.sort_key):
         analysis.findings.setdefault(finding.rule_id, []).append(finding)
     return analysis
-
-
-def _own(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings located in the linted template: a companion's own findings are its lint run's."""
-    return [finding for finding in findings if not is_companion_path(finding.path)]
 
 
 def _condition_names(template: object, conditions: ScenarioSource | None) -> list[str]:

@@ -25,6 +25,7 @@ class Loaded(NamedTuple):
     companion: Companion
     label: str  # how its groups are named in findings: its stack name, else its file name's stem
     template: dict[str, object]
+    file: str = ""  # its real path
 
 
 class Refused(NamedTuple):
@@ -36,15 +37,17 @@ _CACHE: OrderedDict[tuple[str, int, int], dict[str, object] | str] = OrderedDict
 _LOCK = threading.Lock()
 
 
-def load(linted: str | None, companions: Sequence[Companion]) -> tuple[list[Loaded], list[Refused]]:
-    """Read the companions of the template at `linted` (a path as cfn-lint got it)."""
+def load(linted: str | None, companions: Sequence[Companion],
+         relative_to: str | None = None) -> tuple[list[Loaded], list[Refused]]:
+    """Read the companions of the template at `linted` (a path as cfn-lint got it); their paths are
+    relative to `relative_to` (a nested template's own file) when given, else to `linted`."""
     loaded: list[Loaded] = []
     refused: list[Refused] = []
     if not linted or not os.path.isfile(linted):
         reason = "the linted template is not a file on disk (an editor may lint a copy), so relative paths mean nothing"
         return [], [Refused(c, reason) for c in companions]
-    here = FilePath(os.path.realpath(linted)).parent
-    root = _root(here)
+    root = _root(FilePath(os.path.realpath(linted)).parent)
+    here = FilePath(os.path.realpath(relative_to or linted)).parent
     for companion in companions:
         target = FilePath(os.path.realpath(here / companion.path))
         if not target.is_relative_to(root):
@@ -56,7 +59,8 @@ def load(linted: str | None, companions: Sequence[Companion]) -> tuple[list[Load
             if isinstance(template, str):
                 refused.append(Refused(companion, template))
             else:
-                loaded.append(Loaded(companion, companion.stack_name or target.stem, template))
+                label = companion.stack_name or target.stem
+                loaded.append(Loaded(companion, label, template, str(target)))
     return loaded, refused
 
 

@@ -31,7 +31,7 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
     for cluster in roles.clusters.values():
         where = "defined in another stack"
         if cluster.in_template:
-            where = ("defined in a companion template" if is_companion_path(cluster.path)
+            where = ("defined in a companion or nested template" if is_companion_path(cluster.path)
                      else f"defined here{_at(line_of, cluster.path)}")
         family = ", IPv6" if cluster.ipv6 else ""
         yield f"  {cluster.label} ({where}{family}){guard_text(cluster.guard)}"

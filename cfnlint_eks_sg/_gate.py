@@ -36,7 +36,16 @@ def worth_analysing(cfn: object) -> bool:
         template = getattr(cfn, "template", None)
         resources = template.get("Resources") if isinstance(template, Mapping) else None
         values = resources.values() if isinstance(resources, Mapping) else ()
-        hit = any(isinstance(r, Mapping) and r.get("Type") in RELEVANT_TYPES for r in values)
+        hit = any(isinstance(r, Mapping) and r.get("Type") in RELEVANT_TYPES for r in values) or _asks_for_others(
+            template)
         with _LOCK:
             _SEEN[cfn] = hit
     return hit
+
+
+def _asks_for_others(template: object) -> bool:
+    """A template that names companions or nested stacks to follow: the system may have work."""
+    metadata = template.get("Metadata") if isinstance(template, Mapping) else None
+    settings = metadata.get("cfnlint-eks-sg") if isinstance(metadata, Mapping) else None
+    return isinstance(settings, Mapping) and any(
+        settings.get(key) for key in ("companions", "nested_stacks", "nested_stack_urls"))

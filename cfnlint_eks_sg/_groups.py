@@ -277,6 +277,8 @@ class Settings(NamedTuple):
     control_plane_security_groups: tuple[str, ...] = ()  # logical names of groups the control plane carries
     node_security_groups: tuple[str, ...] = ()  # logical names of groups nodes outside the template carry
     companions: tuple[Companion, ...] = ()
+    nested_stacks: bool = False  # follow AWS::CloudFormation::Stack with a local TemplateURL
+    nested_stack_urls: tuple[tuple[str, str], ...] = ()  # TemplateURL prefix (as written) -> local directory
 
     @classmethod
     def from_template(cls, template: object) -> Settings:
@@ -287,7 +289,18 @@ class Settings(NamedTuple):
             control_plane_security_groups=_names(get(raw, "control_plane_security_groups")),
             node_security_groups=_names(get(raw, "node_security_groups")),
             companions=_companions(get(raw, "companions")),
+            nested_stacks=get(raw, "nested_stacks") is True or get(raw, "nested_stacks") == "true"
+            or bool(_url_map(get(raw, "nested_stack_urls"))),
+            nested_stack_urls=_url_map(get(raw, "nested_stack_urls")),
         )
+
+
+def _url_map(value: object) -> tuple[tuple[str, str], ...]:
+    """`{prefix: directory}`, longest prefix first."""
+    if not isinstance(value, Mapping):
+        return ()
+    pairs = [(str(k), str(v)) for k, v in value.items() if isinstance(k, str) and isinstance(v, str) and k]
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
 
 
 def _companions(value: object) -> tuple[Companion, ...]:

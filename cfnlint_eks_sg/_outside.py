@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Final
 
 from cfnlint_eks_sg._companions import Refused
@@ -78,15 +78,18 @@ def _join(groups: list[GroupKey]) -> str:
 def unreadable_companions(refused: Iterable[Refused]) -> Iterator[Finding]:
     """IK0001: a companion template that was not read leaves the flows through it unverified."""
     for item in refused:
-        yield Finding("IK0001", item.companion.where, (("kind", "companion"), ("companion", item.companion.path),
+        kind = "nested" if item.companion.where[:1] == ("Resources",) else "companion"
+        yield Finding("IK0001", item.companion.where, (("kind", kind), ("companion", item.companion.path),
                                                        ("reason", item.reason)))
 
 
-def foreign_rules(model: Model) -> Iterator[Finding]:
-    """IK0002: standalone rules on groups another stack owns (a companion's too), one finding per group."""
+def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Finding]:
+    """IK0002: standalone rules on groups another stack owns (a companion's too, not a nested
+    stack's: those deploy and go with this one), one finding per group."""
     by_group: dict[GroupKey, list[StandaloneRule]] = {}
     for rule in model.standalone:
-        if rule.group.origin in _FOREIGN or SEPARATOR in rule.group.ident:
+        stack = rule.group.ident.split(SEPARATOR)[0] if SEPARATOR in rule.group.ident else None
+        if rule.group.origin in _FOREIGN or (stack is not None and stack not in nested):
             by_group.setdefault(rule.group, []).append(rule)
     for group, rules in by_group.items():
         egress = [r.resource for r in rules if r.direction is Direction.EGRESS]

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
 from cfnlint_eks_sg._companions import Loaded
+from cfnlint_eks_sg._nested import parameters_of
 from cfnlint_eks_sg._resolve import MAX_DEPTH, function, get, is_map
 
 SEPARATOR: Final = "::"
@@ -58,6 +59,53 @@ def _entries(template: object, section: str) -> dict[object, object]:
     return dict(entries) if is_map(entries) else {}
 
 
+def inline(template: Mapping[Any, object], children: Sequence[Loaded]) -> dict[str, Any]:
+    """`template` with its nested stacks' templates in it: each child's names prefixed with its
+    stack's logical id, its parameters given what the parent passes, and `GetAtt Stack.Outputs.X`
+    in the parent replaced by the child's output."""
+    system: dict[str, Any] = {str(key): value for key, value in template.items()}
+    outputs: dict[tuple[str, str], object] = {}
+    for child in children:
+        stack = child.label
+        prefix = stack + SEPARATOR
+        passed = {str(k): v for k, v in parameters_of(template, stack).items()}
+        names = {str(name): prefix + str(name)
+                 for section in ("Resources", "Parameters", "Mappings") for name in _entries(child.template, section)}
+        conditions = {str(name): prefix + str(name) for name in _entries(child.template, "Conditions")}
+        for section in _SECTIONS:
+            entries = {prefix + str(name): _renamed(body, names, conditions, 0, passed)
+                       for name, body in _entries(child.template, section).items()
+                       if not (section == "Parameters" and str(name) in passed)}
+            if entries:
+                system[section] = {**_entries(system, section), **entries}
+        for name, output in _entries(child.template, "Outputs").items():
+            outputs[(stack, str(name))] = _renamed(get(output, "Value"), names, conditions, 0, passed)
+    for section in ("Resources", "Outputs"):
+        own = _entries(system, section)
+        if own:
+            system[section] = {name: _outputs_resolved(body, outputs, 0) for name, body in own.items()}
+    return system
+
+
+def _outputs_resolved(value: object, outputs: Mapping[tuple[str, str], object], depth: int) -> object:
+    """`GetAtt Stack.Outputs.X` replaced by what the nested stack outputs."""
+    if depth > MAX_DEPTH or not outputs:
+        return value
+    if isinstance(value, list):
+        return [_outputs_resolved(item, outputs, depth + 1) for item in value]
+    if not is_map(value):
+        return value
+    fn = function(value)
+    if fn is not None and fn[0] == "Fn::GetAtt":
+        target = _getatt(fn[1], {})
+        if isinstance(target, list) and len(target) == 2 and isinstance(target[1], str):
+            attribute = str(target[1])
+            if attribute.startswith("Outputs.") and (str(target[0]), attribute[8:]) in outputs:
+                return outputs[(str(target[0]), attribute[8:])]
+        return value
+    return {key: _outputs_resolved(item, outputs, depth + 1) for key, item in value.items()}
+
+
 def is_companion_path(path: Sequence[object]) -> bool:
     """Whether a path points into a companion rather than the linted template."""
     return len(path) > 1 and path[0] in _SECTIONS and SEPARATOR in str(path[1])
@@ -68,31 +116,35 @@ def _label(label: str, number: int) -> str:
     return cleaned or f"companion{number + 1}"
 
 
-def _renamed(value: object, names: Mapping[str, str], conditions: Mapping[str, str], depth: int) -> object:
-    """`value` with every reference to a renamed name rewritten (Ref, GetAtt, Sub, Condition, If, FindInMap)."""
+def _renamed(value: object, names: Mapping[str, str], conditions: Mapping[str, str], depth: int,
+             values: Mapping[str, object] | None = None) -> object:
+    """`value` with every reference to a renamed name rewritten (Ref, GetAtt, Sub, Condition, If,
+    FindInMap); a `Ref` to a name in `values` (a nested stack's parameter) becomes that value."""
     if depth > MAX_DEPTH:
         return value
     if isinstance(value, list):
-        return [_renamed(item, names, conditions, depth + 1) for item in value]
+        return [_renamed(item, names, conditions, depth + 1, values) for item in value]
     if not is_map(value):
         return value
     fn = function(value)
     if fn is not None:
         name, arg = fn
         if name == "Ref" and isinstance(arg, str):
+            if values and arg in values:
+                return values[arg]
             return {"Ref": names.get(arg, arg)}
         if name == "Condition" and isinstance(arg, str):
             return {"Condition": conditions.get(arg, arg)}
         if name == "Fn::GetAtt":
             return {"Fn::GetAtt": _getatt(arg, names)}
         if name == "Fn::Sub":
-            return {"Fn::Sub": _sub(arg, names, conditions, depth)}
+            return {"Fn::Sub": _sub(arg, names, conditions, depth, values or {})}
         if name == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
             return {"Fn::If": [conditions.get(arg[0], arg[0]),
-                               *(_renamed(a, names, conditions, depth + 1) for a in arg[1:])]}
+                               *(_renamed(a, names, conditions, depth + 1, values) for a in arg[1:])]}
         if name == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str):
             return {"Fn::FindInMap": [names.get(arg[0], arg[0]),
-                                      *(_renamed(a, names, conditions, depth + 1) for a in arg[1:])]}
+                                      *(_renamed(a, names, conditions, depth + 1, values) for a in arg[1:])]}
     renamed: dict[object, object] = {}
     for key, item in value.items():
         if key == "Condition" and isinstance(item, str):  # a resource's or output's own condition
@@ -100,7 +152,7 @@ def _renamed(value: object, names: Mapping[str, str], conditions: Mapping[str, s
         elif key == "DependsOn":
             renamed[key] = item
         else:
-            renamed[key] = _renamed(item, names, conditions, depth + 1)
+            renamed[key] = _renamed(item, names, conditions, depth + 1, values)
     return renamed
 
 
@@ -113,7 +165,8 @@ def _getatt(arg: object, names: Mapping[str, str]) -> object:
     return arg
 
 
-def _sub(arg: object, names: Mapping[str, str], conditions: Mapping[str, str], depth: int) -> object:
+def _sub(arg: object, names: Mapping[str, str], conditions: Mapping[str, str], depth: int,
+         values: Mapping[str, object]) -> object:
     text, variables = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) and arg else (arg, {})
     if not isinstance(text, str):
         return arg
@@ -123,11 +176,13 @@ def _sub(arg: object, names: Mapping[str, str], conditions: Mapping[str, str], d
         head, dot, tail = match.group(1).partition(".")
         if head in local:
             return match.group(0)
+        if not dot and isinstance(values.get(head), str):
+            return str(values[head])  # a literal handed to a nested stack
         return "${" + names.get(head, head) + dot + tail + "}"
 
     renamed = _SUB_NAME.sub(rename, text)
     if isinstance(arg, list):
-        return [renamed, _renamed(variables, names, conditions, depth + 1)]
+        return [renamed, _renamed(variables, names, conditions, depth + 1, values)]
     return renamed
 
 

@@ -24,4 +24,8 @@ class UnverifiableFlow(AnalysisRule):
             "Companion template {companion} was not read: {reason}. Flows through the groups it defines "
             "stay unverified here."
         ),
+        "nested": (
+            "Nested stack template {companion} was not followed: {reason}. Flows through the groups it defines "
+            "stay unverified here."
+        ),
     }

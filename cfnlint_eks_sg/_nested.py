@@ -1,0 +1,65 @@
+"""Nested stacks: which local file each `AWS::CloudFormation::Stack` deploys, when asked to follow.
+
+Followed only with the Metadata setting `nested_stacks: true` (or `nested_stack_urls`): a relative
+`TemplateURL` (before `aws cloudformation package`) names a file next to its template; a URL names
+one through the configured prefix-to-directory mapping, matched on the URL as written (an `Fn::Sub`
+text keeps its `${...}`). Files are read by the companion loader, inside the same root.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+from cfnlint_eks_sg._companions import Refused
+from cfnlint_eks_sg._groups import Companion, Settings
+from cfnlint_eks_sg._resolve import Path, function, get, is_map
+
+STACK_TYPE: Final = "AWS::CloudFormation::Stack"
+_SCHEME: Final = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def nested_stacks(template: object, settings: Settings) -> tuple[list[Companion], list[Refused]]:
+    """The nested stacks of `template` as companions named by their logical id, and those not followed."""
+    found: list[Companion] = []
+    refused: list[Refused] = []
+    resources = get(template, "Resources")
+    for name, resource in (resources.items() if is_map(resources) else ()):
+        if not isinstance(name, str) or get(resource, "Type") != STACK_TYPE:
+            continue
+        where: Path = ("Resources", name, "Properties", "TemplateURL")
+        url = _written(get(get(resource, "Properties"), "TemplateURL"))
+        local = _local(url, settings.nested_stack_urls) if url is not None else None
+        if local is None:
+            refused.append(Refused(Companion(str(url or "TemplateURL"), None, where),
+                                   "its TemplateURL is neither a relative path nor under a nested_stack_urls prefix"))
+        else:
+            found.append(Companion(local, name, where))
+    return found, refused
+
+
+def _written(value: object) -> str | None:
+    """The URL as written: a literal, or the text of an `Fn::Sub`."""
+    if isinstance(value, str):
+        return value
+    fn = function(value)
+    if fn is not None and fn[0] == "Fn::Sub":
+        text = fn[1][0] if isinstance(fn[1], list) and fn[1] else fn[1]
+        return text if isinstance(text, str) else None
+    return None
+
+
+def _local(url: str, mapping: tuple[tuple[str, str], ...]) -> str | None:
+    for prefix, directory in mapping:
+        if url.startswith(prefix):
+            return f"{directory.rstrip('/')}/{url[len(prefix):]}"
+    if _SCHEME.match(url) or "${" in url:
+        return None
+    return url
+
+
+def parameters_of(template: object, stack: str) -> Mapping[object, object]:
+    """What the parent passes to the nested stack `stack`."""
+    values = get(get(get(get(template, "Resources"), stack), "Properties"), "Parameters")
+    return values if is_map(values) else {}
