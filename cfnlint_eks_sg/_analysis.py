@@ -37,13 +37,20 @@ from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import aws_api_access
 from cfnlint_eks_sg._model import GroupKey, GroupPeer, Model, Settings, build_model
 from cfnlint_eks_sg._nested import nested_stacks
-from cfnlint_eks_sg._outside import foreign_rules, unreadable_companions, unverifiable_flows
+from cfnlint_eks_sg._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel
 from cfnlint_eks_sg._resolve import Path, get
 from cfnlint_eks_sg._roles import Roles, infer_roles
-from cfnlint_eks_sg._system import SEPARATOR, combine, inline, is_companion_path
+from cfnlint_eks_sg._system import (
+    SEPARATOR,
+    combine,
+    inline,
+    is_companion_path,
+    parameter_values,
+    with_parameters,
+)
 
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
@@ -88,14 +95,17 @@ class Analysis:
         finding = gap_finding(gap)
         if not is_companion_path(gap.path):
             return finding
+        ends = (gap.link.initiator.path, gap.link.responder.path)
+        if all(is_companion_path(end) and self._anchor(end) is None for end in ends):
+            return None  # a flow between companions: theirs to report
         group = preferred(gap.side)
-        named = self._linted_use(group) if group is not None else None
-        anchor = self.anchors.get(str(gap.path[1]).split(SEPARATOR)[0])
-        link = gap.link
-        if named is None and anchor is None and is_companion_path(link.initiator.path) \
-                and is_companion_path(link.responder.path):
-            return None
+        named = linted_use(self.model, group) if group is not None else None
+        anchor = self._anchor(gap.path) or next((a for end in ends if (a := self._anchor(end))), None)
         return finding._replace(path=named or anchor or _COMPANIONS_SETTING)
+
+    def _anchor(self, path: Path) -> Path | None:
+        """The TemplateURL of the nested stack `path` lies in (None for the linted file or a companion)."""
+        return self.anchors.get(str(path[1]).split(SEPARATOR)[0]) if is_companion_path(path) else None
 
     def own(self, findings: Iterable[Finding]) -> list[Finding]:
         """Findings on the linted template: a nested stack's go to its TemplateURL (it deploys with
@@ -103,7 +113,7 @@ class Analysis:
         kept = []
         for finding in findings:
             if is_companion_path(finding.path):
-                anchor = self.anchors.get(str(finding.path[1]).split(SEPARATOR)[0])
+                anchor = self._anchor(finding.path)
                 if anchor is None:
                     continue
                 finding = finding._replace(path=anchor)
@@ -138,12 +148,15 @@ def analyse(template: object, conditions: ScenarioSource | None = None,
         return _analyse(template, conditions, refused, anchors or {})
 
 
-def analyse_system(template: object, filename: str | None, conditions: ScenarioSource | None) -> Analysis:
-    """The template at `filename` with the nested stacks and companions its settings name (read
-    from disk, inside the root)."""
+def analyse_system(template: object, filename: str | None, conditions: ScenarioSource | None,
+                   parameters: Mapping[str, object] | None = None) -> Analysis:
+    """The template at `filename`, with the parameter values cfn-lint was given, and the nested
+    stacks and companions its settings name (read from disk, inside the root)."""
     settings = Settings.from_template(template)
     refused: list[Refused] = []
     anchors: dict[str, Path] = {}
+    if parameters and isinstance(template, Mapping):
+        template = with_parameters(template, parameters)
     if settings.nested_stacks and isinstance(template, Mapping):
         template, refused, anchors = _with_nested(template, filename, filename, settings, 0, frozenset())
     if settings.companions and isinstance(template, Mapping):
@@ -240,7 +253,9 @@ def get_analysis(cfn: object) -> Analysis:
         hit = _CACHE.get(cfn)
     if hit is not None:
         return hit
-    result = analyse_system(getattr(cfn, "template", None), getattr(cfn, "filename", None),
-                            getattr(cfn, "conditions", None))
+    template = getattr(cfn, "template", None)
+    parameter_sets = getattr(getattr(cfn, "context", None), "parameter_sets", None)
+    result = analyse_system(template, getattr(cfn, "filename", None), getattr(cfn, "conditions", None),
+                            parameter_values(parameter_sets, template))
     with _LOCK:
         return _CACHE.setdefault(cfn, result)

@@ -4,11 +4,12 @@ The only part of the plugin that touches the file system. A companion is read on
 path (symbolic links resolved) lies inside the root: the directory holding the `.cfnlintrc` cfn-lint
 runs with (the working directory), when the linted template is inside it, else the linted
 template's own directory. Nothing a companion names is followed further. Each file is decoded once
-per process and modification, so pre-commit over N stacks that name each other decodes N files.
+per process and content, so pre-commit over N stacks that name each other decodes N files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -33,7 +34,7 @@ class Refused(NamedTuple):
     reason: str
 
 
-_CACHE: OrderedDict[tuple[str, int, int], dict[str, object] | str] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str], dict[str, object] | str] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -73,9 +74,13 @@ def _root(here: FilePath) -> FilePath:
 
 
 def _decoded(path: FilePath) -> dict[str, object] | str:
-    """The decoded template, or why it could not be read; cached on path, mtime and size."""
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    """The decoded template, or why it could not be read; cached on path and content (reading is
+    cheap, decoding is not; file times are too coarse to tell two quick saves apart)."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        return f"it cannot be read ({error.strerror})"
+    key = (str(path), hashlib.sha256(content).hexdigest())
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:

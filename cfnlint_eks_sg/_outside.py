@@ -10,11 +10,11 @@ from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import FALSE, guard_text
-from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, StandaloneRule
+from cfnlint_eks_sg._model import Direction, GroupKey, GroupPeer, Model, Origin, StandaloneRule
 from cfnlint_eks_sg._reach import Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg._resolve import Path
-from cfnlint_eks_sg._system import SEPARATOR
+from cfnlint_eks_sg._system import SEPARATOR, is_companion_path
 
 # Groups another stack owns: a rule added here is deleted with this stack (seed: "The worker node
 # AWS CloudFormation template modifies the cluster control plane security group").
@@ -66,8 +66,20 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Fi
 
 
 def _where(model: Model, group: GroupKey) -> Path:
-    return (model.first_use.get(group) or model.peer_use.get(group)
-            or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ()))
+    first = model.first_use.get(group) or model.peer_use.get(group)
+    if first is not None and is_companion_path(first):
+        first = linted_use(model, group)
+    return first or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ())
+
+
+def linted_use(model: Model, group: GroupKey) -> Path | None:
+    """Where the linted template (not a companion) names `group`: on compute, as a rule's owner, or as a peer."""
+    uses = [
+        *(m.path for a in model.attachments for m in a.members if m.key == group),
+        *(r.path for r in model.standalone if r.group == group),
+        *(p.path for p in model.permissions if isinstance(p.peer, GroupPeer) and p.peer.key == group),
+    ]
+    return next((path for path in uses if path and not is_companion_path(path)), None)
 
 
 def _join(groups: list[GroupKey]) -> str:
@@ -88,6 +100,8 @@ def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Findin
     stack's: those deploy and go with this one), one finding per group."""
     by_group: dict[GroupKey, list[StandaloneRule]] = {}
     for rule in model.standalone:
+        if is_companion_path(rule.path):
+            continue  # a companion's rules are its own lint run's to report
         stack = rule.group.ident.split(SEPARATOR)[0] if SEPARATOR in rule.group.ident else None
         if rule.group.origin in _FOREIGN or (stack is not None and stack not in nested):
             by_group.setdefault(rule.group, []).append(rule)

@@ -35,23 +35,31 @@ def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dic
     exports: list[_Export] = []
     for number, loaded in enumerate(companions):
         prefix = _label(loaded.label, number) + SEPARATOR
-        names = {str(name): prefix + str(name)
-                 for section in ("Resources", "Parameters", "Mappings") for name in _entries(loaded.template, section)}
+        names = _names(loaded.template, prefix)
         conditions = {str(name): prefix + str(name) for name in _entries(loaded.template, "Conditions")}
+        stack = {"AWS::StackName": loaded.companion.stack_name} if loaded.companion.stack_name else {}
         for section in _SECTIONS:
             for name, body in _entries(loaded.template, section).items():
-                added[section][prefix + str(name)] = _renamed(body, names, conditions, 0)
+                added[section][prefix + str(name)] = _renamed(body, names, conditions, 0, stack)
         exports += _exports(loaded, names, conditions, number)
     bound = {number: loaded.companion.stack_name for number, loaded in enumerate(companions)
              if loaded.companion.stack_name}
     system: dict[str, Any] = {str(key): value for key, value in template.items()}
     for section in _SECTIONS:
-        own = _entries(template, section)
-        if section in ("Resources", "Outputs"):
-            own = {name: _imports_resolved(body, exports, bound, 0) for name, body in own.items()}
-        if own or added[section]:
-            system[section] = {**own, **added[section]}
+        merged = {**_entries(template, section), **added[section]}
+        if section in ("Resources", "Outputs"):  # companions import from each other too
+            merged = {name: _imports_resolved(body, exports, bound, 0) for name, body in merged.items()}
+        if merged:
+            system[section] = merged
     return system
+
+
+def _names(template: object, prefix: str) -> dict[str, str]:
+    """A template's own names, and its stack name (another stack's `${AWS::StackName}` is not ours)."""
+    names = {str(name): prefix + str(name)
+             for section in ("Resources", "Parameters", "Mappings") for name in _entries(template, section)}
+    names["AWS::StackName"] = prefix + "AWS::StackName"
+    return names
 
 
 def _entries(template: object, section: str) -> dict[object, object]:
@@ -69,8 +77,7 @@ def inline(template: Mapping[Any, object], children: Sequence[Loaded]) -> dict[s
         stack = child.label
         prefix = stack + SEPARATOR
         passed = {str(k): v for k, v in parameters_of(template, stack).items()}
-        names = {str(name): prefix + str(name)
-                 for section in ("Resources", "Parameters", "Mappings") for name in _entries(child.template, section)}
+        names = _names(child.template, prefix)
         conditions = {str(name): prefix + str(name) for name in _entries(child.template, "Conditions")}
         for section in _SECTIONS:
             entries = {prefix + str(name): _renamed(body, names, conditions, 0, passed)
@@ -104,6 +111,38 @@ def _outputs_resolved(value: object, outputs: Mapping[tuple[str, str], object], 
                 return outputs[(str(target[0]), attribute[8:])]
         return value
     return {key: _outputs_resolved(item, outputs, depth + 1) for key, item in value.items()}
+
+
+def with_parameters(template: Mapping[Any, object], values: Mapping[str, object]) -> dict[str, Any]:
+    """`template` with `Ref` to the given parameters (and `${P}` in `Fn::Sub`) replaced by their values."""
+    system: dict[str, Any] = {str(key): value for key, value in template.items()}
+    for section in ("Resources", "Outputs"):
+        own = _entries(template, section)
+        if own:
+            system[section] = {name: _renamed(body, {}, {}, 0, values) for name, body in own.items()}
+    return system
+
+
+def parameter_values(parameter_sets: object, template: object) -> dict[str, object]:
+    """The values cfn-lint was given for the template's parameters (`--parameters`, parameter files,
+    deployment files) on which every parameter set agrees; lists for list-typed parameters."""
+    agreed: dict[str, object] | None = None
+    for parameter_set in parameter_sets if isinstance(parameter_sets, list) else []:
+        given = getattr(parameter_set, "parameters", None)
+        if not is_map(given):
+            return {}
+        current = {str(k): v for k, v in given.items()}
+        agreed = current if agreed is None else {k: v for k, v in agreed.items() if current.get(k) == v}
+    values: dict[str, object] = {}
+    declared = _entries(template, "Parameters")
+    for name, value in (agreed or {}).items():
+        kind = str(get(declared.get(name), "Type") or "")
+        listed = kind.startswith("List<") or kind == "CommaDelimitedList"
+        if isinstance(value, str):
+            values[name] = [part.strip() for part in value.split(",")] if listed else value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            values[name] = list(value)
+    return {name: value for name, value in values.items() if name in declared}
 
 
 def is_companion_path(path: Sequence[object]) -> bool:

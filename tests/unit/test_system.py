@@ -37,7 +37,7 @@ def test_companion_names_are_prefixed_and_every_reference_follows() -> None:
     resources = system["Resources"]
     assert set(resources) == {"cluster::Cp", "cluster::Extra"}
     assert resources["cluster::Cp"]["Properties"]["GroupDescription"] == {
-        "Fn::Sub": "${AWS::StackName} ${cluster::Env} ${cluster::Cp.GroupId} ${x}"}
+        "Fn::Sub": "${cluster::AWS::StackName} ${cluster::Env} ${cluster::Cp.GroupId} ${x}"}  # its own stack name
     extra = resources["cluster::Extra"]
     assert extra["Condition"] == "cluster::Prod"
     assert extra["Properties"]["Tags"]["Fn::If"][0] == "cluster::Prod"
@@ -60,6 +60,8 @@ def test_imports_take_the_exported_value() -> None:
     assert props["SourceSecurityGroupId"] == {"Fn::GetAtt": ["cluster::Extra", "GroupId"]}
     assert props["Other"] == {"Fn::ImportValue": "unknown::SecurityGroup"}  # the stack name says it is not ours
     assert linted == original  # the linted template itself is never changed
+    description = system["Resources"]["cluster::Cp"]["Properties"]["GroupDescription"]["Fn::Sub"]
+    assert description.startswith("prod-cluster ${cluster::Env}")  # a known stack name is written in
 
 
 def test_without_a_stack_name_the_imports_imply_one_and_must_agree() -> None:
