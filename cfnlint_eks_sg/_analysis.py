@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from cfnlint_eks_sg._companions import Refused, load
+from cfnlint_eks_sg._companions import Refused, cdk_assets, load
 from cfnlint_eks_sg._design import (
     control_plane_groups_used_elsewhere,
     egress_stripping_shared_groups,
@@ -168,7 +169,8 @@ def analyse_system(template: object, filename: str | None, conditions: ScenarioS
 def _with_nested(template: Mapping[Any, object], linted: str | None, own: str | None, settings: Settings,
                  depth: int, seen: frozenset[str]) -> tuple[dict[str, Any], list[Refused], dict[str, Path]]:
     """`template` with its nested stacks' templates inlined, recursively (cycles and depth refused)."""
-    entries, refused = nested_stacks(template, settings)
+    entries, refused = nested_stacks(template, settings,
+                                     cdk_assets(linted, os.path.dirname(os.path.realpath(own)) if own else None))
     if depth >= MAX_NESTING:
         return dict(template), [*refused, *(Refused(e, "nested stacks go deeper than this") for e in entries)], {}
     loaded, more = load(linted, entries, relative_to=own)

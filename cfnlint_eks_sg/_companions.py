@@ -10,6 +10,7 @@ per process and content, so pre-commit over N stacks that name each other decode
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -98,3 +99,29 @@ def _decoded(path: FilePath) -> dict[str, object] | str:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result
+
+
+def cdk_assets(linted: str | None, directory: str | None) -> dict[str, str]:
+    """Object key -> file, from the `*.assets.json` manifests CDK writes next to its templates in `cdk.out`
+    (read only inside the root; paths relative to the template that names them)."""
+    if not linted or not directory or not os.path.isfile(linted):
+        return {}
+    root = _root(FilePath(os.path.realpath(linted)).parent)
+    here = FilePath(os.path.realpath(directory))
+    if not here.is_relative_to(root):
+        return {}
+    found: dict[str, str] = {}
+    for manifest in sorted(here.glob("*.assets.json")):
+        try:
+            files = json.loads(manifest.read_text()).get("files", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        for asset in files.values() if isinstance(files, dict) else ():
+            source = asset.get("source", {}) if isinstance(asset, dict) else {}
+            path = source.get("path") if isinstance(source, dict) else None
+            destinations = asset.get("destinations", {}) if isinstance(asset, dict) else {}
+            for destination in destinations.values() if isinstance(destinations, dict) else ():
+                key = destination.get("objectKey") if isinstance(destination, dict) else None
+                if isinstance(key, str) and isinstance(path, str):
+                    found[key] = path
+    return found

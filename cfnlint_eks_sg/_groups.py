@@ -265,6 +265,7 @@ class Companion(NamedTuple):
     path: str
     stack_name: str | None  # its stack's name, for exports written with ${AWS::StackName}
     where: Path  # the entry in the linted template's Metadata
+    parameters: tuple[tuple[str, str], ...] = ()  # a parameter of the linted template -> an output of this one
 
 
 SETTINGS_KEY: Final = "cfnlint-eks-sg"
@@ -309,8 +310,11 @@ def _companions(value: object) -> tuple[Companion, ...]:
     for index, item in enumerate(value if isinstance(value, list) else []):
         where: Path = ("Metadata", SETTINGS_KEY, "companions", index)
         path, stack = (item, None) if isinstance(item, str) else (get(item, "path"), get(item, "stack_name"))
+        given = get(item, "parameters")
+        outputs = tuple((str(k), str(v)) for k, v in given.items()
+                        if isinstance(k, str) and isinstance(v, str)) if isinstance(given, Mapping) else ()
         if isinstance(path, str) and path.strip():
-            found.append(Companion(path.strip(), stack if isinstance(stack, str) and stack else None, where))
+            found.append(Companion(path.strip(), stack if isinstance(stack, str) and stack else None, where, outputs))
     return tuple(found)
 
 

@@ -29,6 +29,7 @@ from cfnlint_eks_sg._model import (
 )
 from cfnlint_eks_sg._ports import TCP
 from cfnlint_eks_sg._resolve import Path
+from cfnlint_eks_sg._system import SEPARATOR
 
 _CP_PARAMETER: Final = re.compile(
     r"(?i)(control.?plane.*(security.?group|sg))|^(eks)?cluster(security.?group|sg)(id)?$"
@@ -157,6 +158,8 @@ def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Mem
     """Groups a node-only stack treats as the control plane of a cluster defined elsewhere."""
     found: dict[GroupKey, Member] = {}
     for name, param in model.parameters.items():
+        if SEPARATOR in name:
+            continue  # a companion's parameter: that stack's business
         description = param.get("Description")
         text = str(description) if isinstance(description, str) else ""
         described = re.search(r"(?i)control.?plane", text) and re.search(r"(?i)security.?group", text)
@@ -165,7 +168,8 @@ def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Mem
             found.setdefault(key, Member(key, TRUE, ("Parameters", name)))
     for perm in model.permissions:
         key = perm.group
-        if key.created_here or perm.source != "standalone" or key in found:
+        companion = SEPARATOR in key.ident  # a group a companion creates is another stack's too
+        if (key.created_here and not companion) or perm.source != "standalone" or key in found:
             continue
         if key.origin is Origin.IMPORT and _CP_IMPORT.search(key.ident):
             found[key] = Member(key, TRUE, perm.path)

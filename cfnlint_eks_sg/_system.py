@@ -33,6 +33,7 @@ def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dic
     """One template holding the linted one (imports resolved) and every companion, renamed."""
     added: dict[str, dict[object, object]] = {section: {} for section in _SECTIONS}
     exports: list[_Export] = []
+    given: dict[str, object] = {}  # the linted template's parameters that companions' outputs feed
     for number, loaded in enumerate(companions):
         prefix = _label(loaded.label, number) + SEPARATOR
         names = _names(loaded.template, prefix)
@@ -42,16 +43,31 @@ def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dic
             for name, body in _entries(loaded.template, section).items():
                 added[section][prefix + str(name)] = _renamed(body, names, conditions, 0, stack)
         exports += _exports(loaded, names, conditions, number)
+        for parameter, output in loaded.companion.parameters:
+            value = get(_entries(loaded.template, "Outputs").get(output), "Value")
+            if value is not None:
+                given[parameter] = _single(_renamed(value, names, conditions, 0, stack))
     bound = {number: loaded.companion.stack_name for number, loaded in enumerate(companions)
              if loaded.companion.stack_name}
-    system: dict[str, Any] = {str(key): value for key, value in template.items()}
+    system: dict[str, Any] = {str(key): value for key, value in (with_parameters(template, given) if given
+                                                                   else template).items()}
     for section in _SECTIONS:
-        merged = {**_entries(template, section), **added[section]}
+        merged = {**_entries(system, section), **added[section]}
         if section in ("Resources", "Outputs"):  # companions import from each other too
             merged = {name: _imports_resolved(body, exports, bound, 0) for name, body in merged.items()}
         if merged:
             system[section] = merged
     return system
+
+
+def _single(value: object) -> object:
+    """`!Join [",", [x]]` (one group written as a list output, as the EKS sample VPC does) is `x`."""
+    fn = function(value)
+    if fn is not None and fn[0] == "Fn::Join" and isinstance(fn[1], list) and len(fn[1]) == 2:
+        items = fn[1][1]
+        if isinstance(items, list) and len(items) == 1:
+            return items[0]
+    return value
 
 
 def _names(template: object, prefix: str) -> dict[str, str]:
@@ -120,6 +136,8 @@ def with_parameters(template: Mapping[Any, object], values: Mapping[str, object]
         own = _entries(template, section)
         if own:
             system[section] = {name: _renamed(body, {}, {}, 0, values) for name, body in own.items()}
+    if "Parameters" in system:  # a parameter with a value is no longer something another stack decides
+        system["Parameters"] = {k: v for k, v in _entries(template, "Parameters").items() if str(k) not in values}
     return system
 
 

@@ -150,3 +150,39 @@ def test_hostile_companion_paths_give_a_finding_or_silence_never_an_exception(tm
     assert not [m for m in matches if m.rule.id == "E0002"]
     refused = [m for m in matches if m.rule.id == "IK0001" and "Companion template" in m.message]
     assert len(refused) == (1 if named else 0)  # an empty entry is no companion at all
+
+
+OFFICIAL = "eks/amazon-eks-ami/2022-05-09_9ba701dc__amazon-eks-nodegroup.yaml"
+SAMPLE_VPC = "eks/Kyrieee-ops-eks-network/amazon-eks-vpc-private-subnets.yaml"
+FEED = ("Metadata:\n  cfnlint-eks-sg:\n    companions:\n      - path: vpc.yaml\n"
+        "        parameters: {ClusterControlPlaneSecurityGroup: SecurityGroups}\n")
+
+
+def _official(tmp_path: Path, with_vpc: bool, drop: str | None = None) -> Path:
+    """The official node template, optionally fed the sample VPC's control-plane group, minus a rule."""
+    corpus = corpus_or_skip()
+    text = (corpus / OFFICIAL).read_text()
+    (tmp_path / "vpc.yaml").write_text((corpus / SAMPLE_VPC).read_text())
+    if with_vpc:
+        text = text.replace("\nMetadata:\n", "\n" + FEED, 1)
+    if drop:
+        start = text.index(f"\n  {drop}:\n")
+        end = text.index("\n  ", text.index("Properties:", start) + 12)
+        while text[end + 3] == " ":  # skip the deeper lines of the resource
+            end = text.index("\n  ", end + 1)
+        text = text[:start] + text[end:]
+    path = tmp_path / "nodes.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_parameter_fed_by_a_companion_output_makes_the_official_template_decidable(tmp_path: Path) -> None:
+    assert {r for r, _, _ in _ours(_official(tmp_path, with_vpc=False))} == {"IK0002"}
+    assert {r for r, _, _ in _ours(_official(tmp_path, with_vpc=True))} == {"IK0002"}
+    # Without its ingress rule, nodes -> control plane hangs on the control-plane group's other rules (the
+    # companion shows them: there are none) and on the cluster's own group (its cluster is in no template).
+    drop = "ClusterControlPlaneSecurityGroupIngress"
+    alone = [m for r, _, m in _ours(_official(tmp_path, False, drop=drop)) if r == "IK0001"]
+    system = [m for r, _, m in _ours(_official(tmp_path, True, drop=drop)) if r == "IK0001"]
+    assert len(alone) == 1 and "parameter ClusterControlPlaneSecurityGroup and" in alone[0]
+    assert len(system) == 1 and "depend on the EKS cluster security group of cluster" in system[0]

@@ -107,3 +107,45 @@ def test_a_stack_that_nests_itself_is_refused(tmp_path: Path) -> None:
         Loop={"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "cluster.yaml"}}))
     found = _ours(root / "parent.yaml")
     assert any(rule == "IK0001" and "includes itself" in message for rule, _, message in found)
+
+
+HASH = "3f0e2a7c9b1d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7"
+
+
+def _cdk_out(tmp_path: Path) -> Path:
+    """A synthesized CDK app: the parent defines the cluster, the nodes are a nested stack asset."""
+    out = tmp_path / "cdk.out"
+    out.mkdir()
+    cluster = json.loads(to_json((NESTED / "cluster.yaml").read_text()))
+    parent = {
+        "Metadata": {"cfnlint-eks-sg": {"nested_stacks": True}},
+        "Resources": {**cluster["Resources"], "NodesNestedStack": {
+            "Type": "AWS::CloudFormation::Stack", "Properties": {
+                "TemplateURL": {"Fn::Join": ["", [
+                    "https://s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/",
+                    {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}, f"/{HASH}.json"]]},
+                "Parameters": {"ClusterName": {"Ref": "Cluster"},
+                               "ControlPlaneSecurityGroup": {"Ref": "ControlPlaneSecurityGroup"}}}}},
+    }
+    (out / "Parent.template.json").write_text(json.dumps(parent, indent=1))
+    (out / "ParentNodes.nested.template.json").write_text(to_json((NESTED / "nodes.yaml").read_text()))
+    (out / "Parent.assets.json").write_text(json.dumps({"version": "36.0.0", "files": {HASH: {
+        "source": {"path": "ParentNodes.nested.template.json", "packaging": "file"},
+        "destinations": {"current_account-current_region": {
+            "bucketName": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}", "objectKey": f"{HASH}.json"}}}}}))
+    return out / "Parent.template.json"
+
+
+def test_a_cdk_nested_stack_is_followed_through_its_asset_manifest(tmp_path: Path) -> None:
+    parent = _cdk_out(tmp_path)
+    assert _ours(parent) == []
+    _edit(parent.parent / "ParentNodes.nested.template.json", lambda t: t["Resources"].pop("ControlPlaneFromNodes"))
+    found = _ours(parent)
+    assert [rule for rule, _, _ in found] == ["EK1001"]
+    assert found[0][1] == _line(parent, '"ControlPlaneSecurityGroup": {')  # the parent's own group
+
+
+def test_a_cdk_asset_without_a_manifest_is_refused(tmp_path: Path) -> None:
+    parent = _cdk_out(tmp_path)
+    (parent.parent / "Parent.assets.json").unlink()
+    assert any(rule == "IK0001" and "Nested stack template" in message for rule, _, message in _ours(parent))
