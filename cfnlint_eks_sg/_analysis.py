@@ -36,7 +36,7 @@ from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import aws_api_access
-from cfnlint_eks_sg._model import GroupKey, GroupPeer, Model, Settings, build_model
+from cfnlint_eks_sg._model import Model, Settings, build_model
 from cfnlint_eks_sg._nested import nested_stacks
 from cfnlint_eks_sg._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
@@ -57,6 +57,7 @@ _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
 _COMPANIONS_SETTING = ("Metadata", "cfnlint-eks-sg", "companions")
 MAX_NESTING: Final = 5
+MAX_STACKS: Final = 50
 
 
 @dataclass(slots=True)
@@ -121,16 +122,6 @@ class Analysis:
             kept.append(finding)
         return kept
 
-    def _linted_use(self, group: GroupKey) -> Path | None:
-        """Where the linted template names `group`: on compute, as a rule's owner, or as a peer."""
-        model = self.model
-        uses = [
-            *(m.path for a in model.attachments for m in a.members if m.key == group),
-            *(r.path for r in model.standalone if r.group == group),
-            *(p.path for p in model.permissions if isinstance(p.peer, GroupPeer) and p.peer.key == group),
-        ]
-        return next((path for path in uses if path and not is_companion_path(path)), None)
-
     def gaps_for(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
         """The blocked halves a flow rule reports, as records (what `fix` closes)."""
         req = _FLOW_RULES.get(rule_id)
@@ -159,7 +150,8 @@ def analyse_system(template: object, filename: str | None, conditions: ScenarioS
     if parameters and isinstance(template, Mapping):
         template = with_parameters(template, parameters)
     if settings.nested_stacks and isinstance(template, Mapping):
-        template, refused, anchors = _with_nested(template, filename, filename, settings, 0, frozenset())
+        seen = frozenset({os.path.realpath(filename)}) if filename else frozenset()
+        template, refused, anchors = _with_nested(template, filename, filename, settings, 0, seen, [MAX_STACKS])
     if settings.companions and isinstance(template, Mapping):
         loaded, more = load(filename, settings.companions)
         template, refused = (combine(template, loaded) if loaded else template), [*refused, *more]
@@ -167,8 +159,10 @@ def analyse_system(template: object, filename: str | None, conditions: ScenarioS
 
 
 def _with_nested(template: Mapping[Any, object], linted: str | None, own: str | None, settings: Settings,
-                 depth: int, seen: frozenset[str]) -> tuple[dict[str, Any], list[Refused], dict[str, Path]]:
-    """`template` with its nested stacks' templates inlined, recursively (cycles and depth refused)."""
+                 depth: int, seen: frozenset[str],
+                 budget: list[int]) -> tuple[dict[str, Any], list[Refused], dict[str, Path]]:
+    """`template` with its nested stacks' templates inlined, recursively; cycles, depth and more than
+    `budget` stacks in all are refused (a tree that nests one file many times grows exponentially)."""
     entries, refused = nested_stacks(template, settings,
                                      cdk_assets(linted, os.path.dirname(os.path.realpath(own)) if own else None))
     if depth >= MAX_NESTING:
@@ -180,9 +174,15 @@ def _with_nested(template: Mapping[Any, object], linted: str | None, own: str | 
         if child.file in seen:
             refused.append(Refused(child.companion, "it includes itself"))
             continue
-        flat, deeper, _ = _with_nested(child.template, linted, child.file, settings, depth + 1, seen | {child.file})
+        if budget[0] <= 0:
+            refused.append(Refused(child.companion, f"the tree holds more than {MAX_STACKS} nested stacks"))
+            continue
+        budget[0] -= 1
+        flat, deeper, _ = _with_nested(child.template, linted, child.file, settings, depth + 1, seen | {child.file},
+                                       budget)
         children.append(child._replace(template=flat))
-        refused += [Refused(child.companion, f"its nested {r.companion.path}: {r.reason}") for r in deeper]
+        refused += [Refused(r.companion._replace(path=f"{child.companion.path} > {r.companion.path}",
+                                                 where=child.companion.where), r.reason) for r in deeper]
     return inline(template, children), refused, {c.label: c.companion.where for c in children}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from typing import Final, NamedTuple
 from cfnlint_eks_sg._groups import Companion
 
 _CACHE_SIZE: Final = 256
+MAX_BYTES: Final = 5_000_000  # CloudFormation's own limit for a template in S3 is 1 MB
+_DRIVE_OR_NETWORK: Final = re.compile(r"^([a-zA-Z]:|\\\\|//)")
 
 
 class Loaded(NamedTuple):
@@ -50,20 +53,40 @@ def load(linted: str | None, companions: Sequence[Companion],
         return [], [Refused(c, reason) for c in companions]
     root = _root(FilePath(os.path.realpath(linted)).parent)
     here = FilePath(os.path.realpath(relative_to or linted)).parent
+    labels: set[str] = set()
     for companion in companions:
-        target = FilePath(os.path.realpath(here / companion.path))
-        if not target.is_relative_to(root):
-            refused.append(Refused(companion, f"it is outside {root}, the directory companions must stay in"))
-        elif not target.is_file():
-            refused.append(Refused(companion, "there is no such file"))
-        else:
-            template = _decoded(target)
-            if isinstance(template, str):
-                refused.append(Refused(companion, template))
-            else:
-                label = companion.stack_name or target.stem
-                loaded.append(Loaded(companion, label, template, str(target)))
+        target, reason = _inside(root, here, companion.path)
+        if target is None:
+            refused.append(Refused(companion, reason))
+            continue
+        template = _decoded(target)
+        if isinstance(template, str):
+            refused.append(Refused(companion, template))
+            continue
+        label, number = companion.stack_name or target.stem, 2
+        while label in labels:  # two files with one name (a/cluster.yaml, b/cluster.yaml) stay apart
+            label, number = f"{companion.stack_name or target.stem}{number}", number + 1
+        labels.add(label)
+        loaded.append(Loaded(companion, label, template, str(target)))
     return loaded, refused
+
+
+def _inside(root: FilePath, here: FilePath, written: str) -> tuple[FilePath | None, str]:
+    """The regular file `written` names, relative to `here`, if it lies inside `root`; else why not.
+    Absolute, drive and network paths are refused by their text, before any file-system call."""
+    if os.path.isabs(written) or _DRIVE_OR_NETWORK.match(written):
+        return None, "only paths relative to the template are followed"
+    try:
+        target = FilePath(os.path.realpath(here / written))
+        if not target.is_relative_to(root):
+            return None, f"it is outside {root}, the directory companions must stay in"
+        if not target.is_file():
+            return None, "there is no such file"
+        if target.stat().st_size > MAX_BYTES:
+            return None, f"it is larger than {MAX_BYTES // 1_000_000} MB"
+    except (OSError, ValueError) as error:
+        return None, f"its path cannot be used ({error})"
+    return target, ""
 
 
 def _root(here: FilePath) -> FilePath:
@@ -78,18 +101,22 @@ def _decoded(path: FilePath) -> dict[str, object] | str:
     """The decoded template, or why it could not be read; cached on path and content (reading is
     cheap, decoding is not; file times are too coarse to tell two quick saves apart)."""
     try:
-        content = path.read_bytes()
-    except OSError as error:
-        return f"it cannot be read ({error.strerror})"
+        content = path.read_bytes()[:MAX_BYTES + 1]
+        text = content.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return f"it cannot be read ({error})"
     key = (str(path), hashlib.sha256(content).hexdigest())
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    from cfnlint.decode import decode
+    from cfnlint.decode import decode_str
 
-    template, errors = decode(str(path))
+    try:  # the bytes just hashed, not a second read that could differ
+        template, errors = decode_str(text)
+    except (RecursionError, MemoryError, ValueError) as error:
+        return f"it does not decode as a template ({type(error).__name__})"
     result: dict[str, object] | str = (
         template if isinstance(template, dict) and not errors
         else f"it does not decode as a template ({errors[0].message if errors else 'not a mapping'})"
@@ -112,9 +139,12 @@ def cdk_assets(linted: str | None, directory: str | None) -> dict[str, str]:
         return {}
     found: dict[str, str] = {}
     for manifest in sorted(here.glob("*.assets.json")):
+        target, _ = _inside(root, here, manifest.name)
+        if target is None:
+            continue  # a link out of the root, a directory, a device, too large
         try:
-            files = json.loads(manifest.read_text()).get("files", {})
-        except (OSError, ValueError, AttributeError):
+            files = json.loads(target.read_bytes()[:MAX_BYTES + 1]).get("files", {})
+        except (OSError, ValueError, AttributeError, RecursionError, MemoryError):
             continue
         for asset in files.values() if isinstance(files, dict) else ():
             source = asset.get("source", {}) if isinstance(asset, dict) else {}

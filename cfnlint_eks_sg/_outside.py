@@ -68,7 +68,7 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Fi
 def _where(model: Model, group: GroupKey) -> Path:
     first = model.first_use.get(group) or model.peer_use.get(group)
     if first is not None and is_companion_path(first):
-        first = linted_use(model, group)
+        first = linted_use(model, group) or first  # used only by companions: a nested stack's is ours, else theirs
     return first or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ())
 
 
@@ -89,10 +89,14 @@ def _join(groups: list[GroupKey]) -> str:
 
 def unreadable_companions(refused: Iterable[Refused]) -> Iterator[Finding]:
     """IK0001: a companion template that was not read leaves the flows through it unverified."""
+    said: set[tuple[object, ...]] = set()
     for item in refused:
         kind = "nested" if item.companion.where[:1] == ("Resources",) else "companion"
-        yield Finding("IK0001", item.companion.where, (("kind", kind), ("companion", item.companion.path),
-                                                       ("reason", item.reason)))
+        shown = "".join(c if c.isprintable() else "?" for c in item.companion.path)[:200]
+        if (item.companion.where, shown, item.reason) not in said:
+            said.add((item.companion.where, shown, item.reason))
+            yield Finding("IK0001", item.companion.where, (("kind", kind), ("companion", shown),
+                                                           ("reason", item.reason)))
 
 
 def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Finding]:
@@ -100,8 +104,8 @@ def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Findin
     stack's: those deploy and go with this one), one finding per group."""
     by_group: dict[GroupKey, list[StandaloneRule]] = {}
     for rule in model.standalone:
-        if is_companion_path(rule.path):
-            continue  # a companion's rules are its own lint run's to report
+        if is_companion_path(rule.path) and str(rule.path[1]).split(SEPARATOR)[0] not in nested:
+            continue  # a companion's rules are its own lint run's to report; a nested stack's are ours
         stack = rule.group.ident.split(SEPARATOR)[0] if SEPARATOR in rule.group.ident else None
         if rule.group.origin in _FOREIGN or (stack is not None and stack not in nested):
             by_group.setdefault(rule.group, []).append(rule)

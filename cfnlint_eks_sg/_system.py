@@ -26,7 +26,8 @@ _SUB_NAME: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 class _Export(NamedTuple):
     pattern: re.Pattern[str]  # the export name; `(?P<stack>...)` where it holds ${AWS::StackName}
     value: object  # the exported value, renamed into the system
-    companion: int
+    companion: int  # -1: the linted template's own
+    certainty: int  # 0 literal name, 1 stack name given, 2 stack name inferred from the import
 
 
 def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dict[str, Any]:
@@ -42,11 +43,12 @@ def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dic
         for section in _SECTIONS:
             for name, body in _entries(loaded.template, section).items():
                 added[section][prefix + str(name)] = _renamed(body, names, conditions, 0, stack)
-        exports += _exports(loaded, names, conditions, number)
+        exports += _exports(loaded.template, loaded.companion.stack_name, names, conditions, number)
         for parameter, output in loaded.companion.parameters:
             value = get(_entries(loaded.template, "Outputs").get(output), "Value")
             if value is not None:
                 given[parameter] = _single(_renamed(value, names, conditions, 0, stack))
+    exports += _exports(template, None, {}, {}, -1)  # companions may import what the linted template exports
     bound = {number: loaded.companion.stack_name for number, loaded in enumerate(companions)
              if loaded.companion.stack_name}
     system: dict[str, Any] = {str(key): value for key, value in (with_parameters(template, given) if given
@@ -124,7 +126,8 @@ def _outputs_resolved(value: object, outputs: Mapping[tuple[str, str], object], 
         if isinstance(target, list) and len(target) == 2 and isinstance(target[1], str):
             attribute = str(target[1])
             if attribute.startswith("Outputs.") and (str(target[0]), attribute[8:]) in outputs:
-                return outputs[(str(target[0]), attribute[8:])]
+                # An output may pass on another stack's output: resolve that too (depth-bounded).
+                return _outputs_resolved(outputs[(str(target[0]), attribute[8:])], outputs, depth + 1)
         return value
     return {key: _outputs_resolved(item, outputs, depth + 1) for key, item in value.items()}
 
@@ -228,28 +231,39 @@ def _sub(arg: object, names: Mapping[str, str], conditions: Mapping[str, str], d
     if not isinstance(text, str):
         return arg
     local = set(variables) if is_map(variables) else set()
+    handed: dict[str, object] = {}  # expressions handed to a nested stack: Sub variables of their own
 
     def rename(match: re.Match[str]) -> str:
         head, dot, tail = match.group(1).partition(".")
         if head in local:
             return match.group(0)
-        if not dot and isinstance(values.get(head), str):
-            return str(values[head])  # a literal handed to a nested stack
+        if not dot and head in values:
+            if isinstance(values[head], str):
+                return str(values[head])  # a literal handed to a nested stack
+            handed[head] = values[head]
+            return match.group(0)
         return "${" + names.get(head, head) + dot + tail + "}"
 
     renamed = _SUB_NAME.sub(rename, text)
-    if isinstance(arg, list):
-        return [renamed, _renamed(variables, names, conditions, depth + 1, values)]
+    if isinstance(arg, list) or handed:
+        renamed_variables = _renamed(variables, names, conditions, depth + 1, values) if local else {}
+        return [renamed, {**(renamed_variables if is_map(renamed_variables) else {}), **handed}]
     return renamed
 
 
-def _exports(loaded: Loaded, names: Mapping[str, str], conditions: Mapping[str, str], number: int) -> list[_Export]:
+def _exports(template: object, stack_name: str | None, names: Mapping[str, str], conditions: Mapping[str, str],
+             number: int) -> list[_Export]:
     found = []
-    outputs = get(loaded.template, "Outputs")
+    outputs = get(template, "Outputs")
     for output in (outputs.values() if is_map(outputs) else ()):
-        pattern = _export_pattern(get(get(output, "Export"), "Name"), loaded.companion.stack_name)
+        name = get(get(output, "Export"), "Name")
+        pattern = _export_pattern(name, stack_name)
         if pattern is not None and get(output, "Value") is not None:
-            found.append(_Export(pattern, _renamed(get(output, "Value"), names, conditions, 0), number))
+            by_stack = "${AWS::StackName}" in str(function(name) or name)
+            certainty = 0 if not by_stack else 1 if stack_name else 2
+            value = _renamed(get(output, "Value"), names, conditions, 0, {"AWS::StackName": stack_name} if stack_name
+                             else None)
+            found.append(_Export(pattern, value, number, certainty))
     return found
 
 
@@ -283,13 +297,21 @@ def _imports_resolved(value: object, exports: Sequence[_Export], bound: dict[int
         return value
     fn = function(value)
     if fn is not None and fn[0] == "Fn::ImportValue" and isinstance(fn[1], str):
-        for export in exports:
-            match = export.pattern.fullmatch(fn[1])
-            if match is None:
-                continue
-            stack = match.groupdict().get("stack")
-            if stack is not None and bound.setdefault(export.companion, stack) != stack:
-                continue  # another import already tied this companion to another stack name
-            return export.value
+        # The surest match wins (a literal name, then a given stack name, then an inferred one); two
+        # matches equally sure are ambiguous and resolve nothing.
+        for certainty in (0, 1, 2):
+            matches = []
+            for export in exports:
+                match = export.pattern.fullmatch(fn[1]) if export.certainty == certainty else None
+                stack = match.groupdict().get("stack") if match is not None else None
+                if match is not None and (stack is None or bound.get(export.companion, stack) == stack):
+                    matches.append((export, stack))
+            if len(matches) == 1:
+                export, stack = matches[0]
+                if stack is not None:
+                    bound[export.companion] = stack  # later imports must agree on that stack's name
+                return export.value
+            if matches:
+                return value
         return value
     return {key: _imports_resolved(item, exports, bound, depth + 1) for key, item in value.items()}

@@ -120,13 +120,13 @@ def test_each_file_is_decoded_once_per_content(tmp_path: Path, monkeypatch: pyte
     calls: list[str] = []
     import cfnlint.decode
 
-    real = cfnlint.decode.decode
+    real = cfnlint.decode.decode_str
 
-    def counting(name: str, *args: object) -> object:
-        calls.append(name)
-        return real(name, *args)
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
 
-    monkeypatch.setattr(cfnlint.decode, "decode", counting)
+    monkeypatch.setattr(cfnlint.decode, "decode_str", counting)
     companions = _settings(("cluster.json",))
     for _ in range(3):
         assert _companions.load(str(path), companions)[0]
