@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import threading
 import weakref
@@ -53,6 +54,7 @@ from cfnlint_eks_sg._system import (
     with_parameters,
 )
 
+LOGGER = logging.getLogger(__name__)
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
 _COMPANIONS_SETTING = ("Metadata", "cfnlint-eks-sg", "companions")
@@ -155,7 +157,22 @@ def analyse_system(template: object, filename: str | None, conditions: ScenarioS
     if settings.companions and isinstance(template, Mapping):
         loaded, more = load(filename, settings.companions)
         template, refused = (combine(template, loaded) if loaded else template), [*refused, *more]
+    if (anchors or settings.companions) and isinstance(template, Mapping) and get(template, "Conditions"):
+        conditions = _system_conditions(template, conditions)
     return analyse(template, conditions, refused, anchors)
+
+
+def _system_conditions(system: Mapping[Any, object], linted: ScenarioSource | None) -> ScenarioSource | None:
+    """cfn-lint's condition engine over the whole system, so a companion's conditions keep their
+    relations (IsDev: !Not [IsProd]); the linted template's engine if cfn-lint cannot build one."""
+    from cfnlint.template import Template
+
+    try:
+        engine: ScenarioSource = Template(None, dict(system), ["us-east-1"]).conditions
+    except Exception:  # cfn-lint on a synthesized template: a failure only costs precision
+        LOGGER.debug("no condition engine for the system", exc_info=True)
+        return linted
+    return engine
 
 
 def _with_nested(template: Mapping[Any, object], linted: str | None, own: str | None, settings: Settings,

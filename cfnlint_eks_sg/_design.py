@@ -13,6 +13,7 @@ from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, GroupPeer, Memb
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, PortSet
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._roles import ClusterRole, Roles
+from cfnlint_eks_sg._system import SEPARATOR
 
 # Remote administration and the kubelet: never for the whole internet (plus 443 on control-plane groups).
 MANAGEMENT_PORTS: Final = {22: "SSH", 3389: "RDP", 10250: "kubelet"}
@@ -99,7 +100,9 @@ def multiple_cluster_tagged_groups(model: Model, roles: Roles, scenarios: Scenar
             if len(tagged) > 1:
                 failing.setdefault(tuple(tagged), []).append(scenario)
         for keys, failed in failing.items():
-            culprit = next((k for k in reversed(keys) if k.origin is Origin.RESOURCE), None)
+            # The tags to remove: on the last group of this template's own (a companion's are another file).
+            own = [k for k in keys if k.origin is Origin.RESOURCE and SEPARATOR not in k.ident]
+            culprit = own[-1] if own else None
             path: Path = ("Resources", culprit.ident, "Properties", "Tags") if culprit else node.path
             yield Finding("WK2003", path, (
                 ("node_group", node.label), ("cluster", cluster.label), ("count", str(len(keys))),

@@ -124,3 +124,43 @@ def test_rules_a_nested_stack_adds_to_the_parents_groups_are_reported_on_the_par
                   "TemplateURL": "nodes.json", "Parameters": {"Cp": {"Ref": "ClusterControlPlaneSecurityGroup"}}}}}}
     found = _ours(_write(tmp_path / "parent.json", parent))
     assert [rule for rule, _ in found] == ["IK0002"]
+
+
+def test_two_cluster_tagged_groups_one_from_a_companion_are_reported_here(tmp_path: Path) -> None:
+    tag = [{"Key": "kubernetes.io/cluster/prod", "Value": "owned"}]
+    _write(tmp_path / "cluster.json", {
+        "Resources": {"Shared": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "s",
+                                                                                  "Tags": tag}},
+                      "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {"Name": "prod"}}},
+        "Outputs": {"Shared": {"Value": {"Ref": "Shared"}, "Export": {"Name": "prod-shared"}}}})
+    nodes = {"Metadata": {"cfnlint-eks-sg": {"companions": ["cluster.json"]}}, "Resources": {
+        "NodeSecurityGroup": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "n", "Tags": tag}},
+        "Nodes": {"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-1", "Tags": tag, "SecurityGroupIds": [
+            {"Ref": "NodeSecurityGroup"}, {"Fn::ImportValue": "prod-shared"}]}}}}
+    assert "WK2003" in {rule for rule, _ in _ours(_write(tmp_path / "nodes.json", nodes))}
+
+
+def test_a_companions_conditions_keep_their_relations(tmp_path: Path) -> None:
+    """IsDev is not IsProd: the control plane accepts 443 in either case, never in neither."""
+    def ingress(condition: str) -> Json:
+        return {"Type": "AWS::EC2::SecurityGroupIngress", "Condition": condition, "Properties": {
+            "GroupId": {"Ref": "Cp"}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}}
+
+    _write(tmp_path / "cluster.json", {
+        "Parameters": {"Env": {"Type": "String"}},
+        "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+                       "IsDev": {"Fn::Not": [{"Condition": "IsProd"}]}},
+        "Resources": {"Cp": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "cp"}},
+                      "ProdIn": ingress("IsProd"), "DevIn": ingress("IsDev"),
+                      "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {
+                          "Name": "prod", "ResourcesVpcConfig": {"SecurityGroupIds": [{"Ref": "Cp"}]}}}},
+        "Outputs": {"Cp": {"Value": {"Ref": "Cp"}, "Export": {"Name": "prod-cp"}}}})
+    nodes = {"Metadata": {"cfnlint-eks-sg": {"companions": ["cluster.json"]}}, "Resources": {
+        "Nodes": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "n", "SecurityGroupIngress": [
+            {"IpProtocol": "-1", "SourceSecurityGroupId": {"Fn::ImportValue": "prod-cp"}}]}},
+        "Self": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+            "GroupId": {"Ref": "Nodes"}, "SourceSecurityGroupId": {"Ref": "Nodes"}, "IpProtocol": "-1"}},
+        "Instance": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": "ami-1", "SecurityGroupIds": [{"Ref": "Nodes"}],
+            "Tags": [{"Key": "kubernetes.io/cluster/prod", "Value": "owned"}]}}}}
+    assert "EK1001" not in {rule for rule, _ in _ours(_write(tmp_path / "nodes.json", nodes))}
