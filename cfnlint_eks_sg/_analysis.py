@@ -37,7 +37,7 @@ from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import aws_api_access
-from cfnlint_eks_sg._model import Model, Settings, build_model
+from cfnlint_eks_sg._model import Direction, Model, Settings, build_model
 from cfnlint_eks_sg._nested import nested_stacks
 from cfnlint_eks_sg._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
@@ -99,7 +99,9 @@ class Analysis:
         finding = gap_finding(gap)
         if not is_companion_path(gap.path):
             return finding
-        ends = (gap.link.initiator.path, gap.link.responder.path)
+        link = gap.link
+        deciding = link.responder if gap.direction is Direction.INGRESS else link.initiator
+        ends = (deciding.path, *(peer.path for peer in link.all_peers()))  # a class: every peer in it
         if all(is_companion_path(end) and self._anchor(end) is None for end in ends):
             return None  # a flow between companions: theirs to report
         group = preferred(gap.side)
@@ -123,6 +125,10 @@ class Analysis:
                 finding = finding._replace(path=anchor)
             kept.append(finding)
         return kept
+
+    def reported_gaps(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
+        """The gaps behind the findings this template gets (not a flow between companions)."""
+        return [gap for gap in self.gaps_for(rule_id, ports) if self._placed(gap) is not None]
 
     def gaps_for(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
         """The blocked halves a flow rule reports, as records (what `fix` closes)."""

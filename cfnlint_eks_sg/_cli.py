@@ -102,7 +102,9 @@ def _fix(path: FilePath, wanted: str, template: dict[str, object], analysis: Ana
     from cfnlint_eks_sg._fix import as_template_fragment, suggest
 
     resources = template.get("Resources")
-    suggestion = suggest(analysis, [str(k) for k in resources] if isinstance(resources, dict) else [])
+    conditions = template.get("Conditions")
+    suggestion = suggest(analysis, [str(k) for k in resources] if isinstance(resources, dict) else [],
+                         [str(k) for k in conditions] if isinstance(conditions, dict) else [])
     fragment = as_template_fragment(suggestion)
     if fragment:
         as_json = json.dumps(fragment, indent=2)

@@ -18,6 +18,7 @@ from cfnlint_eks_sg._gaps import Gap, gap_finding, preferred
 from cfnlint_eks_sg._guards import TRUE, Guard
 from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Origin
 from cfnlint_eks_sg._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg._system import SEPARATOR
 
 FIXED_BY_RULES: Final = ("EK1001", "EK1002", "WK1003", "WK1004", "EK1005", "WK1006", "WK1009")
 _HTTPS: Final = PortSet.span(443, 443)
@@ -44,12 +45,13 @@ class _Rule(NamedTuple):
     reason: str
 
 
-def suggest(analysis: Analysis, existing: Iterable[str] = ()) -> Suggestion:
-    """What to add so that the flow gaps of the template close, named apart from `existing`."""
+def suggest(analysis: Analysis, existing: Iterable[str] = (), conditions: Iterable[str] = ()) -> Suggestion:
+    """What to add so that the flow gaps of the template close, named apart from `existing`
+    resources and `conditions`."""
     rules: dict[tuple[object, ...], _Rule] = {}
     sentences: list[str] = []
     for rule_id in FIXED_BY_RULES:
-        for gap in analysis.gaps_for(rule_id):
+        for gap in analysis.reported_gaps(rule_id):
             for rule in _gap_rules(analysis, gap, sentences):
                 rules.setdefault(rule[:5], rule)
         if rule_id == "WK1006":
@@ -58,7 +60,7 @@ def suggest(analysis: Analysis, existing: Iterable[str] = ()) -> Suggestion:
         if rule.direction is Direction.EGRESS:
             for restated in _restated_egress(analysis, rule.owner):
                 rules.setdefault(restated[:5], restated)
-    return _render(analysis, _merged(rules.values()), set(existing), sentences)
+    return _render(analysis, _merged(rules.values()), set(existing), sentences, conditions)
 
 
 def _merged(rules: Iterable[_Rule]) -> list[_Rule]:
@@ -85,26 +87,31 @@ def _merged(rules: Iterable[_Rule]) -> list[_Rule]:
 
 
 def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule]:
-    owner = preferred(gap.side)
-    if owner is None or _reference(owner) is None:
-        sentences.append(f"{gap_finding(gap).message_fields()['fix']} ({gap.rule_id}): the group to change is "
-                         "not one this template can name, so add the rule where that group is defined")
-        return []
-    link = gap.link
-    if link.total > 1 or link.everyone is not None:
-        peers = [preferred([m.key for m in endpoint.members]) for endpoint in link.all_peers()]
-    else:
-        peers = [preferred(gap.other)]
-    found = []
-    for peer in dict.fromkeys(peers):
-        if peer is None or _reference(peer) is None:
-            way = "to" if gap.direction is Direction.EGRESS else "from"
-            sentences.append(f"{gap.rule_id}: {owner} needs a rule {way} a group this template cannot name "
-                             f"({peer or 'the default group of the VPC'})")
+    """Rules for every scenario the gap fails in: the groups on each side can differ between them."""
+    found: list[_Rule] = []
+    pairs = gap.sides or ((tuple(gap.side), tuple(gap.other)),)
+    for side, other in pairs:
+        owner = preferred(side)
+        if owner is None or _reference(owner) is None:
+            sentences.append(f"{gap_finding(gap).message_fields()['fix']} ({gap.rule_id}): the group to change is "
+                             "not one this template can name, so add the rule where that group is defined")
             continue
-        guard = _exists(analysis, owner) & _exists(analysis, peer)
-        for protocol, ports in gap.blocked:
-            found.append(_Rule(owner, gap.direction, protocol, ports, peer, guard, gap.rule_id))
+        link = gap.link
+        if link.total > 1 or link.everyone is not None:
+            peers = [preferred([m.key for m in endpoint.members]) for endpoint in link.all_peers()]
+            peers += [preferred([m.key]) for endpoint in link.all_peers() for m in endpoint.members
+                      if not m.guard.is_true]  # a group attached only in some scenarios needs its own rule
+        else:
+            peers = [preferred(other)]
+        for peer in dict.fromkeys(peers):
+            if peer is None or _reference(peer) is None:
+                way = "to" if gap.direction is Direction.EGRESS else "from"
+                sentences.append(f"{gap.rule_id}: {owner} needs a rule {way} a group this template cannot name "
+                                 f"({peer or 'the default group of the VPC'})")
+                continue
+            guard = _exists(analysis, owner) & _exists(analysis, peer)
+            for protocol, ports in gap.blocked:
+                found.append(_Rule(owner, gap.direction, protocol, ports, peer, guard, gap.rule_id))
     return found
 
 
@@ -125,11 +132,13 @@ def _internet_rules(analysis: Analysis, rules: dict[tuple[object, ...], _Rule], 
 def _restated_egress(analysis: Analysis, owner: GroupKey) -> list[_Rule]:
     """The default allow-all egress of `owner`, if it has one that a standalone egress rule removes."""
     restated = []
+    ipv6 = any(cluster.ipv6 for cluster in analysis.roles.clusters.values())
     for perm in analysis.model.permissions:
         if (perm.group == owner and perm.direction is Direction.EGRESS and perm.source in _DEFAULT_SOURCES
-                and isinstance(perm.peer, CidrPeer) and perm.certain and not perm.guard.is_false):
+                and isinstance(perm.peer, CidrPeer) and (perm.certain or ipv6) and not perm.guard.is_false):
+            # Only where the default exists: where the user stripped it, their egress rules are the intent.
             restated.append(_Rule(owner, Direction.EGRESS, ALL_TRAFFIC, PortSet.span(0, 65535), perm.peer.cidr,
-                                  _exists(analysis, owner), "default allow-all egress, restated"))
+                                  perm.guard & _exists(analysis, owner), "default allow-all egress, restated"))
     return restated
 
 
@@ -143,6 +152,8 @@ def _exists(analysis: Analysis, group: GroupKey) -> Guard:
 
 def _reference(group: GroupKey) -> object | None:
     """How a template names `group`; None for groups it cannot name (opaque, nested, by name)."""
+    if SEPARATOR in group.ident:
+        return None  # a companion's group: its template is where to add the rule
     if group.origin in (Origin.RESOURCE, Origin.PARAMETER):
         return {"Ref": group.ident}
     if group.origin is Origin.CLUSTER:
@@ -157,11 +168,12 @@ def _reference(group: GroupKey) -> object | None:
 # -- rendering ---------------------------------------------------------------------------------
 
 
-def _render(analysis: Analysis, rules: list[_Rule], taken: set[str], sentences: list[str]) -> Suggestion:
+def _render(analysis: Analysis, rules: list[_Rule], taken: set[str], sentences: list[str],
+            conditions_taken: Iterable[str] = ()) -> Suggestion:
     resources: dict[str, Json] = {}
     conditions: dict[str, object] = {}
     by_guard: dict[Guard, str] = {}
-    known = set(analysis.model.parameters) | taken
+    known = set(analysis.model.parameters) | taken | set(conditions_taken)
     for rule in rules:
         for first, last in _ranges(rule):
             name = _unique(_name(rule, first), taken | set(resources))

@@ -45,6 +45,7 @@ class Gap(NamedTuple):
     blocked: list[tuple[IpProtocol, PortSet]]
     failing: list[Scenario]
     every: list[Scenario]
+    sides: tuple[tuple[tuple[GroupKey, ...], tuple[GroupKey, ...]], ...] = ()  # (side, other) per failing scenario
 
 
 def link_gap_records(req: Requirement, traffic: Traffic, result: LinkResult) -> list[Gap]:
@@ -55,6 +56,7 @@ def link_gap_records(req: Requirement, traffic: Traffic, result: LinkResult) -> 
     link = result.link
     failing: dict[_GapKey, list[Scenario]] = {}
     sides: dict[_GapKey, tuple[list[GroupKey], list[GroupKey], list[tuple[IpProtocol, PortSet]]]] = {}
+    seen: dict[_GapKey, dict[tuple[tuple[GroupKey, ...], tuple[GroupKey, ...]], None]] = {}
     for state in result.states:
         for direction, openings, side, other, endpoint in (
             (Direction.EGRESS, state.egress, state.out, state.into, link.initiator),
@@ -73,8 +75,9 @@ def link_gap_records(req: Requirement, traffic: Traffic, result: LinkResult) -> 
                           " or ".join(map(str, side)))
             failing.setdefault(key, []).append(state.scenario)
             sides[key] = (side, other, blocked)
+            seen.setdefault(key, {})[(tuple(side), tuple(other))] = None
     every = [state.scenario for state in result.states]
-    return [Gap(req.rule_id, link, key.direction, key.path, *sides[key], scenarios, every)
+    return [Gap(req.rule_id, link, key.direction, key.path, *sides[key], scenarios, every, tuple(seen[key]))
             for key, scenarios in failing.items()]
 
 

@@ -164,3 +164,27 @@ def test_a_companions_conditions_keep_their_relations(tmp_path: Path) -> None:
             "ImageId": "ami-1", "SecurityGroupIds": [{"Ref": "Nodes"}],
             "Tags": [{"Key": "kubernetes.io/cluster/prod", "Value": "owned"}]}}}}
     assert "EK1001" not in {rule for rule, _ in _ours(_write(tmp_path / "nodes.json", nodes))}
+
+
+def test_a_class_that_holds_this_templates_node_group_is_reported_whatever_comes_first(tmp_path: Path) -> None:
+    def asg(group: str, ref: object) -> Json:
+        return {"Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": {
+            "MinSize": "1", "MaxSize": "1", "LaunchTemplate": {"LaunchTemplateId": {"Ref": f"{group}Lt"}},
+            "Tags": [{"Key": "kubernetes.io/cluster/prod", "Value": "owned", "PropagateAtLaunch": True}]}}
+
+    def nodes(name: str) -> Json:
+        return {f"{name}Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": name}},
+                f"{name}Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
+                    "SecurityGroupIds": [{"Ref": f"{name}Sg"}]}}},
+                name: asg(name, None)}
+
+    _write(tmp_path / "companion.json", {"Resources": {
+        **nodes("Ca"), **nodes("Cb"),
+        "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {"Name": "prod"}}}})
+    linted = {"Metadata": {"cfnlint-eks-sg": {"companions": ["companion.json"]}}, "Resources": {
+        "LnSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "l"}},
+        "LnNode": {"Type": "AWS::EC2::Instance", "Properties": {  # after the companion's groups in any order
+            "ImageId": "ami-1", "SecurityGroupIds": [{"Ref": "LnSg"}],
+            "Tags": [{"Key": "kubernetes.io/cluster/prod", "Value": "owned"}]}}}}
+    found = _ours(_write(tmp_path / "linted.json", linted))
+    assert any(rule == "EK1005" and "companion::CaSg" in message and "LnNode" in message for rule, message in found)

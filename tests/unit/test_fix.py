@@ -48,6 +48,8 @@ def test_an_egress_rule_restates_the_allow_all_it_would_strip() -> None:
     restated = [r for r in added.values() if r["Properties"].get("CidrIp") == "0.0.0.0/0"  # type: ignore[index]
                 and r["Properties"]["IpProtocol"] == "-1"]  # type: ignore[index]
     assert restated, added
+    # Only where the default exists: under Restrict the user's own egress rules are the intent.
+    assert fixed["Conditions"][restated[0]["Condition"]] == {"Fn::Not": [{"Condition": "Restrict"}]}  # type: ignore[index]
     after = analyse(fixed, conditions).all_findings()
     assert not {rule_id for rule_id in after if rule_id[0] in "EW"}, after
 
