@@ -85,13 +85,18 @@ class Analysis:
         key = (rule_id, ports)
         hit = self._flow_cache.get(key)
         if hit is None:
-            if rule_id in _FLOW_RULES:
-                found = [finding for gap in self.gaps_for(rule_id, ports)
-                         if (finding := self._placed(gap)) is not None]
-            else:
-                found = self.own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
-            hit = self._flow_cache[key] = sorted(found, key=Finding.sort_key)
+            with _collector_paused():
+                hit = self._flow_cache[key] = self._computed(rule_id, ports)
         return hit
+
+    def _computed(self, rule_id: str, ports: PortSet | None) -> list[Finding]:
+        """A flow rule's findings from its gaps, or a port-setting rule's; the collector paused as in `analyse`."""
+        if rule_id in _FLOW_RULES:
+            found = [finding for gap in self.gaps_for(rule_id, ports)
+                     if (finding := self._placed(gap)) is not None]
+        else:
+            found = self.own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
+        return sorted(found, key=Finding.sort_key)
 
     def _placed(self, gap: Gap) -> Finding | None:
         """A gap's finding on the linted template: a gap on a companion's group goes where this
