@@ -51,24 +51,42 @@ class Loaded(NamedTuple):
 
 
 def _load(path: FilePath) -> Loaded | None:
+    import logging
+
     from cfnlint.decode import decode
     from cfnlint.template import Template
 
     from cfnlint_eks_sg._analysis import analyse_system
 
     if not path.is_file():
-        sys.stderr.write(f"cfn-lint-eks-sg: {path}: no such file\n")
+        _unreadable(path, "no such file" if not path.exists() else "not a file")
         return None
+    logging.getLogger("cfnlint").setLevel(logging.CRITICAL)  # its decoder logs what we report below
     template, errors = decode(str(path))
-    if errors or not isinstance(template, dict):
-        for error in errors or []:
-            sys.stderr.write(f"cfn-lint-eks-sg: {path}: {error.message}\n")
-        if not errors:
-            sys.stderr.write(f"cfn-lint-eks-sg: {path}: not a template\n")
+    if errors:
+        _unreadable(path, _first_problem(errors, path))
+        return None
+    if not isinstance(template, dict):
+        _unreadable(path, "not a template (its top level is not a mapping)")
         return None
     cfn = Template(str(path), template, ["us-east-1"])
     analysis = analyse_system(template, str(path), cfn.conditions)
     return Loaded(template, analysis, lambda route: line_of(template, route))
+
+
+def _unreadable(path: FilePath, why: str) -> None:
+    """One line on standard error: scripts and editors show the first line only."""
+    sys.stderr.write(f"cfn-lint-eks-sg: {path}: {why}\n")
+
+
+def _first_problem(errors: Sequence[object], path: FilePath) -> str:
+    """cfn-lint's first decoding error as one line, with its line number and how many more there are."""
+    first = errors[0]
+    message = " ".join(str(getattr(first, "message", first)).replace("{filename}", str(path)).split())
+    line = getattr(first, "linenumber", None)
+    where = f"line {line}: " if isinstance(line, int) and line > 0 else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}{message}{more}"
 
 
 def line_of(template: object, route: Sequence[object]) -> int | None:
@@ -108,7 +126,8 @@ def _fix(path: FilePath, wanted: str, template: dict[str, object], analysis: Ana
     fragment = as_template_fragment(suggestion)
     if fragment:
         as_json = json.dumps(fragment, indent=2)
-        fmt = wanted if wanted != "auto" else ("json" if path.read_text().lstrip().startswith("{") else "yaml")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        fmt = wanted if wanted != "auto" else ("json" if text.lstrip().startswith("{") else "yaml")
         sys.stdout.write("# Add to the template (merge each section into the one of the same name):\n"
                          if fmt == "yaml" else "")
         sys.stdout.write(as_json + "\n" if fmt == "json" else cfn_flip.to_yaml(as_json, clean_up=False))

@@ -36,11 +36,16 @@ def worth_analysing(cfn: object) -> bool:
         template = getattr(cfn, "template", None)
         resources = template.get("Resources") if isinstance(template, Mapping) else None
         values = resources.values() if isinstance(resources, Mapping) else ()
-        hit = any(isinstance(r, Mapping) and r.get("Type") in RELEVANT_TYPES for r in values) or _asks_for_others(
-            template)
+        hit = any(_type_of(r) in RELEVANT_TYPES for r in values) or _asks_for_others(template)
         with _LOCK:
             _SEEN[cfn] = hit
     return hit
+
+
+def _type_of(resource: object) -> str | None:
+    """A resource's `Type` when it is a string: Rain modules and macros put mappings there."""
+    kind = resource.get("Type") if isinstance(resource, Mapping) else None
+    return str(kind) if isinstance(kind, str) else None
 
 
 def _asks_for_others(template: object) -> bool:

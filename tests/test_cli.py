@@ -57,10 +57,19 @@ def test_explain_reads_json_and_reports_unknown_halves(tmp_path: Path, capsys: p
 def test_unreadable_templates_exit_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources: [unclosed\n")
-    for path in (broken, tmp_path / "missing.yaml"):
-        code, out, err = _run("explain", str(path), capsys=capsys)
-        assert (code, out) == (2, "")
-        assert err.startswith("cfn-lint-eks-sg: ")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- Resources\n")
+    duplicated = tmp_path / "duplicated.yaml"
+    duplicated.write_text("Resources: {}\nResources: {}\nResources: {}\n")
+    for path in (broken, binary, listed, duplicated, tmp_path / "missing.yaml", tmp_path):
+        for command in ("explain", "fix"):
+            code, out, err = _run(command, str(path), capsys=capsys)
+            assert (code, out) == (2, "")
+            assert err.startswith(f"cfn-lint-eks-sg: {path}: ")
+            assert len(err.splitlines()) == 1, err  # cfn-lint's log lines are not repeated
+            assert "{filename}" not in err
 
 
 def test_fix_prints_in_the_templates_own_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

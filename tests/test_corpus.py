@@ -6,18 +6,21 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from cfnlint.api import lint
-from cfnlint.config import ConfigMixIn
-from cfnlint.decode import decode
-from cfnlint.rules import Rules
-from cfnlint.template import Template
 
+from tests.cli_like import OUR_CRASH, crashes_of_ours, lint_path
 from tests.conftest import cfg, corpus_or_skip, summary
 
 SUFFIXES = {".json", ".yaml", ".yml", ".template"}
-Sweep = dict[str, list[tuple[str, int, str]]]
+Found = dict[str, list[tuple[str, int, str]]]  # template -> (rule id, line, message) of each match
+
+
+class Sweep(NamedTuple):
+    found: Found
+    undecodable: list[str]  # E0000: cfn-lint stops before any rule, on the command line too
 CFN_LINT_FAILURE = "cfn-lint itself"
 
 
@@ -27,53 +30,83 @@ def _templates(corpus: Path) -> Iterator[Path]:
             yield path
 
 
+# Templates plain cfn-lint cannot decode at all (E0000): no rule runs on them, on the command line either.
+# CFN_LINT_BASELINE.tsv counts 18; a few more would mean the sweep lost its way, not that the corpus changed.
+MAX_UNDECODABLE = 25
+
+
 @pytest.fixture(scope="module")
 def sweep() -> Sweep:
-    """One run of our rules (only ours, through cfn-lint's own runner so E0002 shows) over the corpus."""
+    """One run of our rules over the corpus through cfn-lint's own file runner, as the CLI runs them:
+    transform errors included (E0001 ends a run there too), crashes of ours reported as E0002."""
     corpus = corpus_or_skip()
-    rules = Rules.create_from_module("cfnlint_eks_sg")
-    config = ConfigMixIn([], include_checks=["I"], regions=["us-east-1"])
-    results: Sweep = {}
+    results: Found = {}
+    undecodable: list[str] = []
     started = time.perf_counter()
     for path in _templates(corpus):
-        template, errors = decode(str(path))
-        if errors or not isinstance(template, dict):
-            continue  # plain cfn-lint stops here too (E0000), before any rule runs
         name = str(path.relative_to(corpus))
         try:
-            # cfn-lint's own Template and transforms fail on a few templates before any rule runs
-            # (CFN_LINT_BASELINE.tsv, column internal_error): not ours to hide or to blame.
-            cfn = Template(name, template, config.regions)
-            transform_errors = cfn.transform()
+            matches = lint_path(path)
         except Exception as error:  # noqa: BLE001
+            # cfn-lint's own Template fails on a few templates before any rule runs
+            # (CFN_LINT_BASELINE.tsv, column internal_error): not ours to hide or to blame.
             results[name] = [(CFN_LINT_FAILURE, 0, repr(error))]
             continue
-        if transform_errors:
+        if any(m.rule.id == "E0000" for m in matches):
+            undecodable.append(name)
             continue
-        matches = rules.run(name, cfn, config)  # exceptions inside our rules become E0002 here
         results[name] = [(m.rule.id, m.linenumber, m.message) for m in matches]
     elapsed = time.perf_counter() - started
     general = sum(1 for name in results if name.startswith("general/"))
-    summary(f"corpus sweep: {len(results)} templates ({general} general, {len(results) - general} EKS) "
-            f"through our rules in {elapsed:.1f}s")
-    return results
+    transform = sum(1 for found in results.values() if any(f[0] == "E0001" for f in found))
+    summary(f"corpus sweep: {len(results)} templates ({general} general, {len(results) - general} EKS, "
+            f"{transform} with transform errors) through our rules in {elapsed:.1f}s; "
+            f"{len(undecodable)} skipped: cfn-lint cannot decode them (E0000)")
+    return Sweep(results, undecodable)
 
 
 def test_sweep_covers_the_whole_corpus(sweep: Sweep) -> None:
-    assert len(sweep) > 1500
-    assert any(name.startswith("eks/") for name in sweep)
+    assert len(sweep.found) + len(sweep.undecodable) == sum(1 for _ in _templates(corpus_or_skip()))
+    assert len(sweep.found) > 1750
+    assert any(name.startswith("eks/") for name in sweep.found)
+
+
+def test_only_templates_cfn_lint_cannot_decode_are_skipped(sweep: Sweep) -> None:
+    assert len(sweep.undecodable) <= MAX_UNDECODABLE
+    assert set(sweep.undecodable) <= set(_baseline_names(column=2, value="yes"))  # has_E0000
 
 
 def test_no_rule_of_ours_raises_on_any_corpus_template(sweep: Sweep) -> None:
-    crashes = {name: found for name, found in sweep.items() for f in found if f[0] == "E0002"}
+    crashes = {name: found for name, found in sweep.found.items()
+               if any(f[0] == "E0002" and OUR_CRASH.search(f[2]) for f in found)}
     summary(f"corpus sweep: {len(crashes)} templates with an exception in our rules (E0002)")
     assert crashes == {}
 
 
+def test_the_sweep_would_see_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the sweep: an exception inside the analysis must come back as E0002 naming our rules."""
+    from cfnlint_eks_sg import _analysis
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("unhashable type: 'dict_node'")
+
+    monkeypatch.setattr(_analysis, "get_analysis", broken)
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {GroupDescription: x}\n")
+    assert len(crashes_of_ours(lint_path(path))) >= 18
+
+
+def _baseline_names(column: int, value: str | None = None) -> Iterator[str]:
+    """Templates whose CFN_LINT_BASELINE.tsv `column` holds `value` (any non-empty value when None)."""
+    for row in (corpus_or_skip() / "CFN_LINT_BASELINE.tsv").read_text().splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) > column and (cells[column] == value if value is not None else cells[column]):
+            yield cells[0]
+
+
 def test_only_known_cfn_lint_failures_are_skipped(sweep: Sweep) -> None:
-    baseline = (corpus_or_skip() / "CFN_LINT_BASELINE.tsv").read_text().splitlines()
-    known = {row.split("\t")[0] for row in baseline[1:] if row.count("\t") >= 3 and row.split("\t")[3]}
-    failed = {name for name, found in sweep.items() if found and found[0][0] == CFN_LINT_FAILURE}
+    known = set(_baseline_names(column=3))  # internal_error
+    failed = {name for name, found in sweep.found.items() if found and found[0][0] == CFN_LINT_FAILURE}
     assert failed <= known
 
 
@@ -83,7 +116,7 @@ OFFICIAL_KNOWN_GAPS = {"eks/amazon-eks-ami/2018-06-11_19279be9__amazon-eks-nodeg
 
 
 def test_official_node_templates_get_no_error_or_warning_but_the_known_gap(sweep: Sweep) -> None:
-    official = {n: f for n, f in sweep.items() if n.startswith("eks/amazon-eks-ami/")}
+    official = {n: f for n, f in sweep.found.items() if n.startswith("eks/amazon-eks-ami/")}
     assert len(official) >= 7
     got = {n: sorted(x[0] for x in f if x[0][:2] in ("EK", "WK")) for n, f in official.items()}
     assert got == {n: OFFICIAL_KNOWN_GAPS.get(n, []) for n in official}

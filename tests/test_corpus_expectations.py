@@ -13,11 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from cfnlint.config import ConfigMixIn
-from cfnlint.decode import decode
-from cfnlint.rules import Rules
-from cfnlint.template import Template
 
+from tests.cli_like import lint_path
 from tests.conftest import corpus_or_skip
 
 EXPECTATIONS = Path(__file__).resolve().parent / "corpus_expectations.yaml"
@@ -61,18 +58,13 @@ def _known_cfn_lint_failures(corpus: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def rules() -> Rules:
-    return Rules.create_from_module("cfnlint_eks_sg")
-
-
-@pytest.fixture(scope="module")
 def found_cache() -> dict[str, Counter[Finding]]:
     return {}
 
 
 @pytest.fixture
-def found(rules: Rules, found_cache: dict[str, Counter[Finding]]) -> Lint:
-    """Our findings on one corpus template, linted once per module the way tests/test_corpus.py's sweep does."""
+def found(found_cache: dict[str, Counter[Finding]]) -> Lint:
+    """Our findings on one corpus template, linted once per module as the CLI lints it (tests/cli_like.py)."""
 
     def lint(name: str) -> Counter[Finding]:
         hit = found_cache.get(name)
@@ -81,23 +73,14 @@ def found(rules: Rules, found_cache: dict[str, Counter[Finding]]) -> Lint:
         corpus = corpus_or_skip()
         path = corpus / name
         assert path.is_file(), f"{name} is listed in {EXPECTATIONS.name} but missing from the corpus"
-        config = ConfigMixIn([], include_checks=["I"], regions=["us-east-1"])
-        template, errors = decode(str(path))
-        result: Counter[Finding] = Counter()
-        if not errors and isinstance(template, dict):  # else plain cfn-lint stops too (E0000)
-            try:
-                cfn = Template(name, template, config.regions)
-                transform_errors = cfn.transform()
-            except Exception as error:
-                if name in _known_cfn_lint_failures(corpus):
-                    pytest.skip(f"cfn-lint itself fails on {name} before any rule runs: {error!r}")
-                raise
-            if not transform_errors:
-                result = Counter(
-                    (m.rule.id, _resource(list(getattr(m, "path", None) or [])))
-                    for m in rules.run(name, cfn, config)
-                    if m.rule.id[1:2] == "K" or m.rule.id == "E0002"  # ours, and crashes of ours
-                )
+        try:
+            matches = lint_path(path)
+        except Exception as error:
+            if name in _known_cfn_lint_failures(corpus):
+                pytest.skip(f"cfn-lint itself fails on {name} before any rule runs: {error!r}")
+            raise
+        result = Counter((m.rule.id, _resource(list(getattr(m, "path", None) or [])))
+                         for m in matches if m.rule.id[1:2] == "K" or m.rule.id == "E0002")  # ours, and crashes
         found_cache[name] = result
         return result
 

@@ -25,6 +25,9 @@ CLUSTER = """
 
 NASTY = {
     "resources-list": "Resources: []\n",
+    # Rain modules and macros: a Type that is a mapping (the E0002 of issue 12, 14 corpus templates).
+    "rain-module-type": "Resources:\n  Bucket:\n    Type: {Fn::Rain::Module: bucket.yml}\n"
+                        "  Other:\n    Type: [AWS::EC2::SecurityGroup]\n" + CLUSTER.format(groups="[sg-1]"),
     "properties-string": "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties: nope\n",
     "group-ids-novalue": "Resources:" + CLUSTER.format(groups="!Ref AWS::NoValue"),
     "group-ids-ints": "Resources:" + CLUSTER.format(groups="[1, 2, {a: b}]"),
