@@ -118,8 +118,8 @@ class IpProtocol(NamedTuple):
         return self.name
 
 
-_DIGITS: Final = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() accepts "²", which int() rejects
-_INTEGER: Final = re.compile(r"-?[0-9]+")
+_DIGITS: Final = re.compile(r"0*[0-9]{1,9}")  # ASCII only: str.isdigit() accepts "²", which int() rejects
+_INTEGER: Final = re.compile(r"-?0*[0-9]{1,9}")  # int() refuses 4,300+ digits; no port needs ten
 _NAMES: Final = {6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6"}
 _BY_NAME: Final = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
 
@@ -138,7 +138,7 @@ def parse_protocol(raw: object) -> IpProtocol | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        text = str(raw)
+        text = str(raw) if -1 <= raw <= 255 else "invalid"  # str() refuses ints of 4,300+ digits
     elif isinstance(raw, str):
         text = raw.strip().lower()
     else:

@@ -170,7 +170,7 @@ class TemplateReader:
 
     def _split_pieces(self, delimiter: object, source: object, depth: int = 0) -> list[object] | None:
         """The pieces `Fn::Split` cuts from a Sub or Join that lists groups (the 2019 node template)."""
-        if not isinstance(delimiter, str) or depth > 8:
+        if not isinstance(delimiter, str) or not delimiter or depth > 8:  # CloudFormation rejects ""
             return None
         fn = function(source)
         if fn and fn[0] == "Ref":

@@ -82,13 +82,14 @@ class RandomChooser:
 SCALARS: tuple[Json, ...] = (
     None, True, False, 0, -1, 1, 2**64, -(2**63), 1.5, -0.0, math.inf, math.nan, "", " ", "x", "-1", "true",
     "65536", "99999999999999999999999", "sg-", "sg-0123456789abcdef0", "pl-", "vpc-1", "${AWS::NoValue}",
-    "\u00e9\u4e2d",
+    "\u00e9\u4e2d", "9" * 5000,
 )
-PORTS: tuple[Json, ...] = (-2, -1, 0, 1, 22, "443", "10250", " 443", "0x1bb", 65535, 65536, 70000, 2**40, -(2**40),
+PORTS: tuple[Json, ...] = (-2, -1, 0, 1, 22, "443", "10250", " 443", "0x1bb", "0" * 20 + "443", "9" * 5000,
+                           65535, 65536, 70000, 2**40, -(2**40),
                            1.5, 443.0, "1e3", "abc", "", None, True, [443], {"Ref": "AWS::NoValue"},
                            {"Ref": "MissingPort"}, {"Fn::If": ["MissingCondition", 443, 80]})
 PROTOCOLS: tuple[Json, ...] = ("-1", -1, "tcp", "TCP", "6", 6, "udp", "17", "icmp", "1", "icmpv6", "58", "all",
-                               "-2", "256", 256, "999", "", " tcp", "50", None, True, 6.0, ["tcp"],
+                               "-2", "256", 256, "999", "", " tcp", "50", "6" * 5000, "0006", None, True, 6.0, ["tcp"],
                                {"Ref": "Protocol"}, {"Fn::If": ["C", "tcp", "-1"]})
 CIDRS: tuple[Json, ...] = ("0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/33", "10.0.0.1", "300.0.0.0/8", "10.0.0.0/-1",
                            "10.0.0.0/8/8", "::/0", "fe80::/129", "2001:db8::/32", "10.0.0.0/08", "", "0/0", "1.2.3",
@@ -109,7 +110,8 @@ def _wrong_arity() -> list[Json]:
         {"Fn::GetAtt": ["Missing", "GroupId"]}, {"Fn::GetAtt": "Missing.GroupId"}, {"Fn::GetAtt": None},
         {"Ref": "Missing"}, {"Ref": []}, {"Ref": 5}, {"Ref": None}, {"Ref": {"Ref": "X"}},
         {"Fn::ImportValue": []}, {"Fn::ImportValue": {"Fn::Sub": []}}, {"Fn::Join": 5}, {"Fn::Join": [",", 5]},
-        {"Fn::Join": [5, [1, 2]]}, {"Fn::Split": [None]}, {"Fn::Split": [",", {"Fn::Sub": 5}]},
+        {"Fn::Join": [5, [1, 2]]}, {"Fn::Split": [None]},
+        {"Fn::Split": ["", {"Fn::Sub": "${A},${B}"}]}, {"Fn::Split": [",", {"Fn::Sub": 5}]},
         {"Fn::FindInMap": [1]}, {"Fn::FindInMap": ["Missing", "a", "b"]}, {"Fn::Base64": []}, {"Fn::GetAZs": 5},
         {"Fn::Cidr": ["x", "y", "z"]}, {"Fn::Equals": [1]}, {"Condition": "MissingCondition"},
         {"Ref": "A", "Fn::If": []}, {"Fn::Unknown": 1}, {"Fn::Transform": {"Name": 5}},

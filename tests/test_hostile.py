@@ -30,6 +30,15 @@ NASTY = {
                         "  Other:\n    Type: [AWS::EC2::SecurityGroup]\n" + CLUSTER.format(groups="[sg-1]"),
     "properties-string": "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties: nope\n",
     "group-ids-novalue": "Resources:" + CLUSTER.format(groups="!Ref AWS::NoValue"),
+    # str.split("") raises: CloudFormation rejects an empty delimiter, the reader must too.
+    "group-ids-split-empty-delimiter": "Resources:" + CLUSTER.format(groups="!Split ['', !Sub 'sg-1,sg-2']"),
+    # int() refuses strings of 4,300+ digits.
+    "huge-digit-strings": "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n"
+                          "      GroupDescription: x\n      SecurityGroupIngress:\n"
+                          f"        - {{IpProtocol: '{'6' * 5000}', FromPort: '{'9' * 5000}', ToPort: 443,"
+                          " CidrIp: 10.0.0.0/8}\n"
+                          f"        - {{IpProtocol: tcp, FromPort: 443, ToPort: '{'4' * 5000}', CidrIp: 10.0.0.0/8}}\n"
+                          + CLUSTER.format(groups="[!Ref Sg]"),
     "group-ids-ints": "Resources:" + CLUSTER.format(groups="[1, 2, {a: b}]"),
     "group-ids-getatt-short": "Resources:" + CLUSTER.format(groups="[!GetAtt [Cluster]]"),
     "group-ids-if-missing-condition": "Resources:" + CLUSTER.format(groups="!If [Nope, [sg-1], [sg-2]]"),
