@@ -36,7 +36,7 @@ from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
-from cfnlint_eks_sg._internet import aws_api_access
+from cfnlint_eks_sg._internet import ApiAccess, aws_api_access
 from cfnlint_eks_sg._model import Direction, Model, Settings, build_model
 from cfnlint_eks_sg._nested import nested_stacks
 from cfnlint_eks_sg._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
@@ -67,6 +67,7 @@ class Analysis:
     model: Model
     roles: Roles
     links: list[LinkResult] = field(default_factory=list)
+    api_access: ApiAccess = field(default_factory=ApiAccess)  # WK1006 per node group, for explain
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     _flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = field(default_factory=dict)
     anchors: dict[str, Path] = field(default_factory=dict)  # nested stack -> its TemplateURL in the linted file
@@ -229,17 +230,18 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
                     protocols[req.channel].append(protocol)
         for link in build_links(roles, index):
             analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
+    analysis.api_access = aws_api_access(model, roles, index, scenarios)
     found = [
         *shared_control_plane_groups(roles, scenarios),
         *control_plane_groups_used_elsewhere(model, roles, scenarios),
         *multiple_cluster_tagged_groups(model, roles, scenarios),
         *egress_stripping_shared_groups(model, roles),
         *orphaned_node_groups(model, roles),
-        *aws_api_access(model, roles, index, scenarios),
+        *analysis.api_access.findings,
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),
-        *unverifiable_flows(model, analysis.links),
+        *unverifiable_flows(model, analysis.links, analysis.api_access.hidden),
         *foreign_rules(model, anchors.keys()),
         *unreadable_companions(refused),
     ]

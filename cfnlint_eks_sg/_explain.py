@@ -13,6 +13,7 @@ from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg._flows import LinkResult
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import describe, guard_text
+from cfnlint_eks_sg._internet import ApiVerdict
 from cfnlint_eks_sg._model import Direction, Member, Origin
 from cfnlint_eks_sg._reach import Half, Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
@@ -66,6 +67,7 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
         yield f"  {req.rule_id} {req.channel.value}, {render_traffic(traffic)} ({req.level.value}: {req.purpose})"
         for result in results:
             yield from _flow(result, traffic)
+    yield from _aws_apis(analysis.api_access.verdicts)
     yield ""
     found = analysis.all_findings()
     counts = ", ".join(f"{rule_id} x{len(items)}" for rule_id, items in found.items() if rule_id not in OPT_IN)
@@ -89,6 +91,21 @@ def _flow(result: LinkResult, traffic: Sequence[tuple[object, object]]) -> Itera
         for text, scenarios in verdicts.items():
             when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
             yield f"      {direction.value:<7} {text}{when}"
+
+
+def _aws_apis(verdicts: Sequence[ApiVerdict]) -> Iterator[str]:
+    """WK1006: one line per verdict and node group, as the flows above."""
+    if not verdicts:
+        return
+    yield ("  WK1006 nodes -> the AWS APIs, TCP 443 to 0.0.0.0/0 or to VPC endpoints for ec2, ecr.api, ecr.dkr, "
+           "sts and S3 (recommended: without it nodes cannot register, pull images or assume roles)")
+    for verdict in verdicts:
+        yield f"    node group {verdict.node_group} of cluster {verdict.cluster}"
+        if not verdict.verdicts:
+            yield "      never there in any scenario"
+        for text, scenarios in verdict.verdicts:
+            at = "" if len(verdict.verdicts) == 1 else f" when {' / '.join(describe(s) or 'always' for s in scenarios)}"
+            yield f"      egress  {text}{at}"
 
 
 def _verdict(halves: Sequence[Half], traffic: Sequence[tuple[object, object]]) -> str:

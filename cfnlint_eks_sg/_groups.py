@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Range
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Network, Range
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, IpProtocol, PortSet
 from cfnlint_eks_sg._resolve import Path, get
@@ -342,6 +342,8 @@ class Model:
     peer_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a rule first names it as a peer
     uses: list[Use] = field(default_factory=list)
     endpoints: list[VpcEndpoint] = field(default_factory=list)
+    vpcs: dict[str, tuple[Network, ...]] = field(default_factory=dict)  # VPCs created here: their known blocks
+    group_vpcs: dict[GroupKey, str] = field(default_factory=dict)  # groups created here in one of those VPCs
     referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
     exported: set[GroupKey] = field(default_factory=set)  # this template's groups handed to other stacks
     permissions: list[Permission] = field(default_factory=list)

@@ -8,9 +8,11 @@ plus S3 (a gateway endpoint, reached through its prefix list) (spec C-12, F-06).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Final
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, NamedTuple
 
+from cfnlint_eks_sg._cidrs import Network, inside
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._gaps import when
 from cfnlint_eks_sg._guards import Scenario, Scenarios
@@ -18,10 +20,12 @@ from cfnlint_eks_sg._model import (
     CidrPeer,
     Direction,
     GroupKey,
+    GroupPeer,
     Model,
     Origin,
     Permission,
     PrefixListPeer,
+    UnknownPeer,
     VpcEndpoint,
 )
 from cfnlint_eks_sg._ports import TCP, PortSet
@@ -35,7 +39,41 @@ HTTPS: Final = PortSet.span(443, 443)
 Problem = tuple[Path, str, str]  # where, why, and the ranges an egress rule on TCP 443 to would fix it ('' if none)
 
 
-def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios: Scenarios) -> Iterator[Finding]:
+class Undecided(NamedTuple):
+    """WK1006 cannot be judged here (IK0001): where, and what it depends on."""
+
+    path: Path
+    why: str
+    groups: tuple[GroupKey, ...] = ()  # the node groups' own groups whose rules live elsewhere
+
+
+NEEDS: Final = ("interface endpoints for ec2, ecr.api, ecr.dkr and sts that accept them and an S3 endpoint, "
+                "or a path to 0.0.0.0/0")
+
+
+class ApiVerdict(NamedTuple):
+    """What explain shows for one node group: each verdict with the scenarios it holds in."""
+
+    node_group: str
+    cluster: str
+    verdicts: tuple[tuple[str, tuple[Scenario, ...]], ...]
+
+
+@dataclass(slots=True)
+class ApiAccess:
+    """WK1006 over every node group."""
+
+    findings: list[Finding] = field(default_factory=list)
+    hidden: list[tuple[GroupKey, str]] = field(default_factory=list)  # flows for the IK0001 of groups elsewhere
+    verdicts: list[ApiVerdict] = field(default_factory=list)
+
+
+def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios: Scenarios) -> ApiAccess:
+    """WK1006 where the path to the AWS APIs is missing; IK0001 where it depends on what the template does not
+    show. When it depends on node groups' own groups defined elsewhere, the flow goes to `hidden` instead: the
+    IK0001 of that group lists it with the group's other flows."""
+    result = ApiAccess()
+    waiting: dict[GroupKey, list[str]] = {}  # hidden groups -> the node groups whose WK1006 depends on them
     for node in roles.node_groups:
         cluster = roles.clusters[node.cluster]
         names = set(node.guard.names()) | cluster.guard.names()
@@ -45,70 +83,185 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
         for endpoint in model.endpoints:
             names |= endpoint.guard.names()
         every = [s for s in scenarios.over(frozenset(names)) if node.guard.holds(s) and cluster.guard.holds(s)]
-        failing: dict[Problem, list[Scenario]] = {}
+        failing: dict[Problem | Undecided, list[Scenario]] = {}
+        shown: dict[str, list[Scenario]] = {}
         for scenario in every:
             problem = _problem(model, index, cluster, node, scenario)
+            shown.setdefault(_shown(problem), []).append(scenario)
             if problem is not None:
                 failing.setdefault(problem, []).append(scenario)
-        for (path, why, anywhere), failed in failing.items():
-            yield Finding("WK1006", path, (
-                ("node_group", node.label), ("cluster", cluster.label), ("why", why), ("when", when(failed, every)),
-                ("anywhere", anywhere),
-            ))
+        result.verdicts.append(ApiVerdict(node.label, cluster.label,
+                                          tuple((text, tuple(at)) for text, at in shown.items())))
+        for problem, failed in failing.items():
+            facts = (("node_group", node.label), ("cluster", cluster.label), ("when", when(failed, every)))
+            if isinstance(problem, Undecided) and problem.groups:
+                for group in problem.groups:
+                    waiting.setdefault(group, []).append(node.label)
+            elif isinstance(problem, Undecided):
+                result.findings.append(Finding("IK0001", problem.path, (
+                    ("kind", "aws_apis"), *facts, ("why", problem.why), ("needs", NEEDS))))
+            else:
+                path, why, anywhere = problem
+                result.findings.append(Finding("WK1006", path, (*facts, ("why", why), ("anywhere", anywhere))))
+    for group, labels in waiting.items():  # node groups on the same groups listed together, as for links
+        named = list(dict.fromkeys(labels))
+        noun = "node group" if len(named) == 1 else "node groups"
+        result.hidden.append((group, f"WK1006 ({noun} {', '.join(named)} -> the AWS APIs, TCP 443)"))
+    return result
+
+
+def _shown(problem: Problem | Undecided | None) -> str:
+    if problem is None:
+        return "ALLOWED"
+    if isinstance(problem, Undecided):
+        return f"UNKNOWN: {problem.why}"
+    return f"BLOCKED: {problem[1]}"
 
 
 def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: NodeRole,
-             scenario: Scenario) -> Problem | None:
+             scenario: Scenario) -> Problem | Undecided | None:
     out = list(dict.fromkeys(m.key for m in node.members if m.guard.holds(scenario)))
     path = _egress_path(out, node)
     families = [("0.0.0.0/0", False), *([("::/0", True)] if cluster.ipv6 else [])]
-    missing = []
+    blocked: list[str] = []
+    doubts: dict[str, str] = {}  # family -> why its half of the internet path is undecidable
+    hidden: tuple[GroupKey, ...] = ()  # node groups whose rules live elsewhere
     for anywhere, ipv6 in families:
         opening = index.opening(out, node.members_known, Direction.EGRESS, [], True, TCP, scenario, ipv6,
                                 internet=True)
         verdict = opening.verdict(Direction.EGRESS, HTTPS)
         if verdict.reach is Reach.UNKNOWN:
-            return None
-        if verdict.reach is Reach.BLOCKED:
-            missing.append(anywhere)
-    if not missing:
+            doubts[anywhere] = (f"this template does not show all of their egress rules ({opening.invisible})"
+                                if opening.invisible else _doubt(index, out, ipv6, scenario))
+            hidden += opening.hidden if opening.invisible else ()
+        elif verdict.reach is Reach.BLOCKED:
+            blocked.append(anywhere)
+    if not blocked and not doubts:
         return None
-    if missing == ["::/0"]:
+    if "0.0.0.0/0" not in blocked and "0.0.0.0/0" not in doubts:  # only ::/0 in question (IPv6 cluster)
+        if doubts:
+            return Undecided(path, "their egress allows TCP 443 to 0.0.0.0/0; to ::/0, which an IPv6 cluster "
+                                   f"needs too, it depends on this: {doubts['::/0']}", hidden)
         return path, ("their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. "
                       "Add an egress rule for TCP 443 to ::/0"), "::/0"
-    if cluster.ipv6 and missing == ["0.0.0.0/0"] and not model.endpoints:
+    endpoints = [e for e in model.endpoints if e.guard.holds(scenario)]
+    if cluster.ipv6 and not doubts and blocked == ["0.0.0.0/0"] and not endpoints:
         return path, ("their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too "
                       "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0"), "0.0.0.0/0"
-    endpoints = [e for e in model.endpoints if e.guard.holds(scenario)]
-    if not endpoints:
-        if _may_reach_elsewhere(index, out, scenario):
-            return None  # endpoints of another stack may be what those rules reach
+    unsure = list(dict.fromkeys(doubts.values()))
+    if endpoints:
+        gaps, unsure_endpoints = _endpoint_gaps(index, node, out, endpoints, scenario)
+        if not gaps and not unsure_endpoints:
+            return None
+        if gaps and not unsure:
+            return path, ("their egress does not allow TCP 443 to 0.0.0.0/0 and the VPC endpoint path is "
+                          "incomplete: " + "; ".join(gaps)), ""
+        return Undecided(path, "; ".join([*unsure, *unsure_endpoints, *gaps]), hidden)
+    if hidden or unsure:
+        return Undecided(path, "; ".join(unsure), hidden)
+    targets = _targets(model, index, out, scenario)
+    if not targets:
         return path, ("their egress allows TCP 443 neither to 0.0.0.0/0 nor to anything that could be a VPC "
                       "endpoint, so they cannot register, pull images or assume roles. Allow TCP 443 to "
                       "0.0.0.0/0, or add interface endpoints for ec2, ecr.api, ecr.dkr and sts and an S3 "
-                      "gateway endpoint"), " ".join(missing)
-    gaps = _endpoint_gaps(index, node, out, endpoints, scenario)
-    if not gaps:
-        return None
-    return path, ("their egress does not allow TCP 443 to 0.0.0.0/0 and the VPC endpoint path is incomplete: "
-                  + "; ".join(gaps)), ""
+                      "gateway endpoint"), " ".join(blocked)
+    outside = [label for label, vpc in targets.items() if vpc is None]
+    if outside:
+        return Undecided(path, f"their egress on TCP 443 goes only to {_listed(outside)}, which may hold VPC "
+                               "endpoints (or a path to the internet) this template does not show")
+    vpcs = list(dict.fromkeys(v for v in targets.values() if v is not None))
+    return path, (f"their egress on TCP 443 goes only to {_listed(list(targets))}, inside "
+                  f"VPC{'s' if len(vpcs) > 1 else ''} {_listed(vpcs)} of this template, which defines no VPC "
+                  "endpoint: they cannot register, pull images or assume roles. Allow TCP 443 to 0.0.0.0/0, or add "
+                  "interface endpoints for ec2, ecr.api, ecr.dkr and sts and an S3 gateway endpoint (endpoints "
+                  "another stack creates in that VPC would close this: suppress WK1006 on this group then)"), \
+        " ".join(blocked)
 
 
-def _egress_path(out: Sequence[GroupKey], node: NodeRole) -> Path:
-    group = next((k for k in out if k.origin is Origin.RESOURCE), None)
-    return ("Resources", group.ident) if group is not None else node.path
+def _doubt(index: PermissionIndex, out: Sequence[GroupKey], ipv6: bool, scenario: Scenario) -> str:
+    """Why the nodes' egress may or may not reach the internet on TCP 443: the first rule that makes it so."""
+    for group in out:
+        for perm in index.rules(group, Direction.EGRESS).other:
+            sure, maybe = perm.opens(TCP)
+            peer = perm.peer
+            if not perm.guard.holds(scenario) or 443 not in (sure | maybe):
+                continue
+            if _decided(perm, ipv6, 443 in sure):
+                continue
+            if perm.source == "default egress":
+                return (f"the ::/0 half of the default egress of {group} exists only if the VPC had an IPv6 "
+                        "CIDR block when the group was created; an explicit egress rule for TCP 443 to ::/0 "
+                        "makes it certain")
+            if perm.protocol is None:
+                return f"the IpProtocol of an egress rule of {group} cannot be read here"
+            if isinstance(peer, CidrPeer):
+                return f"{peer.cidr} (an egress rule of {group}) may or may not reach the AWS APIs"
+            if isinstance(peer, PrefixListPeer):
+                return f"prefix list {peer.ident} (an egress rule of {group}) may or may not reach the AWS APIs"
+    return "an egress rule of theirs whose destination is not decidable here may allow it"
 
 
-def _may_reach_elsewhere(index: PermissionIndex, out: Sequence[GroupKey], scenario: Scenario) -> bool:
-    """Whether an egress rule on 443 names something that may be an endpoint defined elsewhere."""
+def _decided(perm: Permission, ipv6: bool, surely: bool) -> bool:
+    """A CIDR rule that never reaches the internet (private, other family) or surely does (/0)."""
+    peer = perm.peer
+    if not isinstance(peer, CidrPeer):
+        return False
+    networks = peer.covers.networks if peer.covers is not None else ()
+    if peer.version != (6 if ipv6 else 4):
+        return True
+    return bool(networks) and (all(n.is_private for n in networks) or (surely and _anywhere(perm)))
+
+
+def _home(model: Model, net: Network) -> str | None:
+    """The template's VPC whose blocks hold `net`."""
+    return next((vpc for vpc, blocks in model.vpcs.items() if any(inside(net, b) for b in blocks)), None)
+
+
+def _listed(labels: Sequence[str]) -> str:
+    shown = list(labels[:_SHOWN]) + ([f"{len(labels) - _SHOWN} more"] if len(labels) > _SHOWN else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+_SHOWN: Final = 3
+
+
+def _targets(model: Model, index: PermissionIndex, out: Sequence[GroupKey],
+             scenario: Scenario) -> dict[str, str | None]:
+    """What the nodes' egress on TCP 443 names besides 0.0.0.0/0 and the template's own groups (which no
+    endpoint of the template carries): each with the template's VPC it lies in, or None when not shown."""
+    found: dict[str, str | None] = {}
     for group in out:
         rules = index.rules(group, Direction.EGRESS)
         for perm in [*rules.other, *rules.foreign_peers]:
             if _anywhere(perm) or not perm.guard.holds(scenario):
                 continue  # /0 is the internet path, judged already
-            if 443 in (perm.opens(TCP)[0] | perm.opens(TCP)[1]):
-                return True
-    return False
+            sure, maybe = perm.opens(TCP)
+            if 443 in sure or 443 in maybe:
+                label, vpc = _target(model, perm.peer)
+                found.setdefault(label, vpc)
+    return found
+
+
+def _target(model: Model, peer: object) -> tuple[str, str | None]:
+    if isinstance(peer, CidrPeer):
+        covers = peer.covers
+        if covers is not None and covers.vpc_primary in model.vpcs:
+            known = ", ".join(map(str, model.vpcs[covers.vpc_primary]))
+            return f"the CIDR block of {covers.vpc_primary}{f' ({known})' if known else ''}", covers.vpc_primary
+        homes = [_home(model, n) for n in (covers.networks if covers is not None else ())]
+        return peer.cidr, (homes[0] if homes and None not in homes else None)
+    if isinstance(peer, PrefixListPeer):
+        return f"prefix list {peer.ident}", None
+    if isinstance(peer, GroupPeer):
+        return str(peer.key), model.group_vpcs.get(peer.key)
+    if isinstance(peer, UnknownPeer):
+        return peer.why, None
+    return "a rule without a destination", None
+
+
+def _egress_path(out: Sequence[GroupKey], node: NodeRole) -> Path:
+    group = next((k for k in out if k.origin is Origin.RESOURCE), None)
+    return ("Resources", group.ident) if group is not None else node.path
 
 
 def _anywhere(perm: Permission) -> bool:
@@ -118,37 +271,51 @@ def _anywhere(perm: Permission) -> bool:
 
 
 def _endpoint_gaps(index: PermissionIndex, node: NodeRole, out: list[GroupKey], endpoints: list[VpcEndpoint],
-                   scenario: Scenario) -> list[str]:
+                   scenario: Scenario) -> tuple[list[str], list[str]]:
+    """What surely breaks the VPC endpoint path, and what this template cannot tell about it."""
     gaps: list[str] = []
+    unsure: list[str] = []
     for service in INTERFACE_SERVICES:
         serving = [e for e in endpoints if e.interface and e.service == service]
         if not serving:
             gaps.append(f"no {service} interface endpoint")
             continue
-        reasons = [_interface_gap(index, node, out, e, scenario) for e in serving]
-        if all(reasons):
-            gaps.append(str(reasons[0]))
+        verdicts = [_interface_gap(index, node, out, e, scenario) for e in serving]
+        failing = [v for v in verdicts if v is not None]
+        if len(failing) < len(verdicts):
+            continue  # one endpoint of the service that accepts them is enough
+        blocked = [why for reach, why in failing if reach is Reach.BLOCKED]
+        if len(blocked) == len(failing):
+            gaps.append(blocked[0])
+        else:
+            unsure.append(next(why for reach, why in failing if reach is Reach.UNKNOWN))
     s3 = [e for e in endpoints if e.service == "s3"]
     if not s3:
         gaps.append("no S3 endpoint (image layers come from S3)")
     elif not any(e.interface for e in s3) and not _egress_to_prefix_list(index, out, scenario):
         gaps.append("no egress on TCP 443 to a prefix list, which the S3 gateway endpoint needs")
-    return gaps
+    return gaps, unsure
 
 
 def _interface_gap(index: PermissionIndex, node: NodeRole, out: list[GroupKey], endpoint: VpcEndpoint,
-                   scenario: Scenario) -> str | None:
+                   scenario: Scenario) -> tuple[Reach, str] | None:
+    """None when the nodes reach `endpoint` on TCP 443; else BLOCKED or UNKNOWN, and why."""
     into = list(dict.fromkeys(m.key for m in endpoint.members if m.guard.holds(scenario)))
+    named = f"the {endpoint.service} endpoint {endpoint.resource}"
     if not into:
-        return None  # the VPC default group: its rules are not in the template
+        return Reach.UNKNOWN, (f"{named} carries no security group here, so EC2 gives it the VPC default group, "
+                               "whose rules are not in this template")
     egress = index.opening(out, node.members_known, Direction.EGRESS, into, True, TCP, scenario, False,
                            endpoint.addresses).verdict(Direction.EGRESS, HTTPS)
     ingress = index.opening(into, True, Direction.INGRESS, out, node.members_known, TCP, scenario, False,
                             node.addresses).verdict(Direction.INGRESS, HTTPS)
     if ingress.reach is Reach.BLOCKED:
-        return f"the {endpoint.service} endpoint {endpoint.resource} does not accept them on TCP 443"
+        return Reach.BLOCKED, f"{named} does not accept them on TCP 443"
     if egress.reach is Reach.BLOCKED:
-        return f"their egress does not allow TCP 443 to the {endpoint.service} endpoint {endpoint.resource}"
+        return Reach.BLOCKED, f"their egress does not allow TCP 443 to {named}"
+    if Reach.UNKNOWN in (ingress.reach, egress.reach):
+        half = ingress if ingress.reach is Reach.UNKNOWN else egress
+        return Reach.UNKNOWN, f"whether {named} accepts them on TCP 443 is not decidable here ({half.why})"
     return None
 
 

@@ -53,6 +53,7 @@ class ModelBuilder(PermissionReader, ComputeReader):
         self.read_attachments()
         self.read_uses()
         self.read_endpoints()
+        self.read_vpcs()
         self.read_references(self.template)
         return self.model
 

@@ -24,12 +24,14 @@ _FOREIGN: Final = frozenset({
 _LISTED: Final = 4
 
 
-def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Finding]:
+def unverifiable_flows(model: Model, links: Iterable[LinkResult],
+                       more: Iterable[tuple[GroupKey, str]] = ()) -> Iterator[Finding]:
     """IK0001: required flows whose verdict is UNKNOWN because of groups defined elsewhere.
 
     A flow counts only when neither half is BLOCKED (a blocked flow is reported by its own rule);
     between node groups, where each half is checked against a class of peers, per half.
     Groups that the same flows depend on are reported together, once, where the first is used.
+    `more`: other checks (WK1006) that hang on a group, as (group, flow text).
     """
     depends: dict[GroupKey, dict[str, None]] = {}
     for result in links:
@@ -53,6 +55,8 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult]) -> Iterator[Fi
                             for group in opening.depends_on(ports):
                                 if group.origin in _FOREIGN:
                                     depends.setdefault(group, {})[flow] = None
+    for group, flow in more:  # groups whose rules are all elsewhere, whatever their origin
+        depends.setdefault(group, {})[flow] = None
     merged: dict[tuple[str, ...], list[GroupKey]] = {}
     # The cluster group of a cluster defined elsewhere comes last: the person edits the others.
     for group, flows in sorted(depends.items(), key=lambda item: (item[0].origin is Origin.EXTERNAL_CLUSTER,

@@ -54,6 +54,18 @@ def test_explain_reads_json_and_reports_unknown_halves(tmp_path: Path, capsys: p
     assert "Nodes: managed node group of cluster Cluster, line " in out
 
 
+def test_explain_shows_the_path_to_the_aws_apis(capsys: pytest.CaptureFixture[str]) -> None:
+    _, unknown, _ = _run("explain", str(FIXTURES / "ik0001-wk1006-range-elsewhere.yaml"), capsys=capsys)
+    _, blocked, _ = _run("explain", str(FIXTURES / "wk1006-vpc-without-endpoints.fail.yaml"), capsys=capsys)
+    _, allowed, _ = _run("explain", str(TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml"), capsys=capsys)
+    for out in (unknown, blocked, allowed):
+        assert "\n  WK1006 nodes -> the AWS APIs, TCP 443 to 0.0.0.0/0 or to VPC endpoints" in out
+    assert ("    node group Nodes of cluster Cluster\n      egress  UNKNOWN: their egress on TCP 443 goes only to "
+            "10.255.255.0/24, which may hold VPC endpoints") in unknown
+    assert "      egress  BLOCKED: their egress on TCP 443 goes only to the CIDR block of Vpc (10.0.0.0/16)" in blocked
+    assert "    node group NodeGroup of cluster Cluster\n      egress  ALLOWED\n" in allowed
+
+
 def test_unreadable_templates_exit_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources: [unclosed\n")

@@ -24,6 +24,10 @@ class UnverifiableFlow(AnalysisRule):
             "Companion template {companion} was not read: {reason}. Flows through the groups it defines "
             "stay unverified here."
         ),
+        "aws_apis": (
+            "WK1006 cannot be verified here for node group {node_group} of cluster {cluster}{when}: {why}. The "
+            "nodes reach the AWS APIs on TCP 443 only if there are {needs}."
+        ),
         "nested": (
             "Nested stack template {companion} was not followed: {reason}. Flows through the groups it defines "
             "stay unverified here."

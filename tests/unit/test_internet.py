@@ -80,7 +80,15 @@ def wk1006(template: Json) -> list[Finding]:
 
 def direct(template: Json) -> list[Finding]:
     model = build_model(template)
-    return list(aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, [])))
+    return aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, [])).findings
+
+
+def undecided(template: Json) -> str:
+    """The why of the one IK0001 WK1006 gives: it cannot judge `template`."""
+    (found,) = direct(template)
+    assert (found.rule_id, field(found, "kind")) == ("IK0001", "aws_apis")
+    assert found.path == ("Resources", "NodeSG")
+    return field(found, "why")
 
 
 def why(template: Json) -> str:
@@ -135,6 +143,10 @@ def test_conditional_internet_egress_names_the_scenario() -> None:
 def test_external_launch_template_is_not_judged() -> None:
     template = nodes([tcp(80, 80, CidrIp="0.0.0.0/0")], Ng=managed_nodegroup(lt=None, LaunchTemplate={"Id": "lt-0"}))
     assert wk1006(template) == []
+    (found,) = direct(template)
+    assert (found.rule_id, found.path) == ("IK0001", ("Resources", "Ng"))
+    assert field(found, "why") == ("this template does not show all of their egress rules (the groups of a launch "
+                                   "template defined elsewhere)")
 
 
 # --- IPv6 clusters -----------------------------------------------------------------------------------------
@@ -160,6 +172,7 @@ def test_ipv6_cluster_with_both_halves() -> None:
 def test_ipv6_cluster_default_egress_is_undecided() -> None:
     # The ::/0 half of the default egress exists only if the VPC had IPv6 when the group was made.
     assert wk1006(ipv6(None)) == []
+    assert "the ::/0 half of the default egress of NodeSG exists only if" in undecided(ipv6(None))
 
 
 def test_ipv4_cluster_needs_no_ipv6_half() -> None:
@@ -182,8 +195,10 @@ def test_private_range_never_reaches_the_internet() -> None:
 
 
 def test_public_range_makes_it_undecidable() -> None:
-    assert wk1006(nodes([tcp(443, 443, CidrIp="52.0.0.0/8")], S3=endpoint("s3", interface=False))) == []
-    assert wk1006(nodes([tcp(443, 443, CidrIp="52.0.0.0/8")])) == []
+    for template in (nodes([tcp(443, 443, CidrIp="52.0.0.0/8")], S3=endpoint("s3", interface=False)),
+                     nodes([tcp(443, 443, CidrIp="52.0.0.0/8")])):
+        assert wk1006(template) == []
+        assert "52.0.0.0/8 (an egress rule of NodeSG) may or may not reach the AWS APIs" in undecided(template)
 
 
 @pytest.mark.parametrize("peer", [
@@ -193,7 +208,14 @@ def test_public_range_makes_it_undecidable() -> None:
     {"DestinationPrefixListId": "pl-0abc"},
 ])
 def test_without_endpoints_here_something_elsewhere_may_be_one(peer: Json) -> None:
-    assert direct(nodes([tcp(443, 443, **peer)])) == []
+    text = undecided(nodes([tcp(443, 443, **peer)]))
+    assert text.startswith("their egress on TCP 443 goes only to ")
+    assert text.endswith(", which may hold VPC endpoints (or a path to the internet) this template does not show")
+
+
+def test_unreadable_protocol_is_undecided() -> None:
+    rule = {"IpProtocol": {"Ref": "Protocol"}, "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}
+    assert undecided(nodes([rule])) == "the IpProtocol of an egress rule of NodeSG cannot be read here"
 
 
 def test_without_endpoints_a_rule_on_another_port_is_no_path() -> None:
@@ -269,7 +291,10 @@ def test_every_gap_is_listed_in_one_finding() -> None:
 def test_endpoint_group_with_a_range_the_nodes_may_be_in_is_undecided() -> None:
     network = private_network(EcrDkr=endpoint("ecr.dkr", "RangeSG"),
                               RangeSG=sg(SecurityGroupIngress=[tcp(443, 443, CidrIp="10.0.0.0/16")]))
-    assert wk1006(nodes([*TO_ENDPOINTS, tcp(443, 443, DestinationSecurityGroupId=ref("RangeSG"))], **network)) == []
+    template = nodes([*TO_ENDPOINTS, tcp(443, 443, DestinationSecurityGroupId=ref("RangeSG"))], **network)
+    assert wk1006(template) == []
+    assert undecided(template).startswith("whether the ecr.dkr endpoint EcrDkr accepts them on TCP 443 is not "
+                                          "decidable here")
 
 
 def test_second_endpoint_of_a_service_that_accepts_the_nodes_is_enough() -> None:
@@ -278,7 +303,9 @@ def test_second_endpoint_of_a_service_that_accepts_the_nodes_is_enough() -> None
 
 
 def test_endpoint_on_the_vpc_default_group_is_not_judged() -> None:
-    assert wk1006(nodes(TO_ENDPOINTS, **private_network(Sts=endpoint("sts", group=None)))) == []
+    template = nodes(TO_ENDPOINTS, **private_network(Sts=endpoint("sts", group=None)))
+    assert wk1006(template) == []
+    assert undecided(template).startswith("the sts endpoint Sts carries no security group here")
 
 
 def test_conditional_endpoint_names_the_scenario() -> None:
