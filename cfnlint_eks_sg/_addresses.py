@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cfnlint_eks_sg._cidrs import MAX_CIDR_COUNT, Addresses, Block, Range, inside, network
-from cfnlint_eks_sg._groups import GROUP_TYPE, GroupKey, Origin
 from cfnlint_eks_sg._ports import parse_port
 from cfnlint_eks_sg._reader import TemplateReader
 from cfnlint_eks_sg._resolve import function, get, list_items
@@ -27,24 +26,15 @@ class AddressReader(TemplateReader):
         return Addresses(tuple(dict.fromkeys(b for b in blocks if b is not None)), known)
 
     def read_vpcs(self) -> None:
-        """The VPCs this template creates with their IPv4 blocks, and which of its groups live in them."""
+        """The VPCs this template creates, with their IPv4 blocks."""
         for name in self.by_type.get("AWS::EC2::VPC", []):
             block = network(get(self._props(name), "CidrBlock"))
             self.model.vpcs[name] = (block,) if block is not None else ()
         for name in self.by_type.get("AWS::EC2::VPCCidrBlock", []):
-            vpc = self._vpc_named(get(self._props(name), "VpcId"))
+            vpc = self.vpc_named(get(self._props(name), "VpcId"))
             block = network(get(self._props(name), "CidrBlock"))
             if vpc is not None and block is not None:
                 self.model.vpcs[vpc] = (*self.model.vpcs[vpc], block)
-        for name in self.by_type.get(GROUP_TYPE, []):
-            vpc = self._vpc_named(get(self._props(name), "VpcId"))
-            if vpc is not None:
-                self.model.group_vpcs[GroupKey.make(Origin.RESOURCE, name)] = vpc
-
-    def _vpc_named(self, value: object) -> str | None:
-        """The template's VPC that `!Ref Vpc` names; None for parameters, imports and literal ids."""
-        fn = function(value)
-        return str(fn[1]) if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::VPC" else None
 
     def subnet_values(self, value: object) -> list[object]:
         return [alt.value for alt in list_items(value, ())]
@@ -54,8 +44,7 @@ class AddressReader(TemplateReader):
         if not (fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::Subnet"):
             return None  # a parameter, an import: not known here
         props = self._props(str(fn[1]))
-        vpc = function(get(props, "VpcId"))
-        vpc_name = str(vpc[1]) if vpc and vpc[0] == "Ref" and self._type(vpc[1]) == "AWS::EC2::VPC" else None
+        vpc_name = self.vpc_named(get(props, "VpcId"))
         cidr = get(props, "CidrBlock")
         found = self.cidr_range(cidr)
         if found is None:

@@ -152,10 +152,10 @@ class ComputeReader(AddressReader):
             fn = function(alt.value)
             if not (fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::Subnet"):
                 return None
-            vpc = function(get(self._props(str(fn[1])), "VpcId"))
-            if not (vpc and vpc[0] == "Ref" and self._type(vpc[1]) == "AWS::EC2::VPC"):
+            vpc = self.vpc_named(get(self._props(str(fn[1])), "VpcId"))
+            if vpc is None:
                 return None
-            vpcs.add(str(vpc[1]))
+            vpcs.add(vpc)
         return vpcs.pop() if len(vpcs) == 1 else None
 
     def read_clusters(self) -> None:

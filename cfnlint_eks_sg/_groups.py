@@ -343,7 +343,6 @@ class Model:
     uses: list[Use] = field(default_factory=list)
     endpoints: list[VpcEndpoint] = field(default_factory=list)
     vpcs: dict[str, tuple[Network, ...]] = field(default_factory=dict)  # VPCs created here: their known blocks
-    group_vpcs: dict[GroupKey, str] = field(default_factory=dict)  # groups created here in one of those VPCs
     referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
     exported: set[GroupKey] = field(default_factory=set)  # this template's groups handed to other stacks
     permissions: list[Permission] = field(default_factory=list)

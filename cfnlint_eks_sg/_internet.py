@@ -8,7 +8,7 @@ plus S3 (a gateway endpoint, reached through its prefix list) (spec C-12, F-06).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -180,20 +180,16 @@ def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: N
 
 def _doubt(index: PermissionIndex, out: Sequence[GroupKey], ipv6: bool, scenario: Scenario) -> str:
     """Why the nodes' egress may or may not reach the internet on TCP 443: the first rule that makes it so."""
-    for group in out:
-        for perm in index.rules(group, Direction.EGRESS).other:
-            sure, maybe = perm.opens(TCP)
-            peer = perm.peer
-            if not perm.guard.holds(scenario) or 443 not in (sure | maybe):
-                continue
-            if _decided(perm, ipv6, 443 in sure):
-                continue
+    for perm, surely in _egress_on_443(index, out, scenario):
+        group, peer = perm.group, perm.peer
+        if not _decided(perm, ipv6, surely):
             if perm.source == "default egress":
                 return (f"the ::/0 half of the default egress of {group} exists only if the VPC had an IPv6 "
                         "CIDR block when the group was created; an explicit egress rule for TCP 443 to ::/0 "
                         "makes it certain")
             if perm.protocol is None:
-                return f"the IpProtocol of an egress rule of {group} cannot be read here"
+                return (f"the IpProtocol or ports of an egress rule of {group} are not fixed here (a parameter, "
+                        "a mapping or an invalid value)")
             if isinstance(peer, CidrPeer):
                 return f"{peer.cidr} (an egress rule of {group}) may or may not reach the AWS APIs"
             if isinstance(peer, PrefixListPeer):
@@ -230,16 +226,24 @@ def _targets(model: Model, index: PermissionIndex, out: Sequence[GroupKey],
     """What the nodes' egress on TCP 443 names besides 0.0.0.0/0 and the template's own groups (which no
     endpoint of the template carries): each with the template's VPC it lies in, or None when not shown."""
     found: dict[str, str | None] = {}
+    for perm, _ in _egress_on_443(index, out, scenario, peers=True):
+        if not _anywhere(perm):  # /0 is the internet path, judged already
+            label, vpc = _target(model, perm.peer)
+            found.setdefault(label, vpc)
+    return found
+
+
+def _egress_on_443(index: PermissionIndex, out: Sequence[GroupKey], scenario: Scenario,
+                   peers: bool = False) -> Iterator[tuple[Permission, bool]]:
+    """The nodes' egress rules that may open TCP 443 in `scenario` (address rules, and with `peers` rules to
+    groups defined elsewhere), each with whether it surely opens it."""
     for group in out:
         rules = index.rules(group, Direction.EGRESS)
-        for perm in [*rules.other, *rules.foreign_peers]:
-            if _anywhere(perm) or not perm.guard.holds(scenario):
-                continue  # /0 is the internet path, judged already
-            sure, maybe = perm.opens(TCP)
-            if 443 in sure or 443 in maybe:
-                label, vpc = _target(model, perm.peer)
-                found.setdefault(label, vpc)
-    return found
+        for perm in [*rules.other, *rules.foreign_peers] if peers else rules.other:
+            if perm.guard.holds(scenario):
+                sure, maybe = perm.opens(TCP)
+                if 443 in sure or 443 in maybe:
+                    yield perm, 443 in sure
 
 
 def _target(model: Model, peer: object) -> tuple[str, str | None]:
@@ -253,7 +257,7 @@ def _target(model: Model, peer: object) -> tuple[str, str | None]:
     if isinstance(peer, PrefixListPeer):
         return f"prefix list {peer.ident}", None
     if isinstance(peer, GroupPeer):
-        return str(peer.key), model.group_vpcs.get(peer.key)
+        return str(peer.key), None  # a group defined elsewhere: its VPC is not shown
     if isinstance(peer, UnknownPeer):
         return peer.why, None
     return "a rule without a destination", None
@@ -320,11 +324,5 @@ def _interface_gap(index: PermissionIndex, node: NodeRole, out: list[GroupKey], 
 
 
 def _egress_to_prefix_list(index: PermissionIndex, out: list[GroupKey], scenario: Scenario) -> bool:
-    for group in out:
-        for perm in index.rules(group, Direction.EGRESS).other:
-            if isinstance(perm.peer, PrefixListPeer) and perm.guard.holds(scenario):
-                sure, maybe = perm.opens(TCP)
-                if 443 in sure or 443 in maybe:
-                    return True
-    return False
+    return any(isinstance(perm.peer, PrefixListPeer) for perm, _ in _egress_on_443(index, out, scenario))
 

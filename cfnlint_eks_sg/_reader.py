@@ -63,6 +63,11 @@ class TemplateReader:
             return str(self.resources[name]["Type"])
         return None
 
+    def vpc_named(self, value: object) -> str | None:
+        """The template's VPC that `!Ref Vpc` names; None for parameters, imports and literal ids."""
+        fn = function(value)
+        return str(fn[1]) if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::VPC" else None
+
     # -- group identity ------------------------------------------------------------------
 
     def group_key(self, value: object, by_name: bool = False) -> GroupKey | None:

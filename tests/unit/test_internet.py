@@ -213,9 +213,11 @@ def test_without_endpoints_here_something_elsewhere_may_be_one(peer: Json) -> No
     assert text.endswith(", which may hold VPC endpoints (or a path to the internet) this template does not show")
 
 
-def test_unreadable_protocol_is_undecided() -> None:
+def test_unresolved_protocol_or_ports_are_undecided() -> None:
     rule = {"IpProtocol": {"Ref": "Protocol"}, "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}
-    assert undecided(nodes([rule])) == "the IpProtocol of an egress rule of NodeSG cannot be read here"
+    assert undecided(nodes([rule])).startswith("the IpProtocol or ports of an egress rule of NodeSG are not fixed")
+    rule = {"IpProtocol": "tcp", "FromPort": {"Ref": "Port"}, "ToPort": 443, "CidrIp": "0.0.0.0/0"}
+    assert undecided(nodes([rule])).startswith("the IpProtocol or ports of an egress rule of NodeSG are not fixed")
 
 
 def test_without_endpoints_a_rule_on_another_port_is_no_path() -> None:
@@ -313,3 +315,32 @@ def test_conditional_endpoint_names_the_scenario() -> None:
     (found,) = wk1006(nodes(TO_ENDPOINTS, **network))
     assert field(found, "when") == " when WithDkr is false"
     assert field(found, "why").endswith("no ecr.dkr interface endpoint")
+
+
+# --- everything inside VPCs this template defines ------------------------------------------------------
+
+VPC = res("AWS::EC2::VPC", CidrBlock="10.0.0.0/16")
+SECONDARY = res("AWS::EC2::VPCCidrBlock", VpcId=ref("Vpc"), CidrBlock="10.1.0.0/16")
+
+
+@pytest.mark.parametrize("peer", [
+    {"CidrIp": getatt("Vpc", "CidrBlock")},
+    {"CidrIp": "10.0.128.0/20"},
+    {"CidrIp": "10.1.0.0/24"},  # the VPC's secondary block
+])
+def test_only_inside_the_templates_vpc_without_endpoints_is_a_gap(peer: Json) -> None:
+    template = nodes([tcp(443, 443, **peer)], Vpc=VPC, Secondary=SECONDARY)
+    text = why(template)
+    assert "inside VPC Vpc of this template, which defines no VPC endpoint" in text
+    assert "endpoints another stack creates in that VPC would close this" in text
+
+
+@pytest.mark.parametrize("peer", [
+    {"CidrIp": "10.2.0.0/24"},  # outside every block of the VPC
+    {"CidrIp": "10.0.0.0/8"},  # wider than the VPC
+    {"DestinationSecurityGroupId": {"Fn::ImportValue": "net-EndpointSG"}},
+])
+def test_outside_the_templates_vpcs_is_undecided(peer: Json) -> None:
+    template = nodes([tcp(443, 443, **peer)], Vpc=VPC, Secondary=SECONDARY)
+    assert wk1006(template) == []
+    assert undecided(template).startswith("their egress on TCP 443 goes only to ")
