@@ -29,7 +29,7 @@ from cfnlint_eks_sg._model import (
     VpcEndpoint,
 )
 from cfnlint_eks_sg._ports import TCP, PortSet
-from cfnlint_eks_sg._reach import PermissionIndex, Reach
+from cfnlint_eks_sg._reach import PermissionIndex, Reach, rule_label, uncertain_rule
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._roles import ClusterRole, NodeRole, Roles
 
@@ -183,13 +183,9 @@ def _doubt(index: PermissionIndex, out: Sequence[GroupKey], ipv6: bool, scenario
     for perm, surely in _egress_on_443(index, out, scenario):
         group, peer = perm.group, perm.peer
         if not _decided(perm, ipv6, surely):
-            if perm.source == "default egress":
-                return (f"the ::/0 half of the default egress of {group} exists only if the VPC had an IPv6 "
-                        "CIDR block when the group was created; an explicit egress rule for TCP 443 to ::/0 "
-                        "makes it certain")
-            if perm.protocol is None:
-                return (f"the IpProtocol or ports of an egress rule of {group} are not fixed here (a parameter, "
-                        "a mapping or an invalid value)")
+            uncertain = uncertain_rule(perm)
+            if uncertain is not None:
+                return f"{rule_label(perm)} may or may not open it: {uncertain}"
             if isinstance(peer, CidrPeer):
                 return f"{peer.cidr} (an egress rule of {group}) may or may not reach the AWS APIs"
             if isinstance(peer, PrefixListPeer):

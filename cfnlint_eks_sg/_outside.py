@@ -7,11 +7,12 @@ from typing import Final
 
 from cfnlint_eks_sg._companions import Refused
 from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._flows import LinkResult
+from cfnlint_eks_sg._flows import Link, LinkResult
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import FALSE, guard_text
 from cfnlint_eks_sg._model import Direction, GroupKey, GroupPeer, Model, Origin, StandaloneRule
-from cfnlint_eks_sg._reach import Reach
+from cfnlint_eks_sg._ports import PortSet
+from cfnlint_eks_sg._reach import GROUPS_ELSEWHERE, NO_GROUP, OTHER_SIDE, Opening, Reach, rule_label
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import SEPARATOR, is_companion_path
@@ -26,14 +27,18 @@ _LISTED: Final = 4
 
 def unverifiable_flows(model: Model, links: Iterable[LinkResult],
                        more: Iterable[tuple[GroupKey, str]] = ()) -> Iterator[Finding]:
-    """IK0001: required flows whose verdict is UNKNOWN because of groups defined elsewhere.
+    """IK0001: required flows whose verdict is UNKNOWN, with what each depends on.
 
     A flow counts only when neither half is BLOCKED (a blocked flow is reported by its own rule);
     between node groups, where each half is checked against a class of peers, per half.
-    Groups that the same flows depend on are reported together, once, where the first is used.
+    An UNKNOWN half hangs on groups defined elsewhere (one finding per group, where it is first
+    used) or, when none decides it, on something of this template the verdict cannot read: a rule
+    whose values are not fixed here, or compute whose groups live elsewhere (one finding there).
+    Causes that the same flows depend on are reported together, once.
     `more`: other checks (WK1006) that hang on a group, as (group, flow text).
     """
     depends: dict[GroupKey, dict[str, None]] = {}
+    local: dict[tuple[Path, str], dict[str, None]] = {}
     for result in links:
         link = result.link
         for req in REQUIREMENTS:
@@ -50,11 +55,17 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
                         continue
                     flow = (f"{req.rule_id} ({link.initiator_label} -> {link.responder_label}, "
                             f"{render_traffic([(protocol, ports)])})")
-                    for (opening, _), verdict in zip(halves, verdicts, strict=True):
-                        if verdict is Reach.UNKNOWN:
-                            for group in opening.depends_on(ports):
-                                if group.origin in _FOREIGN:
-                                    depends.setdefault(group, {})[flow] = None
+                    for (opening, direction), verdict in zip(halves, verdicts, strict=True):
+                        if verdict is not Reach.UNKNOWN:
+                            continue
+                        # Groups whose rules are elsewhere, whatever their origin; doubtful peers if another stack's.
+                        groups = [g for g in opening.depends_on(ports)
+                                  if opening.invisible or g.origin in _FOREIGN]
+                        for group in groups:
+                            depends.setdefault(group, {})[flow] = None
+                        if not groups:
+                            for cause in _local_causes(link, opening, direction, ports):
+                                local.setdefault(cause, {})[flow] = None
     for group, flow in more:  # groups whose rules are all elsewhere, whatever their origin
         depends.setdefault(group, {})[flow] = None
     merged: dict[tuple[str, ...], list[GroupKey]] = {}
@@ -63,14 +74,54 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
                                                                   item[0])):
         merged.setdefault(tuple(flows), []).append(group)
     for names, groups in merged.items():
-        listed = "; ".join(names[:_LISTED]) + (f"; and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
         yield Finding("IK0001", _where(model, groups[0]), (
-            ("group", _join(groups)), ("flows", listed), ("count", str(len(names))),
+            ("group", _join([str(g) for g in groups])), ("flows", _listed(names)), ("count", str(len(names))),
+        ))
+    together: dict[tuple[str, ...], list[tuple[Path, str]]] = {}
+    for cause, flows in local.items():
+        together.setdefault(tuple(flows), []).append(cause)
+    for names, causes in together.items():
+        yield Finding("IK0001", causes[0][0], (
+            ("kind", "undecided"), ("causes", "; ".join(dict.fromkeys(text for _, text in causes))),
+            ("flows", _listed(names)), ("count", str(len(names))),
         ))
 
 
+def _local_causes(link: Link, opening: Opening, direction: Direction, ports: PortSet) -> list[tuple[Path, str]]:
+    """What of this template leaves one half UNKNOWN: its side's compute, its rules, or the other side."""
+    side, other = (link.initiator, link.responder) if direction is Direction.EGRESS else (link.responder,
+                                                                                          link.initiator)
+    if opening.invisible:
+        return [(side.path, _unseen(side.label, opening.invisible))]
+    if not other.members_known:  # any rule may match it: its groups come first
+        return [(other.path, _unseen(other.label, GROUPS_ELSEWHERE))]
+    if not other.members:
+        return [(other.path, _unseen(other.label, NO_GROUP))]
+    return [(_rule_path(d.rule.path), f"{rule_label(d.rule)}: {d.reason.replace(OTHER_SIDE, other.label)}")
+            for d in opening.unsure(ports)]
+
+
+def _unseen(label: str, invisible: str) -> str:
+    if invisible == GROUPS_ELSEWHERE:
+        why = "" if "defined elsewhere" in label else " (its launch template is defined elsewhere)"
+        verb = "carry" if label.startswith("node groups ") else "carries"
+        return f"which groups {label} {verb} is not visible here{why}"
+    return f"{label}: {invisible}"
+
+
+def _rule_path(path: Path) -> Path:
+    """A standalone rule's resource, or an inline rule's item: where the user edits it."""
+    if len(path) >= 5 and path[0] == "Resources" and isinstance(path[4], int):
+        return path[:5]
+    return path[:2] if path[:1] == ("Resources",) else path
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return "; ".join(names[:_LISTED]) + (f"; and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
+
+
 def _where(model: Model, group: GroupKey) -> Path:
-    first = model.first_use.get(group) or model.peer_use.get(group)
+    first = model.first_use.get(group) or model.peer_use.get(group) or linted_use(model, group)
     if first is not None and is_companion_path(first):
         first = linted_use(model, group) or first  # used only by companions: a nested stack's is ours, else theirs
     return first or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ())
@@ -86,8 +137,7 @@ def linted_use(model: Model, group: GroupKey) -> Path | None:
     return next((path for path in uses if path and not is_companion_path(path)), None)
 
 
-def _join(groups: list[GroupKey]) -> str:
-    names = [str(g) for g in groups]
+def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 

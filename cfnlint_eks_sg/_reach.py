@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block, Range
 from cfnlint_eks_sg._guards import Scenario
@@ -108,11 +108,12 @@ class PermissionIndex:
         covers it, and narrower ranges may.
         """
         surely, maybe = NO_PORTS, NO_PORTS
+        doubts: list[Doubt] = []  # rules of this side that may open more than they surely do
         hidden: list[GroupKey] = []  # groups of this side whose rules are not all here
         doubtful: list[GroupKey] = []  # peer groups that may or may not be the other side
-        invisible = [] if side_known else ["the groups of a launch template defined elsewhere"]
+        invisible = [] if side_known else [GROUPS_ELSEWHERE]
         if not side:
-            invisible.append("no security group is visible on it (EC2 then uses the VPC default group)")
+            invisible.append(NO_GROUP)
         # No visible group on the other side means EC2 gave it the VPC default group: any peer may be it.
         wildcard = not others_known or not others or any(o.origin is Origin.OPAQUE for o in others)
         other_set = set(others)
@@ -146,13 +147,57 @@ class PermissionIndex:
                 sure, possible = perm.opens(protocol)
                 if match is Match.SURELY:
                     surely, maybe = surely | sure, maybe | possible
+                    if possible:
+                        doubts.append(Doubt(perm, possible, uncertain_rule(perm) or _UNREAD))
                 else:
                     maybe = maybe | sure | possible
         if by_address and internet:
             surely, maybe = _to_internet(by_address, protocol, ipv6, surely, maybe)
         elif by_address:
-            surely, maybe = _per_subnet(by_address, protocol, ipv6, addresses, surely, maybe)
-        return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful))
+            surely, maybe = _per_subnet(by_address, protocol, ipv6, addresses, surely, maybe, doubts)
+        return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful),
+                       tuple(doubts))
+
+
+class Doubt(NamedTuple):
+    """A visible rule that may open `ports` or not: what the template leaves open about it."""
+
+    rule: Permission
+    ports: PortSet
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{rule_label(self.rule)} may allow it: {self.reason}"
+
+
+def rule_label(perm: Permission) -> str:
+    """The rule as the user wrote it: a standalone resource or an inline item of a group."""
+    path = perm.path
+    kind = f"{perm.direction.value} rule"
+    if len(path) >= 5 and path[0] == "Resources" and isinstance(path[4], int):
+        return f"the {kind} {path[1]}.{path[3]}[{path[4]}]"
+    if perm.source == "standalone" and len(path) >= 2:
+        return f"the {kind} {path[1]}"
+    if perm.source == "default egress":
+        return f"the default egress of {perm.group}"
+    return f"the {perm.source} {kind} of {perm.group}"
+
+
+def uncertain_rule(perm: Permission) -> str | None:
+    """Why a rule may or may not exist, or may or may not open a port, whatever its peer."""
+    if not perm.certain:
+        return ("the ::/0 half of a default egress exists only if the VPC had an IPv6 CIDR block when the "
+                "group was created; an explicit rule to ::/0 makes it certain")
+    if perm.protocol is None:
+        return "its IpProtocol or ports are not fixed here (a parameter, a mapping or an invalid value)"
+    return None
+
+
+_UNREAD: Final = "its rule is not fully readable here"
+GROUPS_ELSEWHERE: Final = "the groups of a launch template defined elsewhere"
+NO_GROUP: Final = "no security group is visible on it (EC2 then uses the VPC default group)"
+OTHER_SIDE: Final = "the other side"  # in doubts' reasons: the caller names it
 
 
 class Opening(NamedTuple):
@@ -164,6 +209,14 @@ class Opening(NamedTuple):
     invisible: str = ""
     hidden: tuple[GroupKey, ...] = ()  # groups whose rules are defined elsewhere
     doubtful: tuple[GroupKey, ...] = ()  # external peers that may be the other side
+    doubts: tuple[Doubt, ...] = ()  # visible rules that may open ports: values not fixed here
+
+    def unsure(self, ports: PortSet) -> tuple[Doubt, ...]:
+        """The visible rules an undecidable verdict on `ports` hangs on, when no external group decides it."""
+        missing = ports - self.surely
+        if not missing or self.invisible:
+            return ()
+        return tuple(d for d in self.doubts if d.ports & missing)
 
     def depends_on(self, ports: PortSet) -> tuple[GroupKey, ...]:
         """The external groups an undecidable verdict on `ports` hangs on (IK0001)."""
@@ -179,7 +232,9 @@ class Opening(NamedTuple):
             return Half(Reach.UNKNOWN, direction, why=self.invisible)
         definite = missing - self.maybe
         if not definite:
-            return Half(Reach.UNKNOWN, direction, why="a rule whose peer is not decidable here may allow it")
+            unsure = () if self.doubtful else self.unsure(ports)
+            why = unsure[0].text if unsure else "a rule whose peer is not decidable here may allow it"
+            return Half(Reach.UNKNOWN, direction, why=why)
         return Half(Reach.BLOCKED, direction, missing=definite)
 
 
@@ -204,8 +259,11 @@ def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
 
 
 def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, addresses: Addresses,
-                surely: PortSet, maybe: PortSet) -> tuple[PortSet, PortSet]:
-    """Add address rules subnet by subnet: a port is surely open only if every subnet gets it."""
+                surely: PortSet, maybe: PortSet, doubts: list[Doubt]) -> tuple[PortSet, PortSet]:
+    """Add address rules subnet by subnet: a port is surely open only if every subnet gets it.
+
+    Rules that may cover a subnet, or may open a port, join `doubts` (once each, first reason)."""
+    doubted = {id(d.rule) for d in doubts}
     blocks: tuple[Block | None, ...] = addresses.blocks if addresses.complete else (*addresses.blocks, None)
     all_surely: PortSet | None = None
     all_maybe: PortSet | None = None
@@ -218,6 +276,11 @@ def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, a
                 block_surely, block_any = block_surely | sure, block_any | sure | possible
             elif match is Match.MAYBE:
                 block_any = block_any | sure | possible
+            if id(perm) in doubted or match is Match.NO or not (possible or match is Match.MAYBE):
+                continue
+            doubted.add(id(perm))
+            reason = uncertain_rule(perm) if possible else None
+            doubts.append(Doubt(perm, sure | possible, reason or _address_doubt(perm, ipv6)))
         all_surely = block_surely if all_surely is None else all_surely & block_surely
         all_maybe = block_any if all_maybe is None else all_maybe & block_any
     return all_surely or NO_PORTS, all_maybe or NO_PORTS
@@ -250,6 +313,28 @@ def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:
     if ipv6:
         return Match.MAYBE  # subnets' IPv6 blocks are not modelled
     return _covers(peer.covers, block)
+
+
+def _address_doubt(perm: Permission, ipv6: bool) -> str:
+    """Why an address rule may or may not cover a subnet of the other side."""
+    peer = perm.peer
+    if peer is None:
+        return "it names no peer (EC2 rejects it)"
+    if isinstance(peer, UnknownPeer):
+        return f"its peer ({peer.why}) is not known here"
+    if isinstance(peer, PrefixListPeer):
+        if ipv6:
+            return f"the IPv6 entries of prefix list {peer.ident} are not modelled"
+        if peer.covers is None:
+            return f"the entries of prefix list {peer.ident} are not known here"
+        return f"whether the subnets of {OTHER_SIDE} lie inside prefix list {peer.ident} is not known here"
+    if not isinstance(peer, CidrPeer):
+        return "its peer is not an address range"
+    if ipv6:
+        return f"whether the IPv6 addresses of {OTHER_SIDE} lie inside {peer.cidr} is not known here"
+    if peer.covers is None:
+        return f"the range {peer.cidr} is not known here"
+    return f"whether the subnets of {OTHER_SIDE} lie inside {peer.cidr} is not known here"
 
 
 def _covers(covers: Range | None, block: Block | None) -> Match:

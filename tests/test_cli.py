@@ -66,6 +66,15 @@ def test_explain_shows_the_path_to_the_aws_apis(capsys: pytest.CaptureFixture[st
     assert "    node group NodeGroup of cluster Cluster\n      egress  ALLOWED\n" in allowed
 
 
+def test_explain_names_the_rule_an_unknown_half_hangs_on(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = _run("explain", str(FIXTURES / "ik0001-rule-values-elsewhere.yaml"), capsys=capsys)
+    kubelet = out[out.index("\n  EK1002 "):out.index("\n  WK1004 ")]
+    assert ("ingress UNKNOWN: the ingress rule KubeletFromCluster may allow it: its IpProtocol or ports are not "
+            "fixed here") in kubelet
+    _, out, _ = _run("explain", str(FIXTURES / "ik0001-launch-template-elsewhere.yaml"), capsys=capsys)
+    assert "ingress UNKNOWN: the groups of a launch template defined elsewhere" in out
+
+
 def test_unreadable_templates_exit_2_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources: [unclosed\n")

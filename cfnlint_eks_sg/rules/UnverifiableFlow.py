@@ -8,10 +8,11 @@ from cfnlint_eks_sg._base import DOCS, AnalysisRule
 
 class UnverifiableFlow(AnalysisRule):
     id = "IK0001"
-    shortdesc = "Required EKS flows depend on a security group defined elsewhere"
+    shortdesc = "Required EKS flows depend on something this template does not show"
     description = (
         "A required flow cannot be verified because a security group it needs is a parameter, an import "
-        "or a literal id whose rules live in another stack. One finding per such group."
+        "or a literal id whose rules live in another stack (one finding per such group), or because a rule's "
+        "protocol, ports or peer range, or a node group's launch template, is not fixed here."
     )
     source_url = DOCS + "IK0001.md"
     tags = ["eks", "security-group", "visibility"]
@@ -27,6 +28,10 @@ class UnverifiableFlow(AnalysisRule):
         "aws_apis": (
             "WK1006 cannot be verified here for node group {node_group} of cluster {cluster}{when}: {why}. The "
             "nodes reach the AWS APIs on TCP 443 only if there are {needs}."
+        ),
+        "undecided": (
+            "{count} required flow check(s) cannot be verified from this template alone. Why: {causes}. "
+            "Unverified: {flows}. Check them where those values are defined, or define them in this template."
         ),
         "nested": (
             "Nested stack template {companion} was not followed: {reason}. Flows through the groups it defines "

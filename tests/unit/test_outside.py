@@ -241,3 +241,58 @@ def test_module_function_on_a_conditional_rule() -> None:
     (found,) = foreign_rules(build_model(template))
     assert (found.rule_id, found.path) == ("IK0002", ("Resources", "R", "Properties", "GroupId"))
     assert field(found, "when") == " when AddRule is true"
+
+
+# --- IK0001: flows this template leaves open (a value not fixed here, a launch template elsewhere) ----------
+
+
+def own_node_group(*rules: Json, lt: object = None) -> Json:
+    """node_group_elsewhere with the nodes' group NodeSG defined here, carrying `rules` as ingress."""
+    nodes = managed_nodegroup() if lt is None else managed_nodegroup(lt=None, LaunchTemplate={"Id": lt})
+    template = node_group_elsewhere(ref("NodeSG"), NodeSG=sg(SecurityGroupIngress=list(rules)), Ng=nodes)
+    template["Parameters"] = {**PARAMETERS, "Proto": {"Type": "String"}, "LtId": {"Type": "String"}}
+    return template
+
+
+FROM_CP = getatt("Cl", "ClusterSecurityGroupId")
+
+
+def test_a_rule_whose_protocol_is_a_parameter() -> None:
+    rule = {"IpProtocol": ref("Proto"), "FromPort": 10250, "ToPort": 10250, "SourceSecurityGroupId": FROM_CP}
+    (found,) = ik0001(own_node_group(rule))
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0)
+    assert field(found, "kind") == "undecided"
+    assert field(found, "causes") == ("the ingress rule NodeSG.SecurityGroupIngress[0]: its IpProtocol or ports "
+                                      "are not fixed here (a parameter, a mapping or an invalid value)")
+    # A protocol not known may be -1: every check of the nodes' ingress from the control plane hangs on it.
+    assert {"EK1002", "WK1003", "WK1004"} <= checks(found)
+
+
+def test_the_same_rule_with_its_values_written_is_decided() -> None:
+    rule = {"IpProtocol": "tcp", "FromPort": 10250, "ToPort": 10250, "SourceSecurityGroupId": FROM_CP}
+    analysis = analyse(own_node_group(rule))
+    assert analysis.findings_for("IK0001") == []
+    assert analysis.findings_for("EK1002") == [] and analysis.findings_for("WK1003") != []
+
+
+def test_a_range_whose_cover_of_the_other_side_is_not_known() -> None:
+    (found,) = ik0001(own_node_group(tcp(1025, 65535, CidrIp="10.0.0.0/16")))
+    assert field(found, "causes") == ("the ingress rule NodeSG.SecurityGroupIngress[0]: whether the subnets of "
+                                      "the control plane of cluster Cl lie inside 10.0.0.0/16 is not known here")
+    assert checks(found) == {"EK1002", "WK1003"}  # 443 is outside the rule's ports: WK1004 is blocked
+
+
+def test_a_launch_template_elsewhere_is_named_at_the_node_group() -> None:
+    found = [f for f in ik0001(own_node_group(lt=ref("LtId"))) if field(f, "kind") == "undecided"]
+    assert [f.path for f in found] == [("Resources", "Ng")]
+    assert field(found[0], "causes") == ("which groups node group Ng carries is not visible here (its launch "
+                                         "template is defined elsewhere)")
+    assert {"EK1001", "EK1002"} <= checks(found[0])
+    assert field(found[0], "count") == "7"  # and the node <-> node checks, both halves of EK1005 and WK1009
+
+
+def test_causes_of_the_same_checks_share_one_finding() -> None:
+    kubelet = {"IpProtocol": ref("Proto"), "FromPort": 10250, "ToPort": 10250, "SourceSecurityGroupId": FROM_CP}
+    other = {"IpProtocol": ref("Proto"), "FromPort": 443, "ToPort": 443, "SourceSecurityGroupId": FROM_CP}
+    (found,) = ik0001(own_node_group(kubelet, other))
+    assert field(found, "causes").count("; the ingress rule NodeSG.SecurityGroupIngress[1]: ") == 1
