@@ -48,6 +48,12 @@ class Range(NamedTuple):
         return any(inside(block.network, network) for network in self.networks)
 
 
+def off_internet(net: Network) -> bool:
+    """Addresses the internet never routes to: RFC 1918, unique local, and the other special ranges
+    (100.64.0.0/10 shared address space too, which `is_private` leaves out)."""
+    return not net.is_global
+
+
 def inside(inner: Network, outer: Network) -> bool:
     # subnet_of raises TypeError across versions (cpython Lib/ipaddress.py): compare versions first.
     if inner.version != outer.version:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg._cidrs import Network, inside
+from cfnlint_eks_sg._cidrs import Network, inside, off_internet
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._gaps import when
 from cfnlint_eks_sg._guards import Scenario, Scenarios
@@ -201,7 +201,7 @@ def _decided(perm: Permission, ipv6: bool, surely: bool) -> bool:
     networks = peer.covers.networks if peer.covers is not None else ()
     if peer.version != (6 if ipv6 else 4):
         return True
-    return bool(networks) and (all(n.is_private for n in networks) or (surely and _anywhere(perm)))
+    return bool(networks) and (all(off_internet(n) for n in networks) or (surely and _anywhere(perm)))
 
 
 def _home(model: Model, net: Network) -> str | None:

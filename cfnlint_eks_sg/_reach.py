@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block, Range
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block, Range, off_internet
 from cfnlint_eks_sg._guards import Scenario
 from cfnlint_eks_sg._model import (
     CidrPeer,
@@ -251,7 +251,7 @@ def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
                 continue
             if any(n.prefixlen == 0 for n in networks):
                 surely, maybe = surely | sure, maybe | possible
-            elif not (networks and all(n.is_private for n in networks)):
+            elif not (networks and all(off_internet(n) for n in networks)):
                 maybe = maybe | sure | possible
         elif not isinstance(peer, PrefixListPeer):
             maybe = maybe | sure | possible  # an unknown peer may be anything

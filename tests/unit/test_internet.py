@@ -194,6 +194,14 @@ def test_private_range_never_reaches_the_internet() -> None:
     assert "no ec2 interface endpoint" in text
 
 
+@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "100.64.0.0/10", "fd00::/8"])
+def test_special_ranges_never_reach_the_internet(cidr: str) -> None:
+    # 100.64.0.0/10 (shared address space, a common pod range) is not `is_private`, yet never the internet.
+    peer = {"CidrIpv6": cidr} if ":" in cidr else {"CidrIp": cidr}
+    template = nodes([tcp(443, 443, **peer)], S3=endpoint("s3", interface=False))
+    assert "may or may not reach the AWS APIs" not in why(template)
+
+
 def test_public_range_makes_it_undecidable() -> None:
     for template in (nodes([tcp(443, 443, CidrIp="52.0.0.0/8")], S3=endpoint("s3", interface=False)),
                      nodes([tcp(443, 443, CidrIp="52.0.0.0/8")])):
