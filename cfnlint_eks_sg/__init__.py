@@ -5,6 +5,8 @@ from cfnlint_eks_sg.rules.ControlPlaneGroupUsedElsewhere import ControlPlaneGrou
 from cfnlint_eks_sg.rules.ControlPlaneToExtensionServers import ControlPlaneToExtensionServers
 from cfnlint_eks_sg.rules.ControlPlaneToKubelet import ControlPlaneToKubelet
 from cfnlint_eks_sg.rules.ControlPlaneToPrivilegedPorts import ControlPlaneToPrivilegedPorts
+from cfnlint_eks_sg.rules.ControlPlaneToRemoteKubelet import ControlPlaneToRemoteKubelet
+from cfnlint_eks_sg.rules.ControlPlaneToRemoteWebhooks import ControlPlaneToRemoteWebhooks
 from cfnlint_eks_sg.rules.ControlPlaneToWebhooks import ControlPlaneToWebhooks
 from cfnlint_eks_sg.rules.EgressStripsSharedGroup import EgressStripsSharedGroup
 from cfnlint_eks_sg.rules.ForeignGroupRule import ForeignGroupRule
@@ -26,6 +28,8 @@ __all__ = [
     "ControlPlaneToExtensionServers",
     "ControlPlaneToKubelet",
     "ControlPlaneToPrivilegedPorts",
+    "ControlPlaneToRemoteKubelet",
+    "ControlPlaneToRemoteWebhooks",
     "ControlPlaneToWebhooks",
     "EgressStripsSharedGroup",
     "ForeignGroupRule",

@@ -33,7 +33,7 @@ from cfnlint_eks_sg._endpoint import (
     restricted_public_endpoint,
 )
 from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate
+from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._internet import ApiAccess, aws_api_access
@@ -222,14 +222,13 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
     analysis = Analysis(model, roles, anchors=dict(anchors))
     index = PermissionIndex(model)
-    if roles.node_groups:
-        protocols: dict[Channel, list[IpProtocol]] = {}
-        for req in REQUIREMENTS:
-            for protocol, _ in req.traffic:
-                if protocol not in protocols.setdefault(req.channel, []):
-                    protocols[req.channel].append(protocol)
-        for link in build_links(roles, index):
-            analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
+    protocols: dict[Channel, list[IpProtocol]] = {}
+    for req in REQUIREMENTS:
+        for protocol, _ in req.traffic:
+            if protocol not in protocols.setdefault(req.channel, []):
+                protocols[req.channel].append(protocol)
+    for link in (*build_links(roles, index), *remote_links(roles)):
+        analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
     analysis.api_access = aws_api_access(model, roles, index, scenarios)
     found = [
         *shared_control_plane_groups(roles, scenarios),

@@ -51,6 +51,19 @@ class AnalysisRule(CloudFormationLintRule):
         return None
 
 
+class WebhookPortsRule(AnalysisRule):
+    """A flow rule towards webhooks: `webhook_ports` (configure_rules) replaces the ports it checks."""
+
+    id = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings({"webhook_ports": {"default": [], "type": "list", "itemtype": "integer"}})
+
+    def ports(self) -> PortSet | None:
+        return configured_ports(self.config.get("webhook_ports"))
+
+
 def configured_flag(value: object) -> bool:
     """A boolean option as cfn-lint reads one: only true / "true" / "True" are true."""
     return value is True or value in ("true", "True")

@@ -21,6 +21,8 @@ class Block(NamedTuple):
 
     network: Network | None
     vpc_primary: str | None = None
+    expression: str = ""  # a block written as an expression (a parameter): a rule naming the same covers it
+    apart: tuple[str, ...] = ()  # expressions of blocks known not to overlap it: a rule naming one never covers it
 
 
 class Addresses(NamedTuple):

@@ -25,13 +25,14 @@ from cfnlint_eks_sg._groups import (
     Member,
     Origin,
     RemoteAccess,
+    RemoteNetwork,
     Setting,
     Use,
     VpcEndpoint,
 )
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
-from cfnlint_eks_sg._resolve import Path, function, get, list_items, name_token, present, references
+from cfnlint_eks_sg._resolve import Path, canonical, function, get, list_items, name_token, present, references
 
 _BOOTSTRAP: Final = (
     re.compile(r"bootstrap\.sh['\"]?\s+['\"]?([^\s'\"\\;]+)"),
@@ -107,6 +108,7 @@ class ComputeReader(AddressReader):
             dns_hostnames=self._vpc_setting(network_vpc, "EnableDnsHostnames", False),
             dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", True),
             addresses=self.addresses(self.subnet_values(subnets)),
+            remote=tuple(self._remote_networks(props, base, guard)),
         )
         self.model.clusters.append(cluster)
         key = GroupKey.make(Origin.CLUSTER, name)
@@ -115,6 +117,21 @@ class ComputeReader(AddressReader):
                                        ("Resources", name),
                                        tuple((t, tag_guard) for t in tokens),
                                        tuple(CLUSTER_TAG + t for t in tokens))
+
+    def _remote_networks(self, props: object, base: Path, guard: Guard) -> Iterator[RemoteNetwork]:
+        """RemoteNetworkConfig's node and pod CIDR blocks, per Fn::If branch (EKS Hybrid Nodes)."""
+        config_key = _key_of(props, "RemoteNetworkConfig")
+        for config in present(get(props, config_key), (*base, config_key), guard):
+            for kind, prop in (("node", "RemoteNodeNetworks"), ("pod", "RemotePodNetworks")):
+                key = _key_of(config.value, prop)
+                for item in list_items(get(config.value, key), (*config.path, key), config.guard):
+                    cidrs_key = _key_of(item.value, "Cidrs")
+                    for cidr in list_items(get(item.value, cidrs_key), (*item.path, cidrs_key), item.guard):
+                        covers = self.cidr_range(cidr.value)
+                        known = covers.networks if covers is not None and len(covers.networks) == 1 else ()
+                        text = str(cidr.value).strip() if isinstance(cidr.value, str) else canonical(cidr.value)
+                        yield RemoteNetwork(kind, text, cidr.value, known[0] if known else None, cidr.guard,
+                                            cidr.path)
 
     def _setting(self, parent: object, path: Path, key: str, default: bool, guard: Guard) -> tuple[Setting, ...]:
         key = _key_of(parent, key)

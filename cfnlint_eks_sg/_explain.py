@@ -1,6 +1,6 @@
 """`cfn-lint-eks-sg explain`: what the analysis inferred, for a person deciding whether to trust it.
 
-Clusters and their control-plane groups, node groups and the groups on their interfaces (each with
+Clusters with their control-plane groups and hybrid networks, node groups and the groups on their interfaces (each with
 the line it comes from), then every required flow with its verdict per scenario: ALLOWED, BLOCKED
 with the missing half and ports, or UNKNOWN with why.
 """
@@ -41,6 +41,12 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
         for member in cluster.control_plane:
             why = _why_control_plane(member, cluster.cluster_group)
             yield f"      - {member.key}: {why}{_at(line_of, member.path)}"
+        if cluster.remote:
+            yield "    remote networks (EKS Hybrid Nodes, RemoteNetworkConfig):"
+        for network in cluster.remote:
+            known = "" if network.network is not None else " (not fixed here: rules match it by the same expression)"
+            yield (f"      - {network.kind}s: {network.shown}{known}{_at(line_of, network.path)}"
+                   f"{guard_text(network.guard)}")
     yield ""
     yield "Node groups"
     if not roles.node_groups:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._analysis import Analysis
@@ -20,7 +21,7 @@ from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Origin
 from cfnlint_eks_sg._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg._system import SEPARATOR
 
-FIXED_BY_RULES: Final = ("EK1001", "EK1002", "WK1003", "WK1004", "EK1005", "WK1006", "WK1009")
+FIXED_BY_RULES: Final = ("EK1001", "EK1002", "WK1003", "WK1004", "EK1005", "WK1006", "WK1009", "EK4002", "WK4004")
 _HTTPS: Final = PortSet.span(443, 443)
 _DEFAULT_SOURCES: Final = ("default egress", "EKS default")
 
@@ -35,12 +36,20 @@ class Suggestion(NamedTuple):
     sentences: list[str]
 
 
+@dataclass(frozen=True)
+class Cidr:
+    """A CIDR block the template writes as an expression (a parameter): the rule names it the same way."""
+
+    text: str  # the expression's canonical text: what rules are merged by
+    value: object = field(compare=False, hash=False)
+
+
 class _Rule(NamedTuple):
     owner: GroupKey
     direction: Direction
     protocol: IpProtocol
     ports: PortSet
-    peer: GroupKey | str  # a group, or a CIDR
+    peer: GroupKey | str | Cidr  # a group, or a CIDR (literal, or as the template writes it)
     guard: Guard
     reason: str
 
@@ -97,6 +106,13 @@ def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule
                              "not one this template can name, so add the rule where that group is defined")
             continue
         link = gap.link
+        remote = (link.initiator if gap.direction is Direction.INGRESS else link.responder).remote
+        if remote is not None:  # a hybrid network: a CIDR rule, as the template writes the block
+            block = remote.cidr if isinstance(remote.value, str) else Cidr(remote.cidr, remote.value)
+            exists = _exists(analysis, owner) & remote.guard
+            found += [_Rule(owner, gap.direction, protocol, ports, block, exists, gap.rule_id)
+                      for protocol, ports in gap.blocked]
+            continue
         if link.total > 1 or link.everyone is not None:
             peers = [preferred([m.key for m in endpoint.members]) for endpoint in link.all_peers()]
             peers += [preferred([m.key]) for endpoint in link.all_peers() for m in endpoint.members
@@ -202,6 +218,8 @@ def _protocol(protocol: IpProtocol) -> str:
 
 
 def _peer(rule: _Rule) -> Json:
+    if isinstance(rule.peer, Cidr):
+        return {"CidrIp": rule.peer.value}
     if isinstance(rule.peer, str):
         return {"CidrIpv6" if ":" in rule.peer else "CidrIp": rule.peer}
     prop = "DestinationSecurityGroupId" if rule.direction is Direction.EGRESS else "SourceSecurityGroupId"
@@ -209,13 +227,19 @@ def _peer(rule: _Rule) -> Json:
 
 
 def _name(rule: _Rule, first: int | None) -> str:
-    peer = "Anywhere" if isinstance(rule.peer, str) else rule.peer.ident
     protocol = "All" if rule.protocol == ALL_TRAFFIC else _protocol(rule.protocol).capitalize()
     port = "" if first is None else str(first)
     way = ("EgressTo" if rule.direction is Direction.EGRESS else "IngressFrom")
-    if isinstance(rule.peer, str) and ":" in rule.peer:
-        peer = "AnywhereV6"
-    return _alnum(f"{rule.owner.ident}{protocol}{port}{way}{peer}")
+    return _alnum(f"{rule.owner.ident}{protocol}{port}{way}{_peer_name(rule.peer)}")
+
+
+def _peer_name(peer: GroupKey | str | Cidr) -> str:
+    if isinstance(peer, GroupKey):
+        return peer.ident
+    text = peer.text if isinstance(peer, Cidr) else peer
+    if text in ("0.0.0.0/0", "::/0"):
+        return "Anywhere" if text == "0.0.0.0/0" else "AnywhereV6"
+    return "Remote" + text  # a hybrid network: Remote10800016 once cleaned
 
 
 def _alnum(text: str) -> str:

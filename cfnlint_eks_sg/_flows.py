@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
+from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block
 from cfnlint_eks_sg._classes import PeerClass, PeerDirectory, present_guard
 from cfnlint_eks_sg._guards import FALSE, Guard, Scenario, Scenarios
-from cfnlint_eks_sg._model import Direction, GroupKey, Member
+from cfnlint_eks_sg._model import Direction, GroupKey, Member, RemoteNetwork
 from cfnlint_eks_sg._ports import IpProtocol
 from cfnlint_eks_sg._reach import Opening, PermissionIndex
 from cfnlint_eks_sg._requirements import Channel
@@ -34,6 +34,7 @@ class Endpoint(NamedTuple):
     path: Path
     node_groups: tuple[str, ...] = ()
     addresses: Addresses = UNKNOWN_ADDRESSES
+    remote: RemoteNetwork | None = None  # a hybrid network: its addresses only, never a security group
 
 
 BOTH_HALVES: tuple[Direction, ...] = (Direction.EGRESS, Direction.INGRESS)
@@ -77,8 +78,10 @@ class Link(NamedTuple):
         return self._class_label() if self.halves == (Direction.EGRESS,) else self.responder.label
 
     def _class_label(self) -> str:
-        if self.total == 1 or not self.peers:
-            return (self.peers or (self.initiator,))[0].label
+        if not self.peers:  # one half, one peer: the other side itself
+            return (self.responder if self.halves == (Direction.EGRESS,) else self.initiator).label
+        if self.total == 1:
+            return self.peers[0].label
         names = list(dict.fromkeys(name for peer in self.peers for name in peer.node_groups))
         more = self.total - len(self.peers)
         return f"node groups {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
@@ -118,13 +121,37 @@ def build_links(roles: Roles, index: PermissionIndex) -> Iterator[Link]:
             alike.setdefault((groups, node.members_known, node.addresses), []).append(node)
         endpoints = [_node_endpoint(group) for group in alike.values()]
         for endpoint in endpoints:
-            control_plane = Endpoint(
-                f"the control plane of cluster {cluster.label}", cluster.control_plane, True, cluster.guard,
-                cluster.path if cluster.in_template else endpoint.path, addresses=cluster.addresses,
-            )
+            control_plane = _control_plane(cluster, endpoint.path)
             yield Link(Channel.NODES_TO_CONTROL_PLANE, cluster, endpoint, control_plane)
             yield Link(Channel.CONTROL_PLANE_TO_NODES, cluster, control_plane, endpoint)
         yield from _node_links(index, cluster, endpoints)
+
+
+def remote_links(roles: Roles) -> Iterator[Link]:
+    """Each cluster's control plane towards its hybrid networks: the control-plane half of each flow
+    (the other half is the on-premises firewall's, which no template shows). The way in is EKS's
+    own: it adds inbound TCP 443 from each remote block to the cluster security group itself."""
+    for cluster in roles.clusters.values():
+        control_plane = _control_plane(cluster, cluster.path)
+        for network in cluster.remote:
+            # EKS rejects remote node and pod networks that overlap: a rule naming one never covers the other.
+            apart = tuple(other.cidr for other in cluster.remote if other.kind != network.kind)
+            endpoint = Endpoint(f"remote {network.kind} network {network.shown}", (), True, network.guard,
+                                network.path, addresses=Addresses((_block(network, apart),), True), remote=network)
+            yield Link(_REMOTE_CHANNELS[network.kind], cluster, control_plane, endpoint, (Direction.EGRESS,))
+
+
+_REMOTE_CHANNELS: Final = {"node": Channel.CONTROL_PLANE_TO_REMOTE_NODES, "pod": Channel.CONTROL_PLANE_TO_REMOTE_PODS}
+
+
+def _block(network: RemoteNetwork, apart: tuple[str, ...]) -> Block:
+    return Block(network.network, expression="" if isinstance(network.value, str) else network.cidr, apart=apart)
+
+
+def _control_plane(cluster: ClusterRole, elsewhere: Path) -> Endpoint:
+    """The control plane's interfaces; a cluster defined elsewhere is pointed at through `elsewhere`."""
+    return Endpoint(f"the control plane of cluster {cluster.label}", cluster.control_plane, True, cluster.guard,
+                    cluster.path if cluster.in_template else elsewhere, addresses=cluster.addresses)
 
 
 def _node_links(index: PermissionIndex, cluster: ClusterRole, endpoints: list[Endpoint]) -> Iterator[Link]:
@@ -196,11 +223,13 @@ def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
             if egress:
                 state.egress[protocol] = index.opening(
                     state.out, initiator.members_known, Direction.EGRESS, state.into, responder.members_known,
-                    protocol, scenario, link.cluster.ipv6, responder.addresses)
+                    protocol, scenario, link.cluster.ipv6, responder.addresses,
+                    groupless=responder.remote is not None)
             if ingress:
                 state.ingress[protocol] = index.opening(
                     state.into, responder.members_known, Direction.INGRESS, state.out, initiator.members_known,
-                    protocol, scenario, link.cluster.ipv6, initiator.addresses)
+                    protocol, scenario, link.cluster.ipv6, initiator.addresses,
+                    groupless=initiator.remote is not None)
         states.append(state)
     return LinkResult(link, states)
 

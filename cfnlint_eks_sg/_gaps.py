@@ -147,7 +147,10 @@ def _reference(group: GroupKey | None) -> str:
 
 
 def _peer_reference(link: Link, direction: Direction, groups: Sequence[GroupKey]) -> str:
-    """The other side's group, or for a class of node groups, all of theirs."""
+    """The other side's group, its CIDR block (a hybrid network), or for a class of node groups, all of theirs."""
+    remote = (link.initiator if direction is Direction.INGRESS else link.responder).remote
+    if remote is not None:
+        return f"{remote.shown} (CidrIp)"
     if link.total > 1:
         label = link.initiator_label if direction is Direction.INGRESS else link.responder_label
         return f"the security groups of {label}"

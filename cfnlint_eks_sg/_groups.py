@@ -118,6 +118,7 @@ class PrefixListPeer:
 
 class UnknownPeer(NamedTuple):
     why: str
+    cidr: str = ""  # a CidrIp written as an expression (a parameter): its text, which a role's block may share
 
 
 Peer = GroupPeer | CidrPeer | PrefixListPeer | UnknownPeer
@@ -240,6 +241,26 @@ class ClusterDef(NamedTuple):
     dns_hostnames: tuple[Setting, ...] = ()  # that VPC's EnableDnsHostnames (default false)
     dns_support: tuple[Setting, ...] = ()  # that VPC's EnableDnsSupport (default true)
     addresses: Addresses = UNKNOWN_ADDRESSES  # ResourcesVpcConfig.SubnetIds: where its interfaces live
+    remote: tuple[RemoteNetwork, ...] = ()  # RemoteNetworkConfig: hybrid nodes' and pods' CIDR blocks
+
+
+class RemoteNetwork(NamedTuple):
+    """One CIDR block of a cluster's RemoteNetworkConfig: where hybrid nodes (`kind` "node") or their
+    pods ("pod") live, off AWS: no security group is ever theirs, only their addresses."""
+
+    kind: str
+    cidr: str  # as written, or its expression's text
+    value: object  # the template's value, for a rule that names it
+    network: Network | None  # None when the template does not fix it
+    guard: Guard
+    path: Path
+
+    @property
+    def shown(self) -> str:
+        """The block as a person reads it: `10.80.0.0/16`, `!Ref RemoteNodeCidr`, or the expression."""
+        if isinstance(self.value, Mapping) and len(self.value) == 1 and isinstance(self.value.get("Ref"), str):
+            return f"!Ref {self.value['Ref']}"
+        return self.cidr
 
 
 class Setting(NamedTuple):

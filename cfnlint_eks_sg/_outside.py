@@ -95,7 +95,7 @@ def _local_causes(link: Link, opening: Opening, direction: Direction, ports: Por
         return [(side.path, _unseen(side.label, opening.invisible))]
     if not other.members_known:  # any rule may match it: its groups come first
         return [(other.path, _unseen(other.label, GROUPS_ELSEWHERE))]
-    if not other.members:
+    if not other.members and other.remote is None:
         return [(other.path, _unseen(other.label, NO_GROUP))]
     return [(_rule_path(d.rule.path), f"{rule_label(d.rule)}: {d.reason.replace(OTHER_SIDE, other.label)}")
             for d in opening.unsure(ports)]

@@ -136,7 +136,7 @@ class PermissionReader(AddressReader):
                 return CidrPeer(str(value).strip(), version, covers)
             if covers is not None:
                 return CidrPeer(canonical(value), version, covers)
-            return UnknownPeer(f"{prop} {canonical(value)}")
+            return UnknownPeer(f"{prop} {canonical(value)}", canonical(value) if version == 4 else "")
         if prop.endswith("PrefixListId"):
             return PrefixListPeer(name_token(value) or canonical(value), self.prefix_list_range(value))
         key = self.group_key(value, by_name=prop.endswith("Name"))

@@ -99,13 +99,15 @@ class PermissionIndex:
         ipv6: bool,
         addresses: Addresses = UNKNOWN_ADDRESSES,
         internet: bool = False,
+        groupless: bool = False,
     ) -> Opening:
         """Every port of `protocol` classified at once: surely open, maybe open, or closed.
 
         `addresses` are the subnets of the other side: a CIDR rule counts for the subnets it
         covers, so the result is what every subnet of the other side gets. With `internet`, the
         other side is the internet (AWS service endpoints): no group is it, only 0.0.0.0/0 surely
-        covers it, and narrower ranges may.
+        covers it, and narrower ranges may. With `groupless`, the other side has addresses and no
+        group at all (a hybrid network off AWS): only address rules can match it.
         """
         surely, maybe = NO_PORTS, NO_PORTS
         doubts: list[Doubt] = []  # rules of this side that may open more than they surely do
@@ -115,7 +117,8 @@ class PermissionIndex:
         if not side:
             invisible.append(NO_GROUP)
         # No visible group on the other side means EC2 gave it the VPC default group: any peer may be it.
-        wildcard = not others_known or not others or any(o.origin is Origin.OPAQUE for o in others)
+        wildcard = not groupless and (not others_known or not others
+                                      or any(o.origin is Origin.OPAQUE for o in others))
         other_set = set(others)
         by_address: list[Permission] = []  # CIDR and prefix-list rules: judged per subnet of the other side
         for group in side:
@@ -294,6 +297,11 @@ def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:
     Subnets' IPv6 blocks are not modelled: narrower IPv6 ranges stay undecidable.
     """
     peer = perm.peer
+    if isinstance(peer, UnknownPeer) and peer.cidr and block is not None:
+        if block.expression == peer.cidr:
+            return Match.SURELY  # the same parameter (an IPv4 CidrIp): the same range, whatever its value
+        if peer.cidr in block.apart:
+            return Match.NO
     if peer is None or isinstance(peer, UnknownPeer):
         # EC2 rejects a rule without a peer (spec M-12): cfn-lint's finding to make, not a verdict.
         return Match.MAYBE

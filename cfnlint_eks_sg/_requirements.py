@@ -22,6 +22,12 @@ class Channel(Enum):
     NODES_TO_CONTROL_PLANE = "nodes -> control plane"
     CONTROL_PLANE_TO_NODES = "control plane -> nodes"
     NODES_TO_NODES = "nodes -> nodes"
+    # EKS Hybrid Nodes: networks off AWS (RemoteNetworkConfig), checked on the control-plane half only. The
+    # inbound paths (TCP 443 from remote nodes and pods) are EKS's own: it adds those rules to the cluster
+    # security group itself (EKS user guide, "Prepare networking for hybrid nodes", since 2025); outbound it
+    # does not, so a restricted egress can cut these.
+    CONTROL_PLANE_TO_REMOTE_NODES = "control plane -> remote nodes"
+    CONTROL_PLANE_TO_REMOTE_PODS = "control plane -> remote pods"
 
 
 class Level(Enum):
@@ -48,6 +54,8 @@ def _tcp(first: int, last: int | None = None) -> tuple[IpProtocol, PortSet]:
     return TCP, PortSet.span(first, first if last is None else last)
 
 
+_WEBHOOK_PORTS: Final = PortSet.span(443, 443) | PortSet.span(1025, 65535)  # webhooks serve on 443 or high ports
+
 REQUIREMENTS: Final[tuple[Requirement, ...]] = (
     Requirement("EK1001", Channel.NODES_TO_CONTROL_PLANE, (_tcp(443),), Level.MINIMUM,
                 "seed: control plane minimum inbound, node minimum outbound",
@@ -70,6 +78,15 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
     Requirement("WK1009", Channel.NODES_TO_NODES, ((ALL_TRAFFIC, ALL_PORTS),), Level.RECOMMENDED,
                 "seed: node minimum and recommended inbound from all worker node groups",
                 "pod-to-pod traffic and metrics-server scraping kubelets (10250) on other nodes fail"),
+    Requirement("EK4002", Channel.CONTROL_PLANE_TO_REMOTE_NODES, (_tcp(10250),), Level.MINIMUM,
+                "EKS guide, Prepare networking for hybrid nodes: cluster security group outbound TCP 10250 to the "
+                "remote node CIDRs",
+                "the API server calls the kubelets of hybrid nodes; without it kubectl logs, exec and port-forward "
+                "hang"),
+    Requirement("WK4004", Channel.CONTROL_PLANE_TO_REMOTE_PODS, ((TCP, _WEBHOOK_PORTS),), Level.RECOMMENDED,
+                "EKS guide, Prepare networking for hybrid nodes: cluster security group outbound webhook ports to "
+                "the remote pod CIDRs when webhooks run on hybrid nodes",
+                "admission webhooks and aggregated APIs served by pods on hybrid nodes time out"),
 )
 
 # Ports whose breakage a message names: common webhook and aggregated-API target ports (spec F-03, F-04).

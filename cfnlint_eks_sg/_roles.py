@@ -26,6 +26,7 @@ from cfnlint_eks_sg._model import (
     Member,
     Model,
     Origin,
+    RemoteNetwork,
 )
 from cfnlint_eks_sg._ports import TCP
 from cfnlint_eks_sg._resolve import Path
@@ -51,6 +52,7 @@ class ClusterRole(NamedTuple):
     name_tokens: tuple[str, ...] = ()  # what a kubernetes.io/cluster/NAME tag names it by
     auto_mode: bool = False
     addresses: Addresses = UNKNOWN_ADDRESSES
+    remote: tuple[RemoteNetwork, ...] = ()  # hybrid nodes' and pods' networks (RemoteNetworkConfig)
 
 
 class NodeRole(NamedTuple):
@@ -138,7 +140,7 @@ def _cluster_role(cluster: ClusterDef) -> ClusterRole:
     group = GroupKey.make(Origin.CLUSTER, cluster.resource)
     members = (*cluster.additional, Member(group, TRUE, cluster.path))
     return ClusterRole(cluster.resource, cluster.resource, True, members, group, cluster.guard, cluster.path,
-                       cluster.ipv6, cluster.name_tokens, cluster.auto_mode, cluster.addresses)
+                       cluster.ipv6, cluster.name_tokens, cluster.auto_mode, cluster.addresses, cluster.remote)
 
 
 def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: ClusterDef | None) -> str:

@@ -9,6 +9,7 @@ from cfnlint.rules import Rules
 
 from tests.conftest import CORPUS, ROOT
 
+ADDED_BY_ISSUES = {"EK4002": 14, "WK4004": 14}  # EKS Hybrid Nodes
 RULES = sorted(Rules.create_from_module("cfnlint_eks_sg").data.values(), key=lambda r: r.id)
 
 
@@ -35,4 +36,5 @@ def test_every_catalogue_id_is_registered() -> None:
         pytest.skip(f"{design} not found (a clone outside the workplace)")
     catalogue = set(re.findall(r"^\| ([EWI]K\d{4}) \|", design.read_text(), flags=re.MULTILINE))
     assert len(catalogue) >= 19
-    assert {rule.id for rule in RULES} == catalogue
+    # The catalogue is the design's; IDs issues introduced since are registered on top of it, and no other.
+    assert {rule.id for rule in RULES} == catalogue | set(ADDED_BY_ISSUES)

@@ -1,10 +1,9 @@
 """WK1003: the EKS control plane reaches the nodes on TCP 1025-65535 (webhooks, aggregated APIs)."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule, configured_ports
-from cfnlint_eks_sg._ports import PortSet
+from cfnlint_eks_sg._base import DOCS, WebhookPortsRule
 
 
-class ControlPlaneToWebhooks(AnalysisRule):
+class ControlPlaneToWebhooks(WebhookPortsRule):
     id = "WK1003"
     shortdesc = "The EKS control plane reaches the nodes on TCP 1025-65535"
     description = (
@@ -18,10 +17,3 @@ class ControlPlaneToWebhooks(AnalysisRule):
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
         "allows it{impact}. Add {fix}."
     )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.settings({"webhook_ports": {"default": [], "type": "list", "itemtype": "integer"}})
-
-    def ports(self) -> PortSet | None:
-        return configured_ports(self.config.get("webhook_ports"))

@@ -1,0 +1,18 @@
+"""EK4002: the EKS control plane reaches the kubelet of hybrid nodes on TCP 10250."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class ControlPlaneToRemoteKubelet(AnalysisRule):
+    id = "EK4002"
+    shortdesc = "The EKS control plane reaches hybrid nodes' kubelets on TCP 10250"
+    description = (
+        "With EKS Hybrid Nodes (RemoteNetworkConfig), the cluster's security groups need egress on TCP 10250 "
+        "to each remote node CIDR block, or kubectl logs, exec and port-forward hang on hybrid nodes."
+    )
+    source_url = DOCS + "EK4002.md"
+    tags = ["eks", "security-group", "flow", "hybrid-nodes"]
+    message_format = (
+        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
+        "allows it (kubectl logs/exec hang on hybrid nodes). Add {fix}."
+    )

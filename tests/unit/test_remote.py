@@ -1,0 +1,153 @@
+"""EKS Hybrid Nodes: RemoteNetworkConfig blocks as peers, and the control plane's egress to them (EK4002, WK4004)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._fix import suggest
+from cfnlint_eks_sg._model import build_model
+from cfnlint_eks_sg._ports import PortSet
+from tests.unit.pieces import (
+    Json,
+    StubConditions,
+    eks_cluster,
+    field,
+    findings,
+    getatt,
+    if_,
+    ref,
+    res,
+    sg,
+    tcp,
+)
+
+NODES = "10.200.0.0/16"
+PODS = "10.201.0.0/16"
+
+
+def hybrid(ingress: list[Json] | None = None, egress: list[Json] | None = None, nodes: object = NODES,
+           pods: object = PODS, **resources: Json) -> Json:
+    """Cluster Cl with additional group CpSG (`ingress`, `egress` inline) and remote node and pod networks."""
+    group: Json = {}
+    if ingress is not None:
+        group["SecurityGroupIngress"] = ingress
+    if egress is not None:
+        group["SecurityGroupEgress"] = egress
+    remote: Json = {"RemoteNodeNetworks": [{"Cidrs": [nodes]}]}
+    if pods is not None:
+        remote["RemotePodNetworks"] = [{"Cidrs": [pods]}]
+    cluster = eks_cluster(ref("CpSG"))
+    cluster["Properties"]["RemoteNetworkConfig"] = remote  # type: ignore[index]
+    return {
+        "Parameters": {"NodeCidr": {"Type": "String"}, "PodCidr": {"Type": "String"},
+                       "OtherCidr": {"Type": "String"}},
+        "Conditions": {"Hybrid": {"Fn::Equals": ["a", "a"]}},
+        "Resources": {"CpSG": sg(**group), "Cl": cluster, **resources},
+    }
+
+
+# --- the model ------------------------------------------------------------------------------------
+
+
+def test_remote_networks_are_read_with_their_kind_and_place() -> None:
+    (cluster,) = build_model(hybrid()).clusters
+    assert [(n.kind, n.cidr, str(n.network)) for n in cluster.remote] == [("node", NODES, NODES), ("pod", PODS, PODS)]
+    assert cluster.remote[0].path == ("Resources", "Cl", "Properties", "RemoteNetworkConfig", "RemoteNodeNetworks", 0,
+                                      "Cidrs", 0)
+
+
+def test_a_parameter_block_is_kept_as_its_expression() -> None:
+    (cluster,) = build_model(hybrid(nodes=ref("NodeCidr"))).clusters
+    node = cluster.remote[0]
+    assert (node.network, node.shown) == (None, "!Ref NodeCidr")
+
+
+def test_cdk_cluster_spells_it_in_camel_case() -> None:
+    template: Json = {"Resources": {"Cl": res("Custom::AWSCDK-EKS-Cluster", Config={
+        "resourcesVpcConfig": {"subnetIds": ["subnet-1"]},
+        "remoteNetworkConfig": {"remoteNodeNetworks": [{"cidrs": [NODES]}]},
+    })}}
+    (cluster,) = build_model(template).clusters
+    assert [n.cidr for n in cluster.remote] == [NODES]
+
+
+# --- the flows: egress of the control plane's groups to the remote blocks ---------------------------
+
+
+STRIP: Json = res("AWS::EC2::SecurityGroupEgress", GroupId=getatt("Cl", "ClusterSecurityGroupId"), IpProtocol="tcp",
+                  FromPort=443, ToPort=443, CidrIp="10.226.0.0/16")  # the EKS cluster group keeps only this
+
+
+def restricted(*egress: Json, nodes: object = NODES, pods: object = PODS) -> Json:
+    """CpSG and the EKS cluster group with their allow-all egress replaced by `egress` (and 443 to the VPC)."""
+    return hybrid(egress=[tcp(443, 443, CidrIp="10.226.0.0/16"), *egress], nodes=nodes, pods=pods, Strip=STRIP)
+
+
+def test_default_egress_reaches_the_kubelets_and_webhooks() -> None:
+    analysis = analyse(hybrid())
+    assert analysis.findings_for("EK4002") == [] and analysis.findings_for("WK4004") == []
+
+
+def test_restricted_egress_misses_the_kubelets() -> None:
+    (found,) = findings(restricted(tcp(443, 443, CidrIp=PODS), tcp(1025, 65535, CidrIp=PODS)), "EK4002")
+    assert found.path == ("Resources", "CpSG")
+    assert field(found, "responder") == f"remote node network {NODES}"
+    assert field(found, "fix") == f"an egress rule on CpSG allowing TCP 10250 to {NODES} (CidrIp)"
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/8", "0.0.0.0/0", NODES])
+def test_a_range_that_holds_the_block_reaches_it(cidr: str) -> None:
+    assert findings(restricted(tcp(10250, 10250, CidrIp=cidr)), "EK4002") == []
+
+
+def test_a_range_that_only_overlaps_the_block_is_not_enough() -> None:
+    assert len(findings(restricted(tcp(10250, 10250, CidrIp="10.200.0.0/17")), "EK4002")) == 1
+
+
+def test_a_rule_on_another_port_or_to_a_group_is_not_enough() -> None:
+    template = restricted(tcp(10249, 10249, CidrIp=NODES), tcp(10250, 10250, DestinationSecurityGroupId=ref("CpSG")))
+    assert len(findings(template, "EK4002")) == 1
+
+
+def test_webhook_ports_to_the_pods() -> None:
+    analysis = analyse(restricted(tcp(10250, 10250, CidrIp=NODES), tcp(443, 443, CidrIp=PODS)))
+    (webhooks,) = analysis.findings_for("WK4004")
+    assert field(webhooks, "traffic") == "TCP 1025-65535"
+    assert "9443 (AWS Load Balancer Controller webhook)" in field(webhooks, "impact")
+    assert analysis.findings_for("WK4004", PortSet.span(443, 443)) == []  # webhook_ports: [443]
+
+
+def test_no_pod_network_no_webhook_check() -> None:
+    assert findings(restricted(tcp(10250, 10250, CidrIp=NODES), pods=None), "WK4004") == []
+
+
+def test_the_same_parameter_covers_the_block_and_the_other_kind_never_does() -> None:
+    template = restricted(tcp(0, 65535, CidrIp=ref("PodCidr")), nodes=ref("NodeCidr"), pods=ref("PodCidr"))
+    analysis = analyse(template)
+    assert analysis.findings_for("WK4004") == []
+    assert len(analysis.findings_for("EK4002")) == 1  # the pod network's rule never covers the node network
+    assert analysis.findings_for("IK0001") == []
+
+
+def test_a_rule_on_another_parameter_is_undecidable() -> None:
+    analysis = analyse(restricted(tcp(10250, 10250, CidrIp=ref("OtherCidr")), nodes=ref("NodeCidr"), pods=None))
+    assert analysis.findings_for("EK4002") == []
+    (found,) = analysis.findings_for("IK0001")
+    assert ("EK4002 (the control plane of cluster Cl -> remote node network !Ref NodeCidr, TCP 10250)"
+            in field(found, "flows"))
+
+
+def test_a_conditional_network_is_checked_when_it_exists() -> None:
+    template = restricted(nodes=if_("Hybrid", NODES), pods=None)
+    assert len(findings(template, "EK4002", StubConditions(["Hybrid"]))) == 1
+    assert findings(template, "EK4002", StubConditions(["Hybrid"], lambda s: not s["Hybrid"])) == []
+
+
+def test_fix_writes_the_rule_as_the_template_names_the_block() -> None:
+    template = restricted(tcp(0, 65535, CidrIp=ref("PodCidr")), nodes=ref("NodeCidr"), pods=ref("PodCidr"))
+    (rule,) = suggest(analyse(template)).resources.values()
+    assert rule["Properties"] == {
+        "GroupId": {"Ref": "CpSG"}, "IpProtocol": "tcp", "FromPort": 10250, "ToPort": 10250,
+        "CidrIp": {"Ref": "NodeCidr"}, "Description": "Added for cfnlint-eks-sg EK4002",
+    }
