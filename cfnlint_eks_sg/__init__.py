@@ -19,6 +19,7 @@ from cfnlint_eks_sg.rules.OrphanedNodeGroup import OrphanedNodeGroup
 from cfnlint_eks_sg.rules.PrivateEndpointClients import PrivateEndpointClients
 from cfnlint_eks_sg.rules.PrivateEndpointDns import PrivateEndpointDns
 from cfnlint_eks_sg.rules.PublicExposure import PublicExposure
+from cfnlint_eks_sg.rules.RemoteNetworkRefused import RemoteNetworkRefused
 from cfnlint_eks_sg.rules.RestrictedPublicEndpoint import RestrictedPublicEndpoint
 from cfnlint_eks_sg.rules.SharedControlPlaneGroup import SharedControlPlaneGroup
 from cfnlint_eks_sg.rules.UnverifiableFlow import UnverifiableFlow
@@ -42,6 +43,7 @@ __all__ = [
     "PrivateEndpointClients",
     "PrivateEndpointDns",
     "PublicExposure",
+    "RemoteNetworkRefused",
     "RestrictedPublicEndpoint",
     "SharedControlPlaneGroup",
     "UnverifiableFlow",

@@ -36,6 +36,7 @@ from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
+from cfnlint_eks_sg._hybrid import refused_remote_networks
 from cfnlint_eks_sg._internet import ApiAccess, aws_api_access
 from cfnlint_eks_sg._model import Direction, Model, Settings, build_model
 from cfnlint_eks_sg._nested import nested_stacks
@@ -240,6 +241,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),
+        *refused_remote_networks(model, scenarios),
         *unverifiable_flows(model, analysis.links, analysis.api_access.hidden),
         *foreign_rules(model, anchors.keys()),
         *unreadable_companions(refused),

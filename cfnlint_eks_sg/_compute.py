@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
 from cfnlint_eks_sg._addresses import AddressReader
+from cfnlint_eks_sg._cidrs import network as cidr_network
 from cfnlint_eks_sg._groups import (
     CLUSTER_TAG,
     CLUSTER_TYPES,
@@ -26,6 +27,7 @@ from cfnlint_eks_sg._groups import (
     Origin,
     RemoteAccess,
     RemoteNetwork,
+    ServiceRange,
     Setting,
     Use,
     VpcEndpoint,
@@ -109,6 +111,7 @@ class ComputeReader(AddressReader):
             dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", True),
             addresses=self.addresses(self.subnet_values(subnets)),
             remote=tuple(self._remote_networks(props, base, guard)),
+            service_ranges=self._service_ranges(network, guard),
         )
         self.model.clusters.append(cluster)
         key = GroupKey.make(Origin.CLUSTER, name)
@@ -132,6 +135,17 @@ class ComputeReader(AddressReader):
                         text = str(cidr.value).strip() if isinstance(cidr.value, str) else canonical(cidr.value)
                         yield RemoteNetwork(kind, text, cidr.value, known[0] if known else None, cidr.guard,
                                             cidr.path)
+
+    def _service_ranges(self, network: object, guard: Guard) -> tuple[ServiceRange, ...]:
+        """ServiceIpv4Cidr per Fn::If branch, and where it is not set (EKS's default applies)."""
+        key = _key_of(network, "ServiceIpv4Cidr")
+        found = [ServiceRange(cidr_network(alt.value), True, alt.guard)
+                 for alt in present(get(network, key), (), guard)]
+        covered = FALSE
+        for service in found:
+            covered = covered | service.guard
+        rest = guard & ~covered
+        return (*found, ServiceRange(None, False, rest)) if not rest.is_false else tuple(found)
 
     def _setting(self, parent: object, path: Path, key: str, default: bool, guard: Guard) -> tuple[Setting, ...]:
         key = _key_of(parent, key)

@@ -10,18 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._gaps import when
-from cfnlint_eks_sg._guards import Guard, Scenarios
+from cfnlint_eks_sg._gaps import holding_text
+from cfnlint_eks_sg._guards import Scenarios
 from cfnlint_eks_sg._model import Direction, GroupKey, GroupPeer, Model, Origin
 from cfnlint_eks_sg._ports import TCP
 from cfnlint_eks_sg._roles import Roles
-
-
-def _when(guard: Guard, scenarios: Scenarios) -> str | None:
-    """None when `guard` never holds; else the scenario text ('' when it always holds)."""
-    every = scenarios.over(guard.names())
-    holding = [s for s in every if guard.holds(s)]
-    return when(holding, every) if holding else None
 
 
 def restricted_public_endpoint(model: Model, scenarios: Scenarios) -> Iterator[Finding]:
@@ -34,7 +27,7 @@ def restricted_public_endpoint(model: Model, scenarios: Scenarios) -> Iterator[F
                 for public in cluster.public_access:
                     if private.value or not public.value:
                         continue
-                    text = _when(cluster.guard & cidrs.guard & private.guard & public.guard, scenarios)
+                    text = holding_text(cluster.guard & cidrs.guard & private.guard & public.guard, scenarios)
                     if text is not None:
                         yield Finding("WK1010", cidrs.path, (
                             ("cluster", cluster.resource), ("cidrs", ", ".join(cidrs.cidrs) or "nothing"),
@@ -55,7 +48,7 @@ def private_endpoint_without_dns(model: Model, scenarios: Scenarios) -> Iterator
                 for setting in settings:
                     if setting.value:
                         continue
-                    text = _when(cluster.guard & private.guard & setting.guard, scenarios)
+                    text = holding_text(cluster.guard & private.guard & setting.guard, scenarios)
                     if text is not None:
                         path = setting.path if setting.explicit else ("Resources", cluster.vpc)
                         yield Finding("WK1011", path, (
@@ -81,7 +74,7 @@ def private_endpoint_without_clients(model: Model, roles: Roles, scenarios: Scen
             continue
         target = next((k for k in control_plane if k.origin is Origin.RESOURCE), control_plane[-1])
         for setting in private:
-            text = _when(definition.guard & setting.guard, scenarios)
+            text = holding_text(definition.guard & setting.guard, scenarios)
             if text is not None:
                 yield Finding("IK1007", setting.path, (
                     ("cluster", cluster.label), ("group", str(target)), ("when", text),

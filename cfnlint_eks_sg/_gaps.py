@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from cfnlint_eks_sg._findings import Finding, flow_gap
 from cfnlint_eks_sg._flows import Endpoint, Link, LinkResult
-from cfnlint_eks_sg._guards import Scenario, describe
+from cfnlint_eks_sg._guards import Guard, Scenario, Scenarios, describe
 from cfnlint_eks_sg._model import Direction, GroupKey, Origin
 from cfnlint_eks_sg._ports import ALL_TRAFFIC, IpProtocol, PortSet
 from cfnlint_eks_sg._reach import Reach
@@ -123,6 +123,13 @@ def when(failing: Sequence[Scenario], every: Sequence[Scenario]) -> str:
     common = {n: v for n, v in first.items()
               if all(s.get(n) == v for s in failing) and not all(s.get(n) == v for s in every)}
     return " when " + describe(common or first)
+
+
+def holding_text(guard: Guard, scenarios: Scenarios) -> str | None:
+    """None when `guard` never holds; else the scenario text ('' when it always holds)."""
+    every = scenarios.over(guard.names())
+    holding = [s for s in every if guard.holds(s)]
+    return when(holding, every) if holding else None
 
 
 def _upper_first(text: str) -> str:

@@ -242,6 +242,7 @@ class ClusterDef(NamedTuple):
     dns_support: tuple[Setting, ...] = ()  # that VPC's EnableDnsSupport (default true)
     addresses: Addresses = UNKNOWN_ADDRESSES  # ResourcesVpcConfig.SubnetIds: where its interfaces live
     remote: tuple[RemoteNetwork, ...] = ()  # RemoteNetworkConfig: hybrid nodes' and pods' CIDR blocks
+    service_ranges: tuple[ServiceRange, ...] = ()  # KubernetesNetworkConfig.ServiceIpv4Cidr per branch
 
 
 class RemoteNetwork(NamedTuple):
@@ -261,6 +262,15 @@ class RemoteNetwork(NamedTuple):
         if isinstance(self.value, Mapping) and len(self.value) == 1 and isinstance(self.value.get("Ref"), str):
             return f"!Ref {self.value['Ref']}"
         return self.cidr
+
+
+class ServiceRange(NamedTuple):
+    """KubernetesNetworkConfig.ServiceIpv4Cidr in one scenario: its network when literal (None when not fixed
+    here), and `explicit` False where it is not set (EKS picks 10.100.0.0/16 or 172.20.0.0/16)."""
+
+    network: Network | None
+    explicit: bool
+    guard: Guard
 
 
 class Setting(NamedTuple):

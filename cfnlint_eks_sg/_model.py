@@ -29,6 +29,7 @@ from cfnlint_eks_sg._groups import (
     Permission,
     PrefixListPeer,
     RemoteNetwork,
+    ServiceRange,
     Settings,
     StandaloneRule,
     UnknownPeer,
@@ -39,8 +40,8 @@ from cfnlint_eks_sg._permissions import PermissionReader
 __all__ = [
     "ANYWHERE_V4", "ANYWHERE_V6", "CLUSTER_TAG", "CLUSTER_TYPES", "GROUP_TYPE", "Attachment", "CidrPeer",
     "ClusterDef", "Compute", "Direction", "Group", "GroupKey", "GroupPeer", "Member", "Model", "Origin", "Peer",
-    "Permission", "PrefixListPeer", "RemoteNetwork", "Settings", "StandaloneRule", "UnknownPeer", "VpcEndpoint",
-    "build_model",
+    "Permission", "PrefixListPeer", "RemoteNetwork", "ServiceRange", "Settings", "StandaloneRule", "UnknownPeer",
+    "VpcEndpoint", "build_model",
 ]
 
 

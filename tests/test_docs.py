@@ -9,7 +9,7 @@ from cfnlint.rules import Rules
 
 from tests.conftest import CORPUS, ROOT
 
-ADDED_BY_ISSUES = {"EK4002": 14, "WK4004": 14}  # EKS Hybrid Nodes
+ADDED_BY_ISSUES = {"EK4002": 14, "WK4004": 14, "EK4005": 14}  # EKS Hybrid Nodes
 RULES = sorted(Rules.create_from_module("cfnlint_eks_sg").data.values(), key=lambda r: r.id)
 
 

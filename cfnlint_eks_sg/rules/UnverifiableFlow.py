@@ -33,6 +33,9 @@ class UnverifiableFlow(AnalysisRule):
             "{count} required flow check(s) cannot be verified from this template alone. Why: {causes}. "
             "Unverified: {flows}. Check them where those values are defined, or define them in this template."
         ),
+        "remote_network": (
+            "Remote {network} network {cidr} of cluster {cluster}{when} may be refused by EKS: {why}."
+        ),
         "nested": (
             "Nested stack template {companion} was not followed: {reason}. Flows through the groups it defines "
             "stay unverified here."

@@ -151,3 +151,73 @@ def test_fix_writes_the_rule_as_the_template_names_the_block() -> None:
         "GroupId": {"Ref": "CpSG"}, "IpProtocol": "tcp", "FromPort": 10250, "ToPort": 10250,
         "CidrIp": {"Ref": "NodeCidr"}, "Description": "Added for cfnlint-eks-sg EK4002",
     }
+
+
+# --- EK4005: blocks EKS refuses -------------------------------------------------------------------
+
+
+def refused(template: Json) -> list[str]:
+    return [field(f, "why") for f in findings(template, "EK4005")]
+
+
+def with_vpc(**network: object) -> Json:
+    """hybrid() whose cluster sits in subnet 10.226.1.0/24 of VPC 10.226.0.0/16 (created here)."""
+    template = hybrid(**network)  # type: ignore[arg-type]
+    template["Resources"].update({  # type: ignore[attr-defined]
+        "Vpc": res("AWS::EC2::VPC", CidrBlock="10.226.0.0/16"),
+        "Subnet": res("AWS::EC2::Subnet", VpcId=ref("Vpc"), CidrBlock="10.226.1.0/24"),
+    })
+    template["Resources"]["Cl"]["Properties"]["ResourcesVpcConfig"]["SubnetIds"] = [ref("Subnet")]  # type: ignore[index]
+    return template
+
+
+def test_blocks_as_the_guide_writes_them_are_accepted() -> None:
+    assert refused(with_vpc()) == []
+    assert [f for f in findings(with_vpc(), "IK0001")] == []
+
+
+@pytest.mark.parametrize(("nodes", "why"), [
+    ("100.64.0.0/16", "it is not inside an RFC 1918 range"),
+    ("52.94.0.0/16", "it is not inside an RFC 1918 range"),
+    ("10.226.200.0/24", "it overlaps CIDR block 10.226.0.0/16 of VPC Vpc"),
+    ("10.201.5.0/24", f"it overlaps remote node network {PODS}"),  # listed as the pod block, after the nodes
+    ("fd00::/8", "it is an IPv6 block"),
+])
+def test_a_block_eks_refuses(nodes: str, why: str) -> None:
+    (found,) = refused(with_vpc(nodes=nodes, pods=None) if "remote" not in why else with_vpc(nodes=PODS, pods=nodes))
+    assert found.startswith(why)
+
+
+def test_subnets_stand_for_a_vpc_the_template_does_not_create() -> None:
+    template = hybrid(nodes="10.226.1.128/25", pods=None)
+    template["Resources"]["Cl"]["Properties"]["ResourcesVpcConfig"]["SubnetIds"] = ["subnet-1"]  # type: ignore[index]
+    template["Resources"]["Subnet"] = res("AWS::EC2::Subnet", VpcId="vpc-1", CidrBlock="10.226.1.0/24")  # type: ignore[index]
+    template["Resources"]["Cl"]["Properties"]["ResourcesVpcConfig"]["SubnetIds"] = [ref("Subnet")]  # type: ignore[index]
+    assert refused(template) == ["it overlaps the cluster's subnet 10.226.1.0/24"]
+
+
+def test_the_service_range_written_or_picked_by_eks() -> None:
+    written = hybrid(nodes="172.16.5.0/24", pods=None)
+    written["Resources"]["Cl"]["Properties"]["KubernetesNetworkConfig"] = {  # type: ignore[index]
+        "ServiceIpv4Cidr": "172.16.0.0/16"}
+    assert refused(written)[0].startswith("it overlaps the Kubernetes service range 172.16.0.0/16")
+    picked = hybrid(nodes="10.100.0.0/24", pods=None)
+    assert refused(picked) == []
+    (maybe,) = findings(picked, "IK0001")
+    assert field(maybe, "why").startswith("it overlaps 10.100.0.0/16, one of the two ranges EKS picks")
+
+
+def test_an_ipv6_cluster_refuses_remote_networks() -> None:
+    template = hybrid(pods=None)
+    template["Resources"]["Cl"]["Properties"]["KubernetesNetworkConfig"] = {"IpFamily": "ipv6"}  # type: ignore[index]
+    assert refused(template) == ["the cluster's IpFamily is ipv6, and hybrid nodes join IPv4 clusters only"]
+
+
+def test_a_conditional_block_says_when() -> None:
+    template = hybrid(nodes=if_("Hybrid", "100.64.0.0/16", NODES), pods=None)
+    (found,) = findings(template, "EK4005", StubConditions(["Hybrid"]))
+    assert field(found, "when") == " when Hybrid is true"
+
+
+def test_a_parameter_block_is_left_to_eks() -> None:
+    assert refused(hybrid(nodes=ref("NodeCidr"), pods=ref("PodCidr"))) == []

@@ -1,0 +1,19 @@
+"""EK4005: RemoteNetworkConfig CIDR blocks that EKS refuses (EKS Hybrid Nodes)."""
+
+from cfnlint_eks_sg._base import DOCS, AnalysisRule
+
+
+class RemoteNetworkRefused(AnalysisRule):
+    id = "EK4005"
+    shortdesc = "EKS accepts the remote node and pod networks of EKS Hybrid Nodes"
+    description = (
+        "Each RemoteNetworkConfig CIDR block must be IPv4, inside an RFC 1918 range (/8 to /32), apart from the "
+        "VPC's blocks, the Kubernetes service range and the other remote blocks, in an IPv4 cluster; EKS "
+        "refuses the cluster otherwise."
+    )
+    source_url = DOCS + "EK4005.md"
+    tags = ["eks", "hybrid-nodes", "cidr"]
+    message_format = (
+        "Remote {network} network {cidr} of cluster {cluster}{when} is refused by EKS: {why}. Choose a block that "
+        "meets the RemoteNetworkConfig requirements."
+    )
