@@ -12,7 +12,7 @@ from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import FALSE, guard_text
 from cfnlint_eks_sg._model import Direction, GroupKey, GroupPeer, Model, Origin, StandaloneRule
 from cfnlint_eks_sg._ports import PortSet
-from cfnlint_eks_sg._reach import GROUPS_ELSEWHERE, NO_GROUP, OTHER_SIDE, Opening, Reach, rule_label
+from cfnlint_eks_sg._reach import GROUPS_ELSEWHERE, NO_GROUP, OTHER_SIDE, Opening, Reach, rule_label, rule_path
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import SEPARATOR, is_companion_path
@@ -97,7 +97,7 @@ def _local_causes(link: Link, opening: Opening, direction: Direction, ports: Por
         return [(other.path, _unseen(other.label, GROUPS_ELSEWHERE))]
     if not other.members and other.remote is None:
         return [(other.path, _unseen(other.label, NO_GROUP))]
-    return [(_rule_path(d.rule.path), f"{rule_label(d.rule)}: {d.reason.replace(OTHER_SIDE, other.label)}")
+    return [(rule_path(d.rule), f"{rule_label(d.rule)}: {d.reason.replace(OTHER_SIDE, other.label)}")
             for d in opening.unsure(ports)]
 
 
@@ -107,13 +107,6 @@ def _unseen(label: str, invisible: str) -> str:
         verb = "carry" if label.startswith("node groups ") else "carries"
         return f"which groups {label} {verb} is not visible here{why}"
     return f"{label}: {invisible}"
-
-
-def _rule_path(path: Path) -> Path:
-    """A standalone rule's resource, or an inline rule's item: where the user edits it."""
-    if len(path) >= 5 and path[0] == "Resources" and isinstance(path[4], int):
-        return path[:5]
-    return path[:2] if path[:1] == ("Resources",) else path
 
 
 def _listed(names: tuple[str, ...]) -> str:

@@ -27,6 +27,7 @@ from cfnlint_eks_sg._model import (
     UnknownPeer,
 )
 from cfnlint_eks_sg._ports import NO_PORTS, IpProtocol, PortSet
+from cfnlint_eks_sg._resolve import Path
 
 
 class Reach(Enum):
@@ -174,11 +175,24 @@ class Doubt(NamedTuple):
         return f"{rule_label(self.rule)} may allow it: {self.reason}"
 
 
+def _inline(path: Path) -> bool:
+    """Resources/<group>/Properties/SecurityGroup(In|E)gress/<index>/...: an inline rule item."""
+    return len(path) >= 5 and path[0] == "Resources" and isinstance(path[4], int)
+
+
+def rule_path(perm: Permission) -> Path:
+    """Where the user edits the rule: its inline item, or its standalone resource."""
+    path = perm.path
+    if _inline(path):
+        return path[:5]
+    return path[:2] if path[:1] == ("Resources",) else path
+
+
 def rule_label(perm: Permission) -> str:
     """The rule as the user wrote it: a standalone resource or an inline item of a group."""
     path = perm.path
     kind = f"{perm.direction.value} rule"
-    if len(path) >= 5 and path[0] == "Resources" and isinstance(path[4], int):
+    if _inline(path):
         return f"the {kind} {path[1]}.{path[3]}[{path[4]}]"
     if perm.source == "standalone" and len(path) >= 2:
         return f"the {kind} {path[1]}"
