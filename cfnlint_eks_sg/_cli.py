@@ -2,6 +2,9 @@
 
 Templates are read with cfn-lint's own decoder and condition engine, so the analysis is the one
 the rules report from. Nothing is written to the template; suggestions go to standard output.
+
+Exit codes: `fix` 0 when there is nothing to add, 1 when it printed rules to add; `explain` 0, or 1 with
+`--check` when a required flow is BLOCKED; both 2 when the template cannot be read.
 """
 
 from __future__ import annotations
@@ -18,16 +21,20 @@ from cfnlint_eks_sg._version import __version__
 if TYPE_CHECKING:
     from cfnlint_eks_sg._analysis import Analysis
 
-EXIT_OK, EXIT_UNREADABLE = 0, 2
+EXIT_OK, EXIT_FOUND, EXIT_UNREADABLE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="cfn-lint-eks-sg", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="cfn-lint-eks-sg", description=__doc__.splitlines()[0],
+                                     epilog=" ".join(__doc__.split("\n\n")[2].split()))
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     explain = commands.add_parser("explain", help="clusters, roles and every required flow with its verdict")
     explain.add_argument("template", type=FilePath)
-    fix = commands.add_parser("fix", help="the security-group rules that close the flow gaps, ready to paste")
+    explain.add_argument("--check", action="store_true",
+                         help="exit 1 when a required flow is BLOCKED in some scenario (for scripts and CI)")
+    fix = commands.add_parser("fix", help="the security-group rules that close the flow gaps, ready to paste "
+                                          "(exit 1 when it printed some)")
     fix.add_argument("template", type=FilePath)
     fix.add_argument("--format", choices=("auto", "yaml", "json"), default="auto",
                      help="output format (auto: the template's own)")
@@ -37,10 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNREADABLE
     template, analysis, line_of = loaded
     if args.command == "explain":
+        from cfnlint_eks_sg._explain import any_blocked
         from cfnlint_eks_sg._explain import explain as report
 
         sys.stdout.write("\n".join(report(analysis, line_of)) + "\n")
-        return EXIT_OK
+        return EXIT_FOUND if args.check and any_blocked(analysis) else EXIT_OK
     return _fix(args.template, args.format, template, analysis)
 
 
@@ -135,4 +143,4 @@ def _fix(path: FilePath, wanted: str, template: dict[str, object], analysis: Ana
         sys.stderr.write(f"cfn-lint-eks-sg: not fixed by a rule: {sentence}\n")
     if not fragment and not suggestion.sentences:
         sys.stderr.write("cfn-lint-eks-sg: no flow gap that a rule closes\n")
-    return EXIT_OK
+    return EXIT_FOUND if fragment else EXIT_OK

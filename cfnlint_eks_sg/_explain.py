@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from cfnlint_eks_sg._analysis import Analysis
-from cfnlint_eks_sg._flows import LinkResult
+from cfnlint_eks_sg._flows import LinkResult, LinkState
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import describe, guard_text
 from cfnlint_eks_sg._internet import ApiVerdict
 from cfnlint_eks_sg._model import Direction, Member, Origin
+from cfnlint_eks_sg._ports import IpProtocol, PortSet
 from cfnlint_eks_sg._reach import Half, Reach
-from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
+from cfnlint_eks_sg._requirements import REQUIREMENTS, Level, Requirement
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import is_companion_path
 
@@ -62,14 +63,7 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
             yield "    - no group visible: EC2 gives its interfaces the default group of the VPC"
     yield ""
     yield "Required flows (egress of the first side, ingress of the second)"
-    for req in REQUIREMENTS:
-        if req.level is Level.OPTIONAL:
-            continue
-        traffic = [(p, ports) for p, ports in requirement_traffic(req) if ports]
-        results = sorted((r for r in analysis.links if r.link.channel is req.channel),
-                         key=lambda r: (r.link.initiator_label, r.link.responder_label))
-        if not traffic or not results:
-            continue
+    for req, traffic, results in _required_flows(analysis):
         yield f"  {req.rule_id} {req.channel.value}, {render_traffic(traffic)} ({req.level.value}: {req.purpose})"
         for result in results:
             yield from _flow(result, traffic)
@@ -80,7 +74,35 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
     yield f"Findings: {counts or 'none'} (run cfn-lint --append-rules=cfnlint_eks_sg for their messages)"
 
 
-def _flow(result: LinkResult, traffic: Sequence[tuple[object, object]]) -> Iterator[str]:
+Traffic = Sequence[tuple[IpProtocol, PortSet]]
+
+
+def _required_flows(analysis: Analysis) -> Iterator[tuple[Requirement, Traffic, list[LinkResult]]]:
+    """Each required (not optional) flow with its traffic and the links it is checked on."""
+    for req in REQUIREMENTS:
+        if req.level is Level.OPTIONAL:
+            continue
+        traffic = [(p, ports) for p, ports in requirement_traffic(req) if ports]
+        results = sorted((r for r in analysis.links if r.link.channel is req.channel),
+                         key=lambda r: (r.link.initiator_label, r.link.responder_label))
+        if traffic and results:
+            yield req, traffic, results
+
+
+def _halves(result: LinkResult, traffic: Traffic, direction: Direction, state: LinkState) -> list[Half]:
+    openings = state.egress if direction is Direction.EGRESS else state.ingress
+    return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
+
+
+def any_blocked(analysis: Analysis) -> bool:
+    """True when some half of a required flow is BLOCKED in some scenario (`explain --check`)."""
+    return any(half.reach is Reach.BLOCKED
+               for _, traffic, results in _required_flows(analysis) for result in results
+               for direction in result.link.halves for state in result.states
+               for half in _halves(result, traffic, direction, state))
+
+
+def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
     link = result.link
     yield f"    {link.initiator_label} -> {link.responder_label}"
     if not result.states:
@@ -89,10 +111,7 @@ def _flow(result: LinkResult, traffic: Sequence[tuple[object, object]]) -> Itera
     for direction in link.halves:
         verdicts: dict[str, list[str]] = {}
         for state in result.states:
-            openings = state.egress if direction is Direction.EGRESS else state.ingress
-            halves = [openings[protocol].verdict(direction, ports)  # type: ignore[index,arg-type]
-                      for protocol, ports in traffic]
-            text = _verdict(halves, traffic)
+            text = _verdict(_halves(result, traffic, direction, state), traffic)
             verdicts.setdefault(text, []).append(describe(state.scenario) or "always")
         for text, scenarios in verdicts.items():
             when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
@@ -114,11 +133,11 @@ def _aws_apis(verdicts: Sequence[ApiVerdict]) -> Iterator[str]:
             yield f"      egress  {text}{at}"
 
 
-def _verdict(halves: Sequence[Half], traffic: Sequence[tuple[object, object]]) -> str:
+def _verdict(halves: Sequence[Half], traffic: Traffic) -> str:
     blocked = [(protocol, half.missing) for (protocol, _), half in zip(traffic, halves, strict=True)
                if half.reach is Reach.BLOCKED]
     if blocked:
-        return f"BLOCKED: no rule allows {render_traffic(blocked)}"  # type: ignore[arg-type]
+        return f"BLOCKED: no rule allows {render_traffic(blocked)}"
     unknown = [half.why for half in halves if half.reach is Reach.UNKNOWN]
     if unknown:
         return f"UNKNOWN: {unknown[0]}"

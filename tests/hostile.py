@@ -8,7 +8,7 @@ is written to a file and run through cfn-lint's own file runner with our rules a
 rules (E0000-E0002), then through `cfn-lint-eks-sg explain` and `fix`.
 
 A case fails when a rule of ours raises (an E0002 naming it), anything escapes cfn-lint's runner,
-the commands exit other than 0 or 2, write a traceback or more than one line of error for exit 2,
+the commands exit other than 0 or 2 (or 1 for fix), write a traceback or more than one line of error for exit 2,
 or a template of fewer than 100 resources takes 5 s or more.
 
 The mutations draw from a `Chooser`: hypothesis in the test suite (so failures shrink), a seeded
@@ -557,7 +557,7 @@ def run_case(case: Case, directory: Path, commands: bool = True) -> Outcome:
             except Exception:  # noqa: BLE001
                 problems.append(f"{command} raised:\n" + traceback.format_exc())
                 continue
-            if code not in (0, 2):
+            if code not in (0, 1, 2) or (code == 1 and command != "fix"):
                 problems.append(f"{command} exited {code!r}")
             if "Traceback" in err:
                 problems.append(f"{command} wrote a traceback")

@@ -96,7 +96,7 @@ def test_unreadable_templates_exit_2_with_a_message(tmp_path: Path, capsys: pyte
 def test_fix_prints_in_the_templates_own_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = TEMPLATES / "broken" / "ek1005-two-node-groups.yaml"
     code, out, _ = _run("fix", str(source), capsys=capsys)
-    assert code == 0
+    assert code == 1  # it printed rules to add
     assert "GroupId: !Ref 'BlueSecurityGroup'" in out and "SourceSecurityGroupId: !Ref 'GreenSecurityGroup'" in out
     twin = tmp_path / "twin.json"
     twin.write_text(to_json(source.read_text()))
@@ -156,3 +156,22 @@ def test_fix_closes_the_gaps_of_every_mutant() -> None:
             added, checked = added + count, checked + 1
     assert checked > 50
     summary(f"fix round trip: {checked} mutants, {added} rules suggested, every flow gap closed, nothing new")
+
+
+def test_exit_codes_say_whether_there_is_something_to_do(capsys: pytest.CaptureFixture[str]) -> None:
+    broken, clean = TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml", TEMPLATES / "seed-style-cluster.yaml"
+    assert _run("fix", str(broken), capsys=capsys)[0] == 1
+    code, out, err = _run("fix", str(clean), capsys=capsys)
+    assert (code, out) == (0, "") and "no flow gap" in err
+    assert _run("explain", str(broken), capsys=capsys)[0] == 0  # without --check, a report only
+    assert _run("explain", "--check", str(broken), capsys=capsys)[0] == 1
+    assert _run("explain", "--check", str(clean), capsys=capsys)[0] == 0
+    assert _run("explain", "--check", str(TEMPLATES / "no-such-file.yaml"), capsys=capsys)[0] == 2
+
+
+def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "fix 0 when there is nothing to add, 1 when it printed rules to add" in out.replace("`", "")
+    assert "with --check when a required flow is BLOCKED" in out.replace("`", "")
