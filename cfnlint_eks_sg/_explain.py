@@ -89,7 +89,7 @@ def _required_flows(analysis: Analysis) -> Iterator[tuple[Requirement, Traffic, 
             yield req, traffic, results
 
 
-def _halves(result: LinkResult, traffic: Traffic, direction: Direction, state: LinkState) -> list[Half]:
+def _halves(traffic: Traffic, direction: Direction, state: LinkState) -> list[Half]:
     openings = state.egress if direction is Direction.EGRESS else state.ingress
     return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
 
@@ -99,7 +99,7 @@ def any_blocked(analysis: Analysis) -> bool:
     return any(half.reach is Reach.BLOCKED
                for _, traffic, results in _required_flows(analysis) for result in results
                for direction in result.link.halves for state in result.states
-               for half in _halves(result, traffic, direction, state))
+               for half in _halves(traffic, direction, state))
 
 
 def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
@@ -111,7 +111,7 @@ def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
     for direction in link.halves:
         verdicts: dict[str, list[str]] = {}
         for state in result.states:
-            text = _verdict(_halves(result, traffic, direction, state), traffic)
+            text = _verdict(_halves(traffic, direction, state), traffic)
             verdicts.setdefault(text, []).append(describe(state.scenario) or "always")
         for text, scenarios in verdicts.items():
             when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
