@@ -95,8 +95,10 @@ def _halves(traffic: Traffic, direction: Direction, state: LinkState) -> list[Ha
 
 
 def any_blocked(analysis: Analysis) -> bool:
-    """True when some half of a required flow is BLOCKED in some scenario (`explain --check`)."""
-    return any(half.reach is Reach.BLOCKED
+    """True when some half of a required flow, or a node group's path to the AWS APIs, is BLOCKED in
+    some scenario (`explain --check`): what the report shows as BLOCKED."""
+    return any(verdict.blocked for verdict in analysis.api_access.verdicts) or any(
+               half.reach is Reach.BLOCKED
                for _, traffic, results in _required_flows(analysis) for result in results
                for direction in result.link.halves for state in result.states
                for half in _halves(traffic, direction, state))

@@ -57,6 +57,7 @@ class ApiVerdict(NamedTuple):
     node_group: str
     cluster: str
     verdicts: tuple[tuple[str, tuple[Scenario, ...]], ...]
+    blocked: bool = False  # BLOCKED in some scenario (explain --check)
 
 
 @dataclass(slots=True)
@@ -91,7 +92,8 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
             if problem is not None:
                 failing.setdefault(problem, []).append(scenario)
         result.verdicts.append(ApiVerdict(node.label, cluster.label,
-                                          tuple((text, tuple(at)) for text, at in shown.items())))
+                                          tuple((text, tuple(at)) for text, at in shown.items()),
+                                          any(not isinstance(p, Undecided) for p in failing)))
         for problem, failed in failing.items():
             facts = (("node_group", node.label), ("cluster", cluster.label), ("when", when(failed, every)))
             if isinstance(problem, Undecided) and problem.groups:

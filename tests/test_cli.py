@@ -166,6 +166,9 @@ def test_exit_codes_say_whether_there_is_something_to_do(capsys: pytest.CaptureF
     assert _run("explain", str(broken), capsys=capsys)[0] == 0  # without --check, a report only
     assert _run("explain", "--check", str(broken), capsys=capsys)[0] == 1
     assert _run("explain", "--check", str(clean), capsys=capsys)[0] == 0
+    # the nodes' path to the AWS APIs is the only BLOCKED line here; UNKNOWN alone does not fail the check
+    assert _run("explain", "--check", str(FIXTURES / "wk1006-vpc-without-endpoints.fail.yaml"), capsys=capsys)[0] == 1
+    assert _run("explain", "--check", str(FIXTURES / "ik0001-wk1006-range-elsewhere.yaml"), capsys=capsys)[0] == 0
     assert _run("explain", "--check", str(TEMPLATES / "no-such-file.yaml"), capsys=capsys)[0] == 2
 
 
