@@ -133,9 +133,10 @@ class Analysis:
             kept.append(finding)
         return kept
 
-    def reported_gaps(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
-        """The gaps behind the findings this template gets (not a flow between companions)."""
-        return [gap for gap in self.gaps_for(rule_id, ports) if self._placed(gap) is not None]
+    def reported_gaps(self, rule_id: str, ports: PortSet | None = None) -> list[tuple[Gap, Finding]]:
+        """The gaps behind the findings this template gets (not a flow between companions), each
+        with its finding: where cfn-lint reports it."""
+        return [(gap, finding) for gap in self.gaps_for(rule_id, ports) if (finding := self._placed(gap)) is not None]
 
     def gaps_for(self, rule_id: str, ports: PortSet | None = None) -> list[Gap]:
         """The blocked halves a flow rule reports, as records (what `fix` closes)."""
@@ -263,6 +264,7 @@ def _condition_names(template: object, conditions: ScenarioSource | None) -> lis
 # -- the per-template cache ----------------------------------------------------------------
 
 _CACHE: weakref.WeakKeyDictionary[object, Analysis] = weakref.WeakKeyDictionary()
+_RECORDERS: list[list[tuple[Any, Analysis]]] = []
 _LOCK = threading.Lock()  # only matters for threaded users of cfnlint.api; the CLI is single-threaded
 
 
@@ -291,4 +293,22 @@ def get_analysis(cfn: object) -> Analysis:
     result = analyse_system(template, getattr(cfn, "filename", None), getattr(cfn, "conditions", None),
                             parameter_values(parameter_sets, template))
     with _LOCK:
-        return _CACHE.setdefault(cfn, result)
+        kept = _CACHE.setdefault(cfn, result)
+        if kept is result:
+            for recorder in _RECORDERS:
+                recorder.append((cfn, result))
+        return kept
+
+
+@contextlib.contextmanager
+def recorded() -> Iterator[list[tuple[Any, Analysis]]]:
+    """Every analysis the rules build while inside, with the cfn-lint `Template` it is of: `fix` and
+    `explain` run cfn-lint's runner, then read the analyses its rules reported from."""
+    recorder: list[tuple[Any, Analysis]] = []
+    with _LOCK:
+        _RECORDERS.append(recorder)
+    try:
+        yield recorder
+    finally:
+        with _LOCK:
+            _RECORDERS.remove(recorder)

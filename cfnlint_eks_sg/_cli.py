@@ -1,7 +1,8 @@
 """The `cfn-lint-eks-sg` command: `explain` what the analysis inferred, `fix` the flow gaps.
 
-Templates are read with cfn-lint's own decoder and condition engine, so the analysis is the one
-the rules report from. Nothing is written to the template; suggestions go to standard output.
+Both run this plugin's rules through cfn-lint with cfn-lint's own settings (`.cfnlintrc`, `--config-file`,
+`--parameters`, `--ignore-checks`, `-x` and the others below), so they report what
+`cfn-lint --append-rules cfnlint_eks_sg` reports, from the same analysis. Suggestions go to standard output.
 
 Exit codes: `fix` 0 when there is nothing to add, 1 when it printed rules to add; `explain` 0, or 1 with
 `--check` when a required flow is BLOCKED; both 2 when the template cannot be read.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, NamedTuple
@@ -20,8 +22,30 @@ from cfnlint_eks_sg._version import __version__
 
 if TYPE_CHECKING:
     from cfnlint_eks_sg._analysis import Analysis
+    from cfnlint_eks_sg._lintrun import LintRun
 
 EXIT_OK, EXIT_FOUND, EXIT_UNREADABLE = 0, 1, 2
+CFN_LINT_OPTIONS: tuple[tuple[tuple[str, ...], int | str, str], ...] = (  # forwarded to cfn-lint as written
+    (("--config-file",), 1, "a cfn-lint config file instead of .cfnlintrc in this or the home directory"),
+    (("--parameters",), "+", "parameter values, KEY=VALUE (cfn-lint's --parameters)"),
+    (("--parameter-files",), "+", "CloudFormation parameter files"),
+    (("-i", "--ignore-checks"), "+", "rule IDs (or prefixes) whose findings to leave alone"),
+    (("-c", "--include-checks"), "+", "rule IDs (or prefixes) to switch on"),
+    (("-m", "--mandatory-checks"), "+", "rule IDs that template Metadata cannot switch off"),
+    (("-x", "--configure-rule"), "+", "rule settings, RULE:KEY=VALUE (WK1003:webhook_ports=9443)"),
+    (("-r", "--regions"), "+", "regions to lint for"),
+    (("-e", "--include-experimental"), 0, "include experimental rules"),
+    (("--merge-configs",), 0, "merge the lists of the CLI, config file and template Metadata"),
+)
+
+
+class _Forwarded(argparse.Action):
+    """Keeps a cfn-lint option as written, for cfn-lint's own parser to read."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[object] | None, option_string: str | None = None) -> None:
+        written = [values] if isinstance(values, str) else [str(v) for v in values or ()]
+        namespace.cfn_lint = [*namespace.cfn_lint, str(option_string), *written]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,33 +62,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     fix.add_argument("template", type=FilePath)
     fix.add_argument("--format", choices=("auto", "yaml", "json"), default="auto",
                      help="output format (auto: the template's own)")
+    for command in (explain, fix):
+        settings = command.add_argument_group(
+            "cfn-lint settings", "read by cfn-lint itself, as for cfn-lint --append-rules cfnlint_eks_sg "
+                                 "(write the template first: these options take several values)")
+        for flags, nargs, text in CFN_LINT_OPTIONS:
+            settings.add_argument(*flags, nargs=nargs, action=_Forwarded, help=text, dest="cfn_lint",
+                                  metavar="VALUE" if nargs else None)
+        command.set_defaults(cfn_lint=[])
     args = parser.parse_args(argv)
-    loaded = _load(args.template)
+    loaded = _load(args.template, args.cfn_lint)
     if loaded is None:
         return EXIT_UNREADABLE
-    template, analysis, line_of = loaded
     if args.command == "explain":
         from cfnlint_eks_sg._explain import any_blocked
         from cfnlint_eks_sg._explain import explain as report
 
-        sys.stdout.write("\n".join(report(analysis, line_of)) + "\n")
-        return EXIT_FOUND if args.check and any_blocked(analysis) else EXIT_OK
-    return _fix(args.template, args.format, template, analysis)
+        analysis = loaded.analyses[0]
+        shown = Counter(match.rule.id for match in loaded.run.matches)
+        sys.stdout.write("\n".join(report(analysis, loaded.line_of, loaded.run.ports, shown)) + "\n")
+        return EXIT_FOUND if args.check and any_blocked(analysis, loaded.run.ports) else EXIT_OK
+    return _fix(args.template, args.format, loaded)
 
 
 class Loaded(NamedTuple):
     template: dict[str, object]
-    analysis: Analysis
+    analyses: list[Analysis]  # one per run of the rules; at least one
+    run: LintRun
     line_of: Callable[[tuple[str | int, ...]], int | None]
 
 
-def _load(path: FilePath) -> Loaded | None:
+def _load(path: FilePath, cfn_lint_args: Sequence[str]) -> Loaded | None:
+    """The template, and what cfn-lint's run of this plugin's rules found in it under the user's settings."""
     import logging
 
     from cfnlint.decode import decode
     from cfnlint.template import Template
 
     from cfnlint_eks_sg._analysis import analyse_system
+    from cfnlint_eks_sg._lintrun import SettingsError, lint
 
     if not path.is_file():
         _unreadable(path, "no such file" if not path.exists() else "not a file")
@@ -77,9 +113,21 @@ def _load(path: FilePath) -> Loaded | None:
     if not isinstance(template, dict):
         _unreadable(path, "not a template (its top level is not a mapping)")
         return None
-    cfn = Template(str(path), template, ["us-east-1"])
-    analysis = analyse_system(template, str(path), cfn.conditions)
-    return Loaded(template, analysis, lambda route: line_of(template, route))
+    try:
+        run = lint(str(path), cfn_lint_args)
+    except SettingsError as error:
+        _unreadable(path, f"cfn-lint settings: {error}")
+        return None
+    if run.errors:
+        _unreadable(path, _first_problem(run.errors, path))
+        return None
+    analyses = [analysis for _, analysis in run.analyses]
+    if run.analyses:
+        template = run.analyses[0][0].template  # what the rules read (after a transform, if any)
+    else:  # none of this plugin's rules ran under these settings: the report still shows what is inferred
+        cfn = Template(str(path), template, ["us-east-1"])
+        analyses = [analyse_system(template, str(path), cfn.conditions)]
+    return Loaded(template, analyses, run, lambda route: line_of(template, route))
 
 
 def _unreadable(path: FilePath, why: str) -> None:
@@ -122,15 +170,16 @@ def line_of(template: object, route: Sequence[object]) -> int | None:
     return line
 
 
-def _fix(path: FilePath, wanted: str, template: dict[str, object], analysis: Analysis) -> int:
+def _fix(path: FilePath, wanted: str, loaded: Loaded) -> int:
     import cfn_flip
 
-    from cfnlint_eks_sg._fix import as_template_fragment, suggest
+    from cfnlint_eks_sg._fix import Scope, as_template_fragment, suggest
 
-    resources = template.get("Resources")
-    conditions = template.get("Conditions")
-    suggestion = suggest(analysis, [str(k) for k in resources] if isinstance(resources, dict) else [],
-                         [str(k) for k in conditions] if isinstance(conditions, dict) else [])
+    reported = loaded.run.reported()
+    resources, conditions = loaded.template.get("Resources"), loaded.template.get("Conditions")
+    suggestion = suggest(loaded.analyses, [str(k) for k in resources] if isinstance(resources, dict) else [],
+                         [str(k) for k in conditions] if isinstance(conditions, dict) else [],
+                         Scope(lambda rule_id, where: (rule_id, tuple(where)) in reported, loaded.run.ports))
     fragment = as_template_fragment(suggestion)
     if fragment:
         as_json = json.dumps(fragment, indent=2)
@@ -139,8 +188,12 @@ def _fix(path: FilePath, wanted: str, template: dict[str, object], analysis: Ana
         sys.stdout.write("# Add to the template (merge each section into the one of the same name):\n"
                          if fmt == "yaml" else "")
         sys.stdout.write(as_json + "\n" if fmt == "json" else cfn_flip.to_yaml(as_json, clean_up=False))
-    for sentence in suggestion.sentences:
-        sys.stderr.write(f"cfn-lint-eks-sg: not fixed by a rule: {sentence}\n")
-    if not fragment and not suggestion.sentences:
+    lines = {(match.rule.id, tuple(getattr(match, "path", None) or ())): match.linenumber
+             for match in loaded.run.matches}
+    for (rule_id, where), why_not in sorted(suggestion.findings.items(), key=lambda i: (lines.get(i[0], 0), i[0][0])):
+        at = f" at line {lines[rule_id, where]}" if (rule_id, where) in lines else ""
+        sys.stderr.write(f"cfn-lint-eks-sg: closes {rule_id}{at}\n" if why_not is None
+                         else f"cfn-lint-eks-sg: leaves {rule_id}{at}: {why_not}\n")
+    if not suggestion.findings:
         sys.stderr.write("cfn-lint-eks-sg: no flow gap that a rule closes\n")
     return EXIT_FOUND if fragment else EXIT_OK

@@ -7,7 +7,7 @@ with the missing half and ports, or UNKNOWN with why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg._flows import LinkResult, LinkState
@@ -22,11 +22,17 @@ from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import is_companion_path
 
 LineOf = Callable[[Path], "int | None"]
+PortsOf = Callable[[str], "PortSet | None"]  # a rule's configured port setting (WK1003's webhook_ports)
 OPT_IN = frozenset({"IK1008"})  # reported by cfn-lint only when switched on
 
 
-def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
-    """The report, line by line."""
+def _default_ports(rule_id: str) -> PortSet | None:
+    return None
+
+
+def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = _default_ports,
+            shown: Mapping[str, int] | None = None) -> Iterator[str]:
+    """The report, line by line; `shown` counts the findings cfn-lint shows by rule (default settings if None)."""
     roles = analysis.roles
     yield "Clusters"
     if not roles.clusters:
@@ -63,26 +69,28 @@ def explain(analysis: Analysis, line_of: LineOf) -> Iterator[str]:
             yield "    - no group visible: EC2 gives its interfaces the default group of the VPC"
     yield ""
     yield "Required flows (egress of the first side, ingress of the second)"
-    for req, traffic, results in _required_flows(analysis):
+    for req, traffic, results in _required_flows(analysis, ports):
         yield f"  {req.rule_id} {req.channel.value}, {render_traffic(traffic)} ({req.level.value}: {req.purpose})"
         for result in results:
             yield from _flow(result, traffic)
     yield from _aws_apis(analysis.api_access.verdicts)
     yield ""
-    found = analysis.all_findings()
-    counts = ", ".join(f"{rule_id} x{len(items)}" for rule_id, items in found.items() if rule_id not in OPT_IN)
+    if shown is None:
+        shown = {rule_id: len(items) for rule_id, items in analysis.all_findings().items() if rule_id not in OPT_IN}
+    counts = ", ".join(f"{rule_id} x{count}" for rule_id, count in sorted(shown.items()) if count)
     yield f"Findings: {counts or 'none'} (run cfn-lint --append-rules=cfnlint_eks_sg for their messages)"
 
 
 Traffic = Sequence[tuple[IpProtocol, PortSet]]
 
 
-def _required_flows(analysis: Analysis) -> Iterator[tuple[Requirement, Traffic, list[LinkResult]]]:
-    """Each required (not optional) flow with its traffic and the links it is checked on."""
+def _required_flows(analysis: Analysis,
+                    ports: PortsOf = _default_ports) -> Iterator[tuple[Requirement, Traffic, list[LinkResult]]]:
+    """Each required (not optional) flow with its traffic (as its rule is configured) and the links it is checked on."""
     for req in REQUIREMENTS:
         if req.level is Level.OPTIONAL:
             continue
-        traffic = [(p, ports) for p, ports in requirement_traffic(req) if ports]
+        traffic = [(p, span) for p, span in requirement_traffic(req, ports(req.rule_id)) if span]
         results = sorted((r for r in analysis.links if r.link.channel is req.channel),
                          key=lambda r: (r.link.initiator_label, r.link.responder_label))
         if traffic and results:
@@ -94,12 +102,12 @@ def _halves(traffic: Traffic, direction: Direction, state: LinkState) -> list[Ha
     return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
 
 
-def any_blocked(analysis: Analysis) -> bool:
+def any_blocked(analysis: Analysis, ports: PortsOf = _default_ports) -> bool:
     """True when some half of a required flow, or a node group's path to the AWS APIs, is BLOCKED in
     some scenario (`explain --check`): what the report shows as BLOCKED."""
     return any(verdict.blocked for verdict in analysis.api_access.verdicts) or any(
                half.reach is Reach.BLOCKED
-               for _, traffic, results in _required_flows(analysis) for result in results
+               for _, traffic, results in _required_flows(analysis, ports) for result in results
                for direction in result.link.halves for state in result.states
                for half in _halves(traffic, direction, state))
 

@@ -10,7 +10,7 @@ egress rule removes it. What rules cannot fix gets a sentence. The user's file i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
@@ -19,6 +19,7 @@ from cfnlint_eks_sg._gaps import Gap, gap_finding, preferred
 from cfnlint_eks_sg._guards import TRUE, Guard
 from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Origin
 from cfnlint_eks_sg._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import SEPARATOR
 
 FIXED_BY_RULES: Final = ("EK1001", "EK1002", "WK1003", "WK1004", "EK1005", "WK1006", "WK1009", "EK4002", "WK4004")
@@ -34,6 +35,16 @@ class Suggestion(NamedTuple):
     resources: dict[str, Json]
     conditions: dict[str, object]
     sentences: list[str]
+    findings: dict[tuple[str, Path], str | None]  # each finding addressed: None if closed, else why not
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The findings `fix` closes, with the rule settings they were found with: by default every
+    finding with default settings; from a cfn-lint run, the ones the CLI shows under the user's settings."""
+
+    reported: Callable[[str, Path], bool] = lambda rule_id, path: True
+    ports: Callable[[str], PortSet | None] = lambda rule_id: None
 
 
 @dataclass(frozen=True)
@@ -54,22 +65,42 @@ class _Rule(NamedTuple):
     reason: str
 
 
-def suggest(analysis: Analysis, existing: Iterable[str] = (), conditions: Iterable[str] = ()) -> Suggestion:
+def suggest(analyses: Analysis | Sequence[Analysis], existing: Iterable[str] = (), conditions: Iterable[str] = (),
+            scope: Scope = Scope()) -> Suggestion:
     """What to add so that the flow gaps of the template close, named apart from `existing`
-    resources and `conditions`."""
+    resources and `conditions`. Several analyses are runs of one template (cfn-lint lints it with each
+    parameter file and without): what any of them reports gets its rule."""
+    every = [analyses] if isinstance(analyses, Analysis) else list(analyses)
     rules: dict[tuple[object, ...], _Rule] = {}
     sentences: list[str] = []
-    for rule_id in FIXED_BY_RULES:
-        for gap in analysis.reported_gaps(rule_id):
-            for rule in _gap_rules(analysis, gap, sentences):
-                rules.setdefault(rule[:5], rule)
-        if rule_id == "WK1006":
-            _internet_rules(analysis, rules, sentences)
-    for rule in list(rules.values()):
-        if rule.direction is Direction.EGRESS:
-            for restated in _restated_egress(analysis, rule.owner):
-                rules.setdefault(restated[:5], restated)
-    return _render(analysis, _merged(rules.values()), set(existing), sentences, conditions)
+    findings: dict[tuple[str, Path], str | None] = {}
+    for analysis in every:
+        for rule_id in FIXED_BY_RULES:
+            for gap, finding in analysis.reported_gaps(rule_id, scope.ports(rule_id)):
+                if not scope.reported(rule_id, finding.path):
+                    continue
+                before = len(sentences)
+                for rule in _gap_rules(analysis, gap, sentences):
+                    rules.setdefault(rule[:5], rule)
+                _addressed(findings, (rule_id, finding.path), sentences[before:])
+            if rule_id == "WK1006":
+                _internet_rules(analysis, rules, sentences, findings, scope)
+        for rule in list(rules.values()):
+            if rule.direction is Direction.EGRESS:
+                for restated in _restated_egress(analysis, rule.owner):
+                    rules.setdefault(restated[:5], restated)
+    if not every:
+        return Suggestion({}, {}, [], {})
+    suggestion = _render(every[0], _merged(rules.values()), set(existing), sentences, conditions)
+    return suggestion._replace(findings=findings)
+
+
+def _addressed(findings: dict[tuple[str, Path], str | None], key: tuple[str, Path], why_not: list[str]) -> None:
+    """A finding is closed when every gap behind it got its rules."""
+    if why_not:
+        findings[key] = findings.get(key) or why_not[0]
+    else:
+        findings.setdefault(key, None)
 
 
 def _merged(rules: Iterable[_Rule]) -> list[_Rule]:
@@ -101,7 +132,7 @@ def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule
     pairs = gap.sides or ((tuple(gap.side), tuple(gap.other)),)
     for side, other in pairs:
         owner = preferred(side)
-        if owner is None or _reference(owner) is None:
+        if owner is None or _reference(owner, analysis.model.parameters) is None:
             sentences.append(f"{gap_finding(gap).message_fields()['fix']} ({gap.rule_id}): the group to change is "
                              "not one this template can name, so add the rule where that group is defined")
             continue
@@ -120,7 +151,7 @@ def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule
         else:
             peers = [preferred(other)]
         for peer in dict.fromkeys(peers):
-            if peer is None or _reference(peer) is None:
+            if peer is None or _reference(peer, analysis.model.parameters) is None:
                 way = "to" if gap.direction is Direction.EGRESS else "from"
                 sentences.append(f"{gap.rule_id}: {owner} needs a rule {way} a group this template cannot name "
                                  f"({peer or 'the default group of the VPC'})")
@@ -131,18 +162,23 @@ def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule
     return found
 
 
-def _internet_rules(analysis: Analysis, rules: dict[tuple[object, ...], _Rule], sentences: list[str]) -> None:
+def _internet_rules(analysis: Analysis, rules: dict[tuple[object, ...], _Rule], sentences: list[str],
+                    findings: dict[tuple[str, Path], str | None], scope: Scope) -> None:
     for finding in analysis.findings_for("WK1006"):
+        path = finding.path
+        if not scope.reported("WK1006", path):
+            continue
         fields = finding.message_fields()
         anywhere = fields.get("anywhere", "").split()
-        path = finding.path
         owner = GroupKey.make(Origin.RESOURCE, str(path[1])) if len(path) == 2 and path[0] == "Resources" else None
         if not anywhere or owner is None or owner not in analysis.model.groups:
             sentences.append(f"WK1006: node group {fields['node_group']}: {fields['why']}")
+            _addressed(findings, ("WK1006", path), sentences[-1:])
             continue
         for cidr in anywhere:
             rule = _Rule(owner, Direction.EGRESS, TCP, _HTTPS, cidr, _exists(analysis, owner), "WK1006")
             rules.setdefault(rule[:5], rule)
+        _addressed(findings, ("WK1006", path), [])
 
 
 def _restated_egress(analysis: Analysis, owner: GroupKey) -> list[_Rule]:
@@ -166,7 +202,7 @@ def _exists(analysis: Analysis, group: GroupKey) -> Guard:
     return known.guard if known is not None else TRUE
 
 
-def _reference(group: GroupKey) -> object | None:
+def _reference(group: GroupKey, parameters: Mapping[str, object]) -> object | None:
     """How a template names `group`; None for groups it cannot name (opaque, nested, by name)."""
     if SEPARATOR in group.ident:
         return None  # a companion's group: its template is where to add the rule
@@ -174,11 +210,29 @@ def _reference(group: GroupKey) -> object | None:
         return {"Ref": group.ident}
     if group.origin is Origin.CLUSTER:
         return {"Fn::GetAtt": [group.ident, "ClusterSecurityGroupId"]}
+    if group.origin is Origin.VPC_DEFAULT:
+        return {"Fn::GetAtt": [group.ident, "DefaultSecurityGroup"]}
+    if group.origin is Origin.PARAMETER_ITEM:
+        return _parameter_item(group.ident, parameters)
     if group.origin is Origin.LITERAL:
         return group.ident
     if group.origin is Origin.IMPORT and re.fullmatch(r"[\w.:/-]+", group.ident):
         return {"Fn::ImportValue": group.ident}
     return None
+
+
+def _parameter_item(ident: str, parameters: Mapping[str, object]) -> object | None:
+    """`Groups[0]` as the template selects it: from the list a list parameter is, or from a string
+    parameter split at its commas."""
+    named = re.fullmatch(r"(.+)\[(\d+)\]", ident)
+    if named is None or named.group(1) not in parameters:
+        return None
+    name, index = named.group(1), int(named.group(2))
+    declared = parameters[name]
+    kind = str(declared.get("Type", "")) if isinstance(declared, Mapping) else ""
+    listed = "List<" in kind or kind == "CommaDelimitedList"  # SSM list parameters too
+    source: object = {"Ref": name} if listed else {"Fn::Split": [",", {"Ref": name}]}
+    return {"Fn::Select": [index, source]}
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -194,17 +248,18 @@ def _render(analysis: Analysis, rules: list[_Rule], taken: set[str], sentences: 
         for first, last in _ranges(rule):
             name = _unique(_name(rule, first), taken | set(resources))
             kind = "Egress" if rule.direction is Direction.EGRESS else "Ingress"
-            props: Json = {"GroupId": _reference(rule.owner), "IpProtocol": _protocol(rule.protocol)}
+            props: Json = {"GroupId": _reference(rule.owner, analysis.model.parameters),
+                           "IpProtocol": _protocol(rule.protocol)}
             if first is not None:
                 props.update(FromPort=first, ToPort=last)
-            props.update(_peer(rule))
+            props.update(_peer(rule, analysis.model.parameters))
             props["Description"] = f"Added for cfnlint-eks-sg {rule.reason}"[:255]
             resource: Json = {"Type": f"AWS::EC2::SecurityGroup{kind}", "Properties": props}
             condition = _condition(rule.guard, by_guard, conditions, known)
             if condition is not None:
                 resource["Condition"] = condition
             resources[name] = resource
-    return Suggestion(resources, conditions, list(dict.fromkeys(sentences)))
+    return Suggestion(resources, conditions, list(dict.fromkeys(sentences)), {})
 
 
 def _ranges(rule: _Rule) -> list[tuple[int | None, int | None]]:
@@ -217,25 +272,29 @@ def _protocol(protocol: IpProtocol) -> str:
     return {ALL_TRAFFIC: "-1", TCP: "tcp", UDP: "udp"}.get(protocol, str(protocol.number))
 
 
-def _peer(rule: _Rule) -> Json:
+def _peer(rule: _Rule, parameters: Mapping[str, object]) -> Json:
     if isinstance(rule.peer, Cidr):
         return {"CidrIp": rule.peer.value}
     if isinstance(rule.peer, str):
         return {"CidrIpv6" if ":" in rule.peer else "CidrIp": rule.peer}
     prop = "DestinationSecurityGroupId" if rule.direction is Direction.EGRESS else "SourceSecurityGroupId"
-    return {prop: _reference(rule.peer)}
+    return {prop: _reference(rule.peer, parameters)}
 
 
 def _name(rule: _Rule, first: int | None) -> str:
     protocol = "All" if rule.protocol == ALL_TRAFFIC else _protocol(rule.protocol).capitalize()
     port = "" if first is None else str(first)
     way = ("EgressTo" if rule.direction is Direction.EGRESS else "IngressFrom")
-    return _alnum(f"{rule.owner.ident}{protocol}{port}{way}{_peer_name(rule.peer)}")
+    return _alnum(f"{_group_name(rule.owner)}{protocol}{port}{way}{_peer_name(rule.peer)}")
+
+
+def _group_name(group: GroupKey) -> str:
+    return f"{group.ident}DefaultGroup" if group.origin is Origin.VPC_DEFAULT else group.ident  # Groups[0]: Groups0
 
 
 def _peer_name(peer: GroupKey | str | Cidr) -> str:
     if isinstance(peer, GroupKey):
-        return peer.ident
+        return _group_name(peer)
     text = peer.text if isinstance(peer, Cidr) else peer
     if text in ("0.0.0.0/0", "::/0"):
         return "Anywhere" if text == "0.0.0.0/0" else "AnywhereV6"

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from cfn_flip import to_json
 
 from cfnlint_eks_sg._analysis import analyse
@@ -178,3 +179,31 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
     out = " ".join(capsys.readouterr().out.split())
     assert "fix 0 when there is nothing to add, 1 when it printed rules to add" in out.replace("`", "")
     assert "with --check when a required flow is BLOCKED" in out.replace("`", "")
+
+
+@pytest.mark.parametrize("nodes, written", [
+    ({"Fn::Select": [0, {"Ref": "NodeGroups"}]},
+     "SourceSecurityGroupId: !Select\n        - 0\n        - !Ref 'NodeGroups'"),
+    ({"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}, "SourceSecurityGroupId: !GetAtt 'Vpc.DefaultSecurityGroup'"),
+], ids=["list-parameter-item", "vpc-default-group"])
+def test_fix_names_parameter_items_and_the_vpc_default_group(nodes: Json, written: str, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    template = {
+        "Parameters": {"NodeGroups": {"Type": "List<AWS::EC2::SecurityGroup::Id>"}},
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Cp": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "cp"}},
+            "Cl": {"Type": "AWS::EKS::Cluster", "Properties": {"RoleArn": "arn:aws:iam::123456789012:role/r",
+                   "ResourcesVpcConfig": {"SecurityGroupIds": [{"Ref": "Cp"}], "SubnetIds": ["subnet-1"]}}},
+            "Lt": {"Type": "AWS::EC2::LaunchTemplate",
+                   "Properties": {"LaunchTemplateData": {"SecurityGroupIds": [nodes]}}},
+            "Ng": {"Type": "AWS::EKS::Nodegroup", "Properties": {
+                "ClusterName": {"Ref": "Cl"}, "NodeRole": "arn:aws:iam::123456789012:role/n", "Subnets": ["subnet-1"],
+                "LaunchTemplate": {"Id": {"Ref": "Lt"}}}},
+        },
+    }
+    path = tmp_path / "named.yaml"
+    path.write_text(yaml.safe_dump(template))
+    code, out, err = _run("fix", str(path), capsys=capsys)
+    assert code == 1 and "cannot name" not in err and "closes EK1001 at line " in err, err
+    assert written in out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._fix import as_template_fragment, suggest
 from tests.unit.pieces import (
     Json,
     StubConditions,
     eks_cluster,
+    getatt,
     launch_template,
     managed_nodegroup,
     ref,
@@ -64,3 +67,25 @@ def test_rules_on_a_conditional_group_carry_its_condition() -> None:
     (rule,) = added.values()
     assert rule["Properties"]["SourceSecurityGroupId"] == {"Ref": "Nodes"}  # type: ignore[index]
     assert rule["Condition"] == "Restrict"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("nodes, named", [
+    ({"Fn::Select": [0, ref("NodeGroups")]}, {"Fn::Select": [0, ref("NodeGroups")]}),
+    ({"Fn::Select": [1, {"Fn::Split": [",", ref("NodeCsv")]}]},
+     {"Fn::Select": [1, {"Fn::Split": [",", ref("NodeCsv")]}]}),  # a string parameter is split, as written
+    (getatt("Vpc", "DefaultSecurityGroup"), {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}),
+], ids=["list-parameter-item", "split-string-parameter-item", "vpc-default-group"])
+def test_groups_named_by_expressions_are_written_as_those_expressions(nodes: Json, named: Json) -> None:
+    # The nodes carry only a group the template selects from a parameter, or the VPC's default group:
+    # the control plane's rule from them names it the way the template does, and the finding goes.
+    template: Json = {
+        "Parameters": {"NodeGroups": {"Type": "List<AWS::EC2::SecurityGroup::Id>"}, "NodeCsv": {"Type": "String"}},
+        "Resources": {"Vpc": res("AWS::EC2::VPC", CidrBlock="10.0.0.0/16"), "Cp": sg(),
+                      "Cl": eks_cluster(ref("Cp")), "Lt": launch_template(nodes), "Ng": managed_nodegroup()}}
+    assert analyse(template).findings_for("EK1001")
+    suggestion = suggest(analyse(template), template["Resources"])  # type: ignore[arg-type]
+    assert not suggestion.sentences
+    fixed, added = _apply(template, StubConditions([]))
+    (rule,) = added.values()
+    assert rule["Properties"]["SourceSecurityGroupId"] == named  # type: ignore[index]
+    assert not analyse(fixed).findings_for("EK1001")

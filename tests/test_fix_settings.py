@@ -1,0 +1,170 @@
+"""`fix` and `explain` read cfn-lint's settings as the rules do: the real `cfn-lint` command and
+`cfn-lint-eks-sg fix`, on the same templates with the same settings (command line, `.cfnlintrc`,
+template and resource Metadata, parameters), agree on every finding fix is for.
+
+fix names each finding it addresses on standard error ("closes EK1002 at line 38", or "leaves ...:
+why"); cfn-lint's JSON output gives the rule and line of each finding it shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cfnlint_eks_sg._cli import main
+from cfnlint_eks_sg._fix import FIXED_BY_RULES
+from tests.conftest import TEMPLATES
+
+BROKEN = sorted((TEMPLATES / "broken").glob("*.yaml"))
+KUBELET = TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml"
+TWO_GROUPS = TEMPLATES / "broken" / "ek1005-two-node-groups.yaml"
+Found = set[tuple[str, str, int]]  # (template, rule ID, line)
+
+
+def _cfn_lint(templates: Sequence[Path], *settings: str, cwd: Path) -> Found:
+    """What the cfn-lint command shows for the rules fix is for."""
+    command = [str(Path(sys.executable).parent / "cfn-lint"), "--append-rules", "cfnlint_eks_sg", "--format", "json",
+               *settings, "--", *map(str, templates)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False,
+                            env={**os.environ, "HOME": str(cwd)})
+    assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr
+    return {(Path(m["Filename"]).name, m["Rule"]["Id"], m["Location"]["Start"]["LineNumber"])
+            for m in json.loads(result.stdout) if m["Rule"]["Id"] in FIXED_BY_RULES}
+
+
+def _fix(template: Path, *settings: str, cwd: Path, monkeypatch: pytest.MonkeyPatch,
+         capsys: pytest.CaptureFixture[str]) -> tuple[Found, str]:
+    """What fix says it closes or leaves, and the rules it prints."""
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(cwd))
+    code = main(["fix", str(template), *settings])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    found = set()
+    for line in err.splitlines():
+        words = line.split()
+        if len(words) >= 6 and words[1] in ("closes", "leaves") and words[3:5] == ["at", "line"]:
+            found.add((template.name, words[2], int(words[5].rstrip(":"))))
+    return found, out
+
+
+def test_every_broken_example_without_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    shown = _cfn_lint(BROKEN, cwd=tmp_path)
+    fixed: Found = set()
+    for template in BROKEN:
+        fixed |= _fix(template, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)[0]
+    assert fixed == shown
+    assert {rule_id for _, rule_id, _ in shown} >= {"EK1001", "EK1002", "WK1003", "EK1005", "WK1006", "EK4002"}
+
+
+@pytest.mark.parametrize("settings", [
+    ("--ignore-checks", "WK1003"),
+    ("-i", "EK1002", "WK1003"),
+    ("-x", "WK1003:webhook_ports=9443"),
+    ("--regions", "eu-west-1", "--include-checks", "I"),
+], ids=" ".join)
+def test_command_line_settings(settings: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    for template in (KUBELET, TWO_GROUPS):
+        fixed, out = _fix(template, *settings, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        assert fixed == _cfn_lint([template], *settings, cwd=tmp_path)
+    ignored = {s for s in settings[1:] if s[0] in "EW"} if settings[0] in ("-i", "--ignore-checks") else set()
+    fixed, out = _fix(KUBELET, *settings, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert {rule_id for _, rule_id, _ in fixed} == {"EK1002", "WK1003"} - ignored
+    if "WK1003:webhook_ports=9443" in settings:  # the rule fix writes opens the configured port, not 1025-65535
+        assert "FromPort: 9443" in out and "FromPort: 1025\n" not in out
+
+
+def test_a_cfnlintrc_and_a_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    settings = {"ignore_checks": ["WK1009"], "configure_rules": {"WK1003": {"webhook_ports": [8443]}}}
+    (tmp_path / ".cfnlintrc").write_text(yaml.safe_dump(settings))
+    for template in (KUBELET, TWO_GROUPS):
+        assert _fix(template, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)[0] == _cfn_lint(
+            [template], cwd=tmp_path)
+    fixed, out = _fix(TWO_GROUPS, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert fixed and "WK1009" not in {rule_id for _, rule_id, _ in fixed}
+    elsewhere = tmp_path / "settings"
+    elsewhere.mkdir()
+    (tmp_path / ".cfnlintrc").rename(elsewhere / "lint.yaml")
+    config = ("--config-file", str(elsewhere / "lint.yaml"))
+    fixed, out = _fix(KUBELET, *config, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert fixed == _cfn_lint([KUBELET], *config, cwd=tmp_path)
+    assert "FromPort: 8443" in out and "FromPort: 1025\n" not in out
+
+
+def test_template_and_resource_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    text = KUBELET.read_text()
+    on_resource = tmp_path / "resource.yaml"
+    on_resource.write_text(text.replace("  NodeSecurityGroup:  # expect: EK1002, WK1003\n", (
+        "  NodeSecurityGroup:\n    Metadata:\n      cfn-lint:\n        config:\n          ignore_checks: [EK1002]\n")))
+    on_template = tmp_path / "template.yaml"
+    on_template.write_text("Metadata:\n  cfn-lint:\n    config:\n      ignore_checks: [WK1003]\n" + text)
+    for template, left in ((on_resource, {"WK1003"}), (on_template, {"EK1002"})):
+        fixed = _fix(template, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)[0]
+        assert fixed == _cfn_lint([template], cwd=tmp_path)
+        assert {rule_id for _, rule_id, _ in fixed} == left
+    # mandatory checks override what the Metadata switches off, in both
+    fixed = _fix(on_resource, "-m", "EK1002", cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)[0]
+    assert fixed == _cfn_lint([on_resource], "-m", "EK1002", cwd=tmp_path)
+    assert {rule_id for _, rule_id, _ in fixed} == {"EK1002", "WK1003"}
+
+
+def _port_parameter(tmp_path: Path) -> Path:
+    """The kubelet example with a control-plane rule whose port is a parameter."""
+    text = KUBELET.read_text().replace("  NodeImageId:\n    Type: AWS::EC2::Image::Id\n", (
+        "  NodeImageId:\n    Type: AWS::EC2::Image::Id\n  KubeletPort:\n    Type: Number\n"))
+    text = text.replace("  NodeIngressFromNodes:\n", (
+        "  NodeIngressFromControlPlane:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties:\n"
+        "      GroupId: !Ref NodeSecurityGroup\n      SourceSecurityGroupId: !Ref ControlPlaneSecurityGroup\n"
+        "      IpProtocol: tcp\n      FromPort: !Ref KubeletPort\n      ToPort: !Ref KubeletPort\n"
+        "  NodeIngressFromNodes:\n"))
+    path = tmp_path / "port-parameter.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("port, expected", [("10250", {"WK1003"}), ("22", {"EK1002", "WK1003"})])
+def test_parameter_values(port: str, expected: set[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    template = _port_parameter(tmp_path)
+    given = ("--parameters", f"KubeletPort={port}")
+    fixed = _fix(template, *given, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)[0]
+    assert fixed == _cfn_lint([template], *given, cwd=tmp_path)
+    assert {rule_id for _, rule_id, _ in fixed} == expected
+    values = tmp_path / "values.json"
+    values.write_text(json.dumps([{"ParameterKey": "KubeletPort", "ParameterValue": port}]))
+    from_file = ("--parameter-files", str(values))
+    fixed = _fix(template, *from_file, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)[0]
+    assert fixed == _cfn_lint([template], *from_file, cwd=tmp_path)
+
+
+def test_explain_counts_what_the_command_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", str(KUBELET), "-i", "WK1003"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("Findings: EK1002 x1 (") and "WK1003" not in last
+    assert main(["explain", str(KUBELET), "-x", "WK1003:webhook_ports=9443"]) == 0
+    assert "WK1003 control plane -> nodes, TCP 9443 " in capsys.readouterr().out
+
+
+def test_settings_cfn_lint_refuses_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    for settings in (["-x", "bogus"], ["--parameters", "NoValue"], ["--regions", "xx-nowhere-1"]):
+        assert main(["fix", str(KUBELET), *settings]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.splitlines()) == 1 and "cfn-lint settings: " in err, err
+    (tmp_path / ".cfnlintrc").write_text("ignore_checks: [\n")
+    assert main(["explain", str(KUBELET)]) == 2
+    assert "cfn-lint settings: " in capsys.readouterr().err
