@@ -5,7 +5,8 @@ Both run this plugin's rules through cfn-lint with cfn-lint's own settings (`.cf
 `cfn-lint --append-rules cfnlint_eks_sg` reports, from the same analysis. Suggestions go to standard output.
 
 Exit codes: `fix` 0 when there is nothing to add, 1 when it printed rules to add; `explain` 0, or 1 with
-`--check` when a required flow is BLOCKED; both 2 when the template cannot be read.
+`--check` when a required flow is BLOCKED; both 2 when the template cannot be read or cfn-lint refuses
+the settings.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     explain.add_argument("template", type=FilePath)
     explain.add_argument("--check", action="store_true",
                          help="exit 1 when a required flow is BLOCKED in some scenario (for scripts and CI)")
+    explain.add_argument("--format", choices=("text", "json", "mermaid"), default="text",
+                         help="text for people, json for machines, mermaid for a graph GitHub renders")
     fix = commands.add_parser("fix", help="the security-group rules that close the flow gaps, ready to paste "
                                           "(exit 1 when it printed some)")
     fix.add_argument("template", type=FilePath)
@@ -77,10 +80,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "explain":
         from cfnlint_eks_sg._explain import any_blocked
         from cfnlint_eks_sg._explain import explain as report
+        from cfnlint_eks_sg._picture import as_json, as_mermaid
 
         analysis = loaded.analyses[0]
         shown = Counter(match.rule.id for match in loaded.run.matches)
-        sys.stdout.write("\n".join(report(analysis, loaded.line_of, loaded.run.ports, shown)) + "\n")
+        if args.format == "json":
+            sys.stdout.write(as_json(analysis, loaded.run.ports) + "\n")
+        else:
+            lines = (as_mermaid(analysis, loaded.run.ports) if args.format == "mermaid"
+                     else report(analysis, loaded.line_of, loaded.run.ports, shown))
+            sys.stdout.write("\n".join(lines) + "\n")
         return EXIT_FOUND if args.check and any_blocked(analysis, loaded.run.ports) else EXIT_OK
     return _fix(args.template, args.format, loaded)
 

@@ -26,11 +26,11 @@ PortsOf = Callable[[str], "PortSet | None"]  # a rule's configured port setting 
 OPT_IN = frozenset({"IK1008"})  # reported by cfn-lint only when switched on
 
 
-def _default_ports(rule_id: str) -> PortSet | None:
+def default_ports(rule_id: str) -> PortSet | None:
     return None
 
 
-def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = _default_ports,
+def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
             shown: Mapping[str, int] | None = None) -> Iterator[str]:
     """The report, line by line; `shown` counts the findings cfn-lint shows by rule (default settings if None)."""
     roles = analysis.roles
@@ -69,7 +69,7 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = _default_ports
             yield "    - no group visible: EC2 gives its interfaces the default group of the VPC"
     yield ""
     yield "Required flows (egress of the first side, ingress of the second)"
-    for req, traffic, results in _required_flows(analysis, ports):
+    for req, traffic, results in required_flows(analysis, ports):
         yield f"  {req.rule_id} {req.channel.value}, {render_traffic(traffic)} ({req.level.value}: {req.purpose})"
         for result in results:
             yield from _flow(result, traffic)
@@ -84,8 +84,8 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = _default_ports
 Traffic = Sequence[tuple[IpProtocol, PortSet]]
 
 
-def _required_flows(analysis: Analysis,
-                    ports: PortsOf = _default_ports) -> Iterator[tuple[Requirement, Traffic, list[LinkResult]]]:
+def required_flows(analysis: Analysis,
+                    ports: PortsOf = default_ports) -> Iterator[tuple[Requirement, Traffic, list[LinkResult]]]:
     """Each required (not optional) flow with its traffic (as its rule is configured) and the links it is checked on."""
     for req in REQUIREMENTS:
         if req.level is Level.OPTIONAL:
@@ -97,19 +97,19 @@ def _required_flows(analysis: Analysis,
             yield req, traffic, results
 
 
-def _halves(traffic: Traffic, direction: Direction, state: LinkState) -> list[Half]:
+def halves_of(traffic: Traffic, direction: Direction, state: LinkState) -> list[Half]:
     openings = state.egress if direction is Direction.EGRESS else state.ingress
     return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
 
 
-def any_blocked(analysis: Analysis, ports: PortsOf = _default_ports) -> bool:
+def any_blocked(analysis: Analysis, ports: PortsOf = default_ports) -> bool:
     """True when some half of a required flow, or a node group's path to the AWS APIs, is BLOCKED in
     some scenario (`explain --check`): what the report shows as BLOCKED."""
     return any(verdict.blocked for verdict in analysis.api_access.verdicts) or any(
                half.reach is Reach.BLOCKED
-               for _, traffic, results in _required_flows(analysis, ports) for result in results
+               for _, traffic, results in required_flows(analysis, ports) for result in results
                for direction in result.link.halves for state in result.states
-               for half in _halves(traffic, direction, state))
+               for half in halves_of(traffic, direction, state))
 
 
 def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
@@ -121,7 +121,7 @@ def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
     for direction in link.halves:
         verdicts: dict[str, list[str]] = {}
         for state in result.states:
-            text = _verdict(_halves(traffic, direction, state), traffic)
+            text = verdict_text(halves_of(traffic, direction, state), traffic)
             verdicts.setdefault(text, []).append(describe(state.scenario) or "always")
         for text, scenarios in verdicts.items():
             when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
@@ -143,7 +143,7 @@ def _aws_apis(verdicts: Sequence[ApiVerdict]) -> Iterator[str]:
             yield f"      egress  {text}{at}"
 
 
-def _verdict(halves: Sequence[Half], traffic: Traffic) -> str:
+def verdict_text(halves: Sequence[Half], traffic: Traffic) -> str:
     blocked = [(protocol, half.missing) for (protocol, _), half in zip(traffic, halves, strict=True)
                if half.reach is Reach.BLOCKED]
     if blocked:

@@ -8,6 +8,7 @@ warning appears that was not there before.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,41 @@ def test_fix_names_parameter_items_and_the_vpc_default_group(nodes: Json, writte
     code, out, err = _run("fix", str(path), capsys=capsys)
     assert code == 1 and "cannot name" not in err and "closes EK1001 at line " in err, err
     assert written in out
+
+
+MERMAID_LINE = re.compile(r'  (n\d+\["[^"\[\]|]+"\]'  # a node
+                          r'|n\d+ -(->|\.->)\|"[^"\[\]|]+"\| n\d+'  # an edge, plain or dotted
+                          r'|linkStyle [\d,]+ stroke:#d00,color:#d00)')  # blocked edges in red
+
+
+def test_explain_draws_the_flows_for_a_pull_request(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run("explain", str(TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml"), "--format", "mermaid",
+                        capsys=capsys)
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "flowchart LR"
+    assert all(MERMAID_LINE.fullmatch(line) for line in lines[1:]), lines
+    declared = {line.split("[")[0].strip() for line in lines if '["' in line}
+    edges = [line for line in lines if "->" in line]
+    assert {end for line in edges for end in (line.split()[0], line.split()[-1])} <= declared
+    blocked = [i for i, line in enumerate(edges) if "BLOCKED" in line]
+    assert any("EK1002 BLOCKED: ingress misses TCP 10250" in edges[i] for i in blocked)
+    assert lines[-1] == f"  linkStyle {','.join(map(str, blocked))} stroke:#d00,color:#d00"
+    code, out, _ = _run("explain", str(TEMPLATES / "seed-style-cluster.yaml"), "--format", "mermaid", capsys=capsys)
+    assert "BLOCKED" not in out and "linkStyle" not in out and " -->|" in out
+
+
+@pytest.mark.parametrize("path", sorted((TEMPLATES / "broken").glob("*.yaml")), ids=lambda p: p.name)
+def test_explain_json_agrees_with_the_check(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run("explain", str(path), "--format", "json", capsys=capsys)
+    data = json.loads(out)
+    assert code == 0 and set(data) == {"clusters", "node_groups", "flows"}
+    blocked = [flow for flow in data["flows"] if flow["verdict"] == "BLOCKED"]
+    assert all(flow["missing"] and flow["half"] in ("egress", "ingress") for flow in blocked)
+    assert _run("explain", "--check", str(path), capsys=capsys)[0] == (1 if blocked else 0)
+
+
+def test_explain_json_checks_the_configured_ports(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml")
+    _, out, _ = _run("explain", path, "--format", "json", "-x", "WK1003:webhook_ports=9443", capsys=capsys)
+    (webhooks,) = [flow for flow in json.loads(out)["flows"] if flow["rule"] == "WK1003"]
+    assert (webhooks["traffic"], webhooks["verdict"], webhooks["missing"]) == ("TCP 9443", "BLOCKED", "TCP 9443")

@@ -50,6 +50,12 @@ def test_console_examples_print_what_the_readme_shows() -> None:
             cursor += 1
 
 
+def test_the_mermaid_graph_is_what_explain_draws() -> None:
+    (graph,) = [body for kind, body in BLOCKS if kind == "mermaid"]
+    (command,) = [body for _, body in BLOCKS if body.startswith("$ ") and "--format mermaid" in body]
+    assert _run(command.strip()[2:]) == graph
+
+
 def test_quick_start_output_is_what_cfn_lint_prints() -> None:
     command = next(line for _, body in BLOCKS for line in body.splitlines() if line.startswith("cfn-lint "))
     actual = _run(command)
