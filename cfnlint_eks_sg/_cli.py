@@ -2,11 +2,12 @@
 
 Both run this plugin's rules through cfn-lint with cfn-lint's own settings (`.cfnlintrc`, `--config-file`,
 `--parameters`, `--ignore-checks`, `-x` and the others below), so they report what
-`cfn-lint --append-rules cfnlint_eks_sg` reports, from the same analysis. Suggestions go to standard output.
+`cfn-lint --append-rules cfnlint_eks_sg` reports, from the same analysis. `fix` prints its rules, or with
+`--write` inserts them into the template (`--diff` shows the change).
 
-Exit codes: `fix` 0 when there is nothing to add, 1 when it printed rules to add; `explain` 0, or 1 with
+Exit codes: `fix` 0 when there is nothing to add, 1 when it printed (or wrote) rules to add; `explain` 0, or 1 with
 `--check` when a required flow is BLOCKED; both 2 when the template cannot be read or cfn-lint refuses
-the settings.
+the settings, and `fix --write` 2 when it cannot place the rules safely (the file is left as it was).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cfnlint_eks_sg._version import __version__
 
@@ -65,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     fix.add_argument("template", type=FilePath)
     fix.add_argument("--format", choices=("auto", "yaml", "json"), default="auto",
                      help="output format (auto: the template's own)")
+    fix.add_argument("--write", action="store_true",
+                     help="insert the rules into the template file itself, every other byte kept (exit 2, file "
+                          "untouched, when they cannot be placed safely)")
+    fix.add_argument("--diff", action="store_true", help="print the change --write makes as a unified diff")
     for command in (explain, fix):
         settings = command.add_argument_group(
             "cfn-lint settings", "read by cfn-lint itself, as for cfn-lint --append-rules cfnlint_eks_sg "
@@ -91,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                      else report(analysis, loaded.line_of, loaded.run.ports, shown))
             sys.stdout.write("\n".join(lines) + "\n")
         return EXIT_FOUND if args.check and any_blocked(analysis, loaded.run.ports) else EXIT_OK
-    return _fix(args.template, args.format, loaded)
+    return _fix(args, loaded)
 
 
 class Loaded(NamedTuple):
@@ -179,24 +184,23 @@ def line_of(template: object, route: Sequence[object]) -> int | None:
     return line
 
 
-def _fix(path: FilePath, wanted: str, loaded: Loaded) -> int:
-    import cfn_flip
-
+def _fix(args: argparse.Namespace, loaded: Loaded) -> int:
     from cfnlint_eks_sg._fix import Scope, as_template_fragment, suggest
 
+    path: FilePath = args.template
     reported = loaded.run.reported()
     resources, conditions = loaded.template.get("Resources"), loaded.template.get("Conditions")
     suggestion = suggest(loaded.analyses, [str(k) for k in resources] if isinstance(resources, dict) else [],
                          [str(k) for k in conditions] if isinstance(conditions, dict) else [],
                          Scope(lambda rule_id, where: (rule_id, tuple(where)) in reported, loaded.run.ports))
     fragment = as_template_fragment(suggestion)
-    if fragment:
-        as_json = json.dumps(fragment, indent=2)
-        text = path.read_text(encoding="utf-8", errors="replace")
-        fmt = wanted if wanted != "auto" else ("json" if text.lstrip().startswith("{") else "yaml")
-        sys.stdout.write("# Add to the template (merge each section into the one of the same name):\n"
-                         if fmt == "yaml" else "")
-        sys.stdout.write(as_json + "\n" if fmt == "json" else cfn_flip.to_yaml(as_json, clean_up=False))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    own = "json" if text.lstrip().startswith("{") else "yaml"
+    if fragment and (args.write or args.diff):
+        if not _patch(path, text, own, fragment, args.write, args.diff):
+            return EXIT_UNREADABLE
+    elif fragment:
+        _print_fragment(fragment, args.format if args.format != "auto" else own)
     lines = {(match.rule.id, tuple(getattr(match, "path", None) or ())): match.linenumber
              for match in loaded.run.matches}
     for (rule_id, where), why_not in sorted(suggestion.findings.items(), key=lambda i: (lines.get(i[0], 0), i[0][0])):
@@ -206,3 +210,38 @@ def _fix(path: FilePath, wanted: str, loaded: Loaded) -> int:
     if not suggestion.findings:
         sys.stderr.write("cfn-lint-eks-sg: no flow gap that a rule closes\n")
     return EXIT_FOUND if fragment else EXIT_OK
+
+
+def _print_fragment(fragment: Mapping[str, object], fmt: str) -> None:
+    import cfn_flip
+
+    as_json = json.dumps(fragment, indent=2)
+    if fmt == "json":
+        sys.stdout.write(as_json + "\n")
+    else:
+        sys.stdout.write("# Add to the template (merge each section into the one of the same name):\n")
+        sys.stdout.write(cfn_flip.to_yaml(as_json, clean_up=False))
+
+
+def _patch(path: FilePath, text: str, fmt: str, fragment: Mapping[str, Any], write: bool, diff: bool) -> bool:
+    """Write or show the edited template; False (and why, on standard error) when it cannot be placed safely."""
+    import difflib
+
+    from cfnlint_eks_sg._patch import PlacementError, patched
+
+    try:
+        new = patched(text, fragment, fmt)
+    except PlacementError as error:
+        _unreadable(path, f"not changed: {error}")
+        return False
+    if diff:
+        name = path.as_posix()
+        old_name, new_name = (name, name) if path.is_absolute() else (f"a/{name}", f"b/{name}")  # git apply's
+        sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                   old_name, new_name))
+    if write:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(new)
+        count = sum(len(entries) for entries in fragment.values())
+        sys.stderr.write(f"cfn-lint-eks-sg: {path}: added {count} entries\n")
+    return True

@@ -4,7 +4,7 @@ Reads the same analysis the rules report from: every blocked half (a `Gap`) beco
 `AWS::EC2::SecurityGroupIngress/Egress` resources on the group a person would edit, towards the
 other side's groups; WK1006's internet path becomes an egress rule on TCP 443. A group that still
 relies on the default allow-all egress gets that allow-all restated, because adding a standalone
-egress rule removes it. What rules cannot fix gets a sentence. The user's file is never written.
+egress rule removes it. What rules cannot fix gets a sentence. Writing them into the file is `_patch`'s.
 """
 
 from __future__ import annotations
