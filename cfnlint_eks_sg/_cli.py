@@ -194,7 +194,8 @@ def _fix(args: argparse.Namespace, loaded: Loaded) -> int:
                          [str(k) for k in conditions] if isinstance(conditions, dict) else [],
                          Scope(lambda rule_id, where: (rule_id, tuple(where)) in reported, loaded.run.ports))
     fragment = as_template_fragment(suggestion)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as source:
+        text = source.read()  # as it is on disk: line endings kept, bytes that are not UTF-8 too
     own = "json" if text.lstrip().startswith("{") else "yaml"
     if fragment and (args.write or args.diff):
         if not _patch(path, text, own, fragment, args.write, args.diff):
@@ -240,8 +241,12 @@ def _patch(path: FilePath, text: str, fmt: str, fragment: Mapping[str, Any], wri
         sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True), new.splitlines(keepends=True),
                                                    old_name, new_name))
     if write:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(new)
+        try:
+            with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as out:
+                out.write(new)
+        except OSError as error:
+            _unreadable(path, f"not written: {error.strerror or error}")
+            return False
         count = sum(len(entries) for entries in fragment.values())
         sys.stderr.write(f"cfn-lint-eks-sg: {path}: added {count} entries\n")
     return True

@@ -105,8 +105,9 @@ def _json(text: str, fragment: Fragment) -> str:
         if name not in top:
             raise PlacementError(f"it has no {name} object")
         edits.append(_json_insert(text, top[name][1], entries))
+    newline = "\r\n" if "\r\n" in text else "\n"
     for at, added in sorted(edits, reverse=True):
-        text = text[:at] + added + text[at:]
+        text = text[:at] + added.replace("\n", newline) + text[at:]
     return text
 
 

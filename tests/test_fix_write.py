@@ -6,6 +6,7 @@ appears. Files it cannot edit safely are refused, untouched.
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import json
 from pathlib import Path
@@ -123,6 +124,34 @@ def test_write_on_every_failing_fixture_only_adds(tmp_path: Path, capsys: pytest
                 assert _only_gains(before, path.read_text()), source
                 assert not {rule_id for rule_id, _ in _findings(path)} & _closed(err), source
     assert written > 20
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_windows_line_endings_stay(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = KUBELET.read_text() if fmt == "yaml" else to_json(KUBELET.read_text())
+    path = tmp_path / f"crlf.{fmt}"
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    assert main(["fix", str(path), "--write"]) == 1
+    written = path.read_bytes()
+    assert written.count(b"\n") == written.count(b"\r\n") > text.count("\n")
+
+
+def test_an_unwritable_file_is_refused_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "locked.yaml"
+    path.write_text(KUBELET.read_text())
+    real_open = builtins.open
+
+    def refusing_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if file == path and "w" in mode:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    assert main(["fix", str(path), "--write"]) == 2
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert "not written: Permission denied" in err and path.read_text() == KUBELET.read_text(), err
 
 
 def test_refuses_what_it_cannot_edit_safely(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
