@@ -188,7 +188,7 @@ def _fix(args: argparse.Namespace, loaded: Loaded) -> int:
     from cfnlint_eks_sg._fix import Scope, as_template_fragment, suggest
 
     path: FilePath = args.template
-    reported = loaded.run.reported()
+    reported = loaded.run.reported()  # what the CLI shows under the user's settings: all fix may close
     resources, conditions = loaded.template.get("Resources"), loaded.template.get("Conditions")
     suggestion = suggest(loaded.analyses, [str(k) for k in resources] if isinstance(resources, dict) else [],
                          [str(k) for k in conditions] if isinstance(conditions, dict) else [],
@@ -202,8 +202,7 @@ def _fix(args: argparse.Namespace, loaded: Loaded) -> int:
             return EXIT_UNREADABLE
     elif fragment:
         _print_fragment(fragment, args.format if args.format != "auto" else own)
-    lines = {(match.rule.id, tuple(getattr(match, "path", None) or ())): match.linenumber
-             for match in loaded.run.matches}
+    lines = loaded.run.lines()
     for (rule_id, where), why_not in sorted(suggestion.findings.items(), key=lambda i: (lines.get(i[0], 0), i[0][0])):
         at = f" at line {lines[rule_id, where]}" if (rule_id, where) in lines else ""
         sys.stderr.write(f"cfn-lint-eks-sg: closes {rule_id}{at}\n" if why_not is None

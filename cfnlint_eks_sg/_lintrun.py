@@ -35,9 +35,13 @@ class LintRun(NamedTuple):
     errors: list[Match]  # what the CLI shows instead when it cannot read, transform or check the template
     rules: Rules  # this plugin's rules, configured as for the last run
 
+    def lines(self) -> dict[tuple[str, Path], int]:
+        """(rule ID, path) of every finding the CLI shows, with the line it shows it at."""
+        return {(match.rule.id, tuple(getattr(match, "path", None) or ())): match.linenumber for match in self.matches}
+
     def reported(self) -> set[tuple[str, Path]]:
         """(rule ID, path) of every finding the CLI shows."""
-        return {(match.rule.id, tuple(getattr(match, "path", None) or ())) for match in self.matches}
+        return set(self.lines())
 
     def ports(self, rule_id: str) -> PortSet | None:
         """A rule's configured port setting (WK1003's `webhook_ports`), as its matches used."""

@@ -116,8 +116,7 @@ def _json_insert(text: str, opening: int, entries: Mapping[str, object]) -> tupl
     if text[opening] != "{":
         raise PlacementError("a section is not an object")
     members = _members(text, opening)
-    line_start = text.rfind("\n", 0, opening) + 1
-    own = len(text[line_start:opening]) - len(text[line_start:opening].lstrip(" "))
+    own = _line_indent(text, opening)
     if not members:
         column = own + 2
         body = _json_body(entries, column, 2)
@@ -140,9 +139,14 @@ def _json_value(value: object, column: int, step: int) -> str:
 
 def _step(text: str, opening: int, column: int) -> int:
     """The file's indentation step: how much deeper a member sits than its object's line."""
-    line_start = text.rfind("\n", 0, opening) + 1
-    own = len(text[line_start:opening]) - len(text[line_start:opening].lstrip(" "))
+    own = _line_indent(text, opening)
     return column - own if column > own else 2
+
+
+def _line_indent(text: str, at: int) -> int:
+    """The spaces that open the line `at` is on."""
+    start = text.rfind("\n", 0, at) + 1
+    return len(text[start:at]) - len(text[start:at].lstrip(" "))
 
 
 def _first_brace(text: str) -> int:
