@@ -26,6 +26,7 @@ from cfnlint_eks_sg._design import (
     orphaned_node_groups,
     public_exposure,
     shared_control_plane_groups,
+    undecided_exposure,
 )
 from cfnlint_eks_sg._endpoint import (
     private_endpoint_without_clients,
@@ -52,8 +53,10 @@ from cfnlint_eks_sg._system import (
     inline,
     is_companion_path,
     parameter_values,
+    with_fixed_values,
     with_parameters,
 )
+from cfnlint_eks_sg._values import fixed_conditions
 
 LOGGER = logging.getLogger(__name__)
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
@@ -181,6 +184,12 @@ def _system_conditions(system: Mapping[Any, object], linted: ScenarioSource | No
     relations (IsDev: !Not [IsProd]); the linted template's engine if cfn-lint cannot build one."""
     from cfnlint.template import Template
 
+    fixed = fixed_conditions(system)
+    if fixed:  # written so that cfn-lint's engine knows them too
+        conditions = get(system, "Conditions")
+        system = {**system, "Conditions": {**(dict(conditions) if isinstance(conditions, Mapping) else {}),
+                                           **{name: {"Fn::Equals": ["true", str(value).lower()]}
+                                              for name, value in fixed.items()}}}
     try:
         engine: ScenarioSource = Template(None, dict(system), ["us-east-1"]).conditions
     except Exception:  # cfn-lint on a synthesized template: a failure only costs precision
@@ -219,6 +228,8 @@ def _with_nested(template: Mapping[Any, object], linted: str | None, own: str | 
 
 def _analyse(template: object, conditions: ScenarioSource | None, refused: Sequence[Refused],
              anchors: Mapping[str, Path]) -> Analysis:
+    if isinstance(template, Mapping):
+        template = with_fixed_values(template)  # a parameter of one allowed value is that value
     model = build_model(template, Settings.from_template(template))
     roles = infer_roles(model)
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
@@ -237,12 +248,13 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *control_plane_groups_used_elsewhere(model, roles, scenarios),
         *multiple_cluster_tagged_groups(model, roles, scenarios),
         *egress_stripping_shared_groups(model, roles),
-        *orphaned_node_groups(model, roles),
+        *orphaned_node_groups(model, roles, scenarios),
         *analysis.api_access.findings,
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),
         *refused_remote_networks(model, scenarios),
+        *undecided_exposure(model, roles),
         *unverifiable_flows(model, analysis.links, analysis.api_access.hidden),
         *foreign_rules(model, anchors.keys()),
         *unreadable_companions(refused),

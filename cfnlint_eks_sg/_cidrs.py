@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Iterable
 from typing import Final, NamedTuple
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -47,7 +48,46 @@ class Range(NamedTuple):
             return True
         if block.network is None or not self.networks:
             return None  # an unknown subnet, or a VPC block that is not written down here
-        return any(inside(block.network, network) for network in self.networks)
+        return union_covers(block.network, self.networks)  # a prefix list's entries together
+
+
+def union_covers(target: Network, networks: Iterable[Network]) -> bool:
+    """Whether the networks together hold every address of `target`. CIDR blocks nest or are apart: merged, they
+    cover it when one holds it or the ones inside it add up to its size."""
+    inner = []
+    for net in networks:
+        if net.version != target.version:
+            continue
+        if inside(target, net):
+            return True
+        if inside(net, target):
+            inner.append(net)
+    merged = ipaddress.collapse_addresses(inner)  # type: ignore[type-var]  # one version, checked
+    return sum(net.num_addresses for net in merged) == target.num_addresses
+
+
+_EVERYWHERE: Final = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
+
+
+def reaches_internet(networks: Iterable[Network], version: int) -> bool:
+    """Whether the networks together hold every address the internet routes in that IP version (0.0.0.0/1 and
+    128.0.0.0/1 do; so does everything but RFC 1918): every gap they leave lies off the internet."""
+    merged = list(ipaddress.collapse_addresses(n for n in networks if n.version == version))  # type: ignore[type-var]
+    whole = _EVERYWHERE[version]
+    start = int(whole.network_address)
+    gaps: list[tuple[int, int]] = []
+    for net in merged:  # sorted and apart
+        if int(net.network_address) > start:
+            gaps.append((start, int(net.network_address) - 1))
+        start = int(net.broadcast_address) + 1
+    if start <= int(whole.broadcast_address):
+        gaps.append((start, int(whole.broadcast_address)))
+    address = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    for first, last in gaps:
+        for piece in ipaddress.summarize_address_range(address(first), address(last)):
+            if not off_internet(piece):
+                return False
+    return True
 
 
 def off_internet(net: Network) -> bool:

@@ -15,7 +15,7 @@ from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import Addresses
 from cfnlint_eks_sg._guards import FALSE, Guard
-from cfnlint_eks_sg._model import Direction, GroupKey, Origin
+from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin
 from cfnlint_eks_sg._reach import PermissionIndex
 
 LISTED: Final = 3  # endpoints named in a class's label; the rest are counted
@@ -39,7 +39,8 @@ class PeerDirectory:
     """Indexes over one cluster's node endpoints, built once."""
 
     def __init__(self, keys: Sequence[frozenset[GroupKey]], known: Sequence[bool],
-                 guards: Sequence[Guard], present: Sequence[Guard], addresses: Sequence[Addresses]) -> None:
+                 guards: Sequence[Guard], present: Sequence[Guard], addresses: Sequence[Addresses],
+                 model: Model) -> None:
         self._keys = keys
         self._by_key: dict[GroupKey, list[int]] = {}
         self._special: list[int] = []  # other side unknown or opaque: every rule may match it
@@ -49,7 +50,7 @@ class PeerDirectory:
                 self._by_key.setdefault(key, []).append(position)
             if not known[position] or any(k.origin is Origin.OPAQUE for k in groups):
                 self._special.append(position)
-            if any(not k.created_here for k in groups):
+            if any(not model.closed(k) for k in groups):
                 self._foreign.append(position)
         self._buckets: dict[bool, dict[tuple[object, ...], list[int]]] = {True: {}, False: {}}
         self._bucket_of: dict[bool, list[tuple[object, ...]]] = {True: [], False: []}
@@ -107,10 +108,10 @@ class PeerDirectory:
         named: set[GroupKey] = set()
         foreign = by_address = False
         for group in self._keys[position]:
-            rules = index.rules(group, direction)
-            named.update(rules.by_peer)
-            foreign = foreign or bool(rules.foreign_peers)
-            by_address = by_address or bool(rules.other)
+            for rules in (index.rules(group, direction), index.maybe_rules(group, direction)):
+                named.update(rules.by_peer)
+                foreign = foreign or bool(rules.foreign_peers)
+                by_address = by_address or bool(rules.other)
         return _Rules(frozenset(named), foreign, by_address)
 
 

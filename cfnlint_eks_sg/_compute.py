@@ -8,7 +8,7 @@ launch configurations; nodes are recognised by cluster tags and bootstrap user d
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final
 
 from cfnlint_eks_sg._addresses import AddressReader
@@ -16,7 +16,9 @@ from cfnlint_eks_sg._cidrs import network as cidr_network
 from cfnlint_eks_sg._groups import (
     CLUSTER_TAG,
     CLUSTER_TYPES,
+    GROUP_LISTS,
     GROUP_TYPE,
+    QUICK_START_CLUSTER,
     Attachment,
     CidrList,
     ClusterDef,
@@ -29,12 +31,23 @@ from cfnlint_eks_sg._groups import (
     RemoteNetwork,
     ServiceRange,
     Setting,
+    Truth,
     Use,
     VpcEndpoint,
 )
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
-from cfnlint_eks_sg._resolve import Path, canonical, function, get, list_items, name_token, present, references
+from cfnlint_eks_sg._resolve import (
+    Path,
+    canonical,
+    function,
+    get,
+    list_items,
+    name_token,
+    present,
+    references,
+    short_form,
+)
 
 _BOOTSTRAP: Final = (
     re.compile(r"bootstrap\.sh['\"]?\s+['\"]?([^\s'\"\\;]+)"),
@@ -44,32 +57,6 @@ _BOOTSTRAP: Final = (
 )
 
 
-# Resources that put groups on interfaces of their own, beyond clusters and node groups (WK2002).
-_GROUP_LISTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
-    "AWS::EC2::Instance": (("SecurityGroupIds",), ("SecurityGroups",), ("NetworkInterfaces", "*", "GroupSet")),
-    "AWS::EC2::LaunchTemplate": (("LaunchTemplateData", "SecurityGroupIds"), ("LaunchTemplateData", "SecurityGroups"),
-                                 ("LaunchTemplateData", "NetworkInterfaces", "*", "Groups")),
-    "AWS::AutoScaling::LaunchConfiguration": (("SecurityGroups",),),
-    "AWS::EC2::NetworkInterface": (("GroupSet",),),
-    "AWS::EC2::VPCEndpoint": (("SecurityGroupIds",),),
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": (("SecurityGroups",),),
-    "AWS::ElasticLoadBalancing::LoadBalancer": (("SecurityGroups",),),
-    "AWS::RDS::DBInstance": (("VPCSecurityGroups",),),
-    "AWS::RDS::DBCluster": (("VpcSecurityGroupIds",),),
-    "AWS::Lambda::Function": (("VpcConfig", "SecurityGroupIds"),),
-    "AWS::Serverless::Function": (("VpcConfig", "SecurityGroupIds"),),  # cfn-lint no longer expands SAM
-    "AWS::ElastiCache::CacheCluster": (("VpcSecurityGroupIds",),),
-    "AWS::ElastiCache::ReplicationGroup": (("SecurityGroupIds",),),
-    "AWS::EFS::MountTarget": (("SecurityGroups",),),
-    "AWS::ECS::Service": (("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),),
-    "AWS::Batch::ComputeEnvironment": (("ComputeResources", "SecurityGroupIds"),),
-    "AWS::OpenSearchService::Domain": (("VPCOptions", "SecurityGroupIds"),),
-    "AWS::MSK::Cluster": (("BrokerNodeGroupInfo", "SecurityGroups"),),
-    "AWS::Redshift::Cluster": (("VpcSecurityGroupIds",),),
-    "AWS::CodeBuild::Project": (("VpcConfig", "SecurityGroupIds"),),
-    "AWS::EC2::ClientVpnEndpoint": (("SecurityGroupIds",),),
-    "AWS::Route53Resolver::ResolverEndpoint": (("SecurityGroupIds",),),
-}
 NO_LAUNCH_TEMPLATE: Final = ""
 _RULE_TYPES: Final = frozenset({GROUP_TYPE, "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"})
 
@@ -81,6 +68,7 @@ class ComputeReader(AddressReader):
         props = self._props(name)
         guard = self._guard(name)
         base: Path = ("Resources", name, "Properties")
+        quick_start = str(self.resources[name]["Type"]) == QUICK_START_CLUSTER
         if str(self.resources[name]["Type"]) == "Custom::AWSCDK-EKS-Cluster":
             # CDK's custom resource carries the CreateCluster request in camelCase under Config.
             props = get(props, "Config")
@@ -95,23 +83,25 @@ class ComputeReader(AddressReader):
         if explicit is not None:
             tokens.append(explicit)
         network = get(props, _key_of(props, "KubernetesNetworkConfig"))
-        family = get(network, _key_of(network, "IpFamily"))
-        ipv6 = isinstance(family, str) and family.lower() == "ipv6"
+        network_path: Path = (*base, _key_of(props, "KubernetesNetworkConfig"))
         compute = get(props, _key_of(props, "ComputeConfig"))
         auto_mode = get(compute, _key_of(compute, "Enabled")) in (True, "true", "True")
         subnets = get(vpc, _key_of(vpc, "SubnetIds"))
         network_vpc = self._vpc_of(subnets)
         cluster = ClusterDef(
-            name, tuple(tokens), additional, guard, ("Resources", name), ipv6, auto_mode,
-            private_access=self._setting(vpc, vpc_path, "EndpointPrivateAccess", False, guard),
-            public_access=self._setting(vpc, vpc_path, "EndpointPublicAccess", True, guard),
+            name, tuple(tokens), additional, guard, ("Resources", name),
+            self._setting(network, network_path, "IpFamily", Truth.FALSE, guard, _ip_family),
+            auto_mode,
+            private_access=self._setting(vpc, vpc_path, "EndpointPrivateAccess", Truth.FALSE, guard),
+            public_access=self._setting(vpc, vpc_path, "EndpointPublicAccess", Truth.TRUE, guard),
             public_cidrs=self._cidr_lists(vpc, vpc_path, guard),
             vpc=network_vpc,
-            dns_hostnames=self._vpc_setting(network_vpc, "EnableDnsHostnames", False),
-            dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", True),
+            dns_hostnames=self._vpc_setting(network_vpc, "EnableDnsHostnames", Truth.FALSE),
+            dns_support=self._vpc_setting(network_vpc, "EnableDnsSupport", Truth.TRUE),
             addresses=self.addresses(self.subnet_values(subnets)),
             remote=tuple(self._remote_networks(props, base, guard)),
             service_ranges=self._service_ranges(network, guard),
+            self_egress=self._self_egress(props, base, guard, quick_start),
         )
         self.model.clusters.append(cluster)
         key = GroupKey.make(Origin.CLUSTER, name)
@@ -133,8 +123,19 @@ class ComputeReader(AddressReader):
                         covers = self.cidr_range(cidr.value)
                         known = covers.networks if covers is not None and len(covers.networks) == 1 else ()
                         text = str(cidr.value).strip() if isinstance(cidr.value, str) else canonical(cidr.value)
+                        given = self.parameter_default(cidr.value)
+                        default = cidr_network(given[1]) if given is not None else None
                         yield RemoteNetwork(kind, text, cidr.value, known[0] if known else None, cidr.guard,
-                                            cidr.path)
+                                            cidr.path, (given[0], default) if given and default else None)
+
+    def _self_egress(self, props: object, base: Path, guard: Guard, quick_start: bool) -> tuple[Setting, ...]:
+        """Whether EKS gives the cluster group an outbound all-traffic rule to itself: from Kubernetes 1.33, per
+        Version branch; without a Version, EKS creates the current default version (1.33 or later), while the
+        Quick Start type's own default is not known (its schema says 1.21, its description the latest)."""
+        if quick_start and get(props, "Version") is None:
+            return (Setting(Truth.UNKNOWN, guard, (*base, "Version"), explicit=False,
+                            shown=f"not set, and the default of {QUICK_START_CLUSTER} is not documented"),)
+        return self._setting(props, base, "Version", Truth.TRUE, guard, _version_setting)
 
     def _service_ranges(self, network: object, guard: Guard) -> tuple[ServiceRange, ...]:
         """ServiceIpv4Cidr per Fn::If branch, and where it is not set (EKS's default applies)."""
@@ -147,9 +148,12 @@ class ComputeReader(AddressReader):
         rest = guard & ~covered
         return (*found, ServiceRange(None, False, rest)) if not rest.is_false else tuple(found)
 
-    def _setting(self, parent: object, path: Path, key: str, default: bool, guard: Guard) -> tuple[Setting, ...]:
+    def _setting(self, parent: object, path: Path, key: str, default: Truth, guard: Guard,
+                 read: Callable[[object, Guard, Path], Setting] | None = None) -> tuple[Setting, ...]:
+        """A setting per Fn::If branch: its literal value, UNKNOWN for an expression this template does not
+        fix (never its default), the default where it is absent."""
         key = _key_of(parent, key)
-        found = [Setting(alt.value in (True, "true", "True"), alt.guard, alt.path)
+        found = [(read or _boolean)(alt.value, alt.guard, alt.path)
                  for alt in present(get(parent, key), (*path, key), guard)]
         covered = FALSE
         for setting in found:
@@ -165,13 +169,14 @@ class ComputeReader(AddressReader):
         for alt in present(get(parent, key), (*path, key), guard):
             if isinstance(alt.value, list):
                 items = [i for i in alt.value if i is not None]
-                found.append(CidrList(tuple(str(i) for i in items) if all(isinstance(i, str) for i in items)
-                                      else None, alt.guard, alt.path))
+                unread = [i for i in items if not isinstance(i, str)]
+                found.append(CidrList(None if unread else tuple(str(i) for i in items), alt.guard, alt.path,
+                                      short_form(unread[0]) if unread else ""))
             else:
-                found.append(CidrList(None, alt.guard, alt.path))
+                found.append(CidrList(None, alt.guard, alt.path, short_form(alt.value)))
         return tuple(found)
 
-    def _vpc_setting(self, vpc: str | None, key: str, default: bool) -> tuple[Setting, ...]:
+    def _vpc_setting(self, vpc: str | None, key: str, default: Truth) -> tuple[Setting, ...]:
         if vpc is None:
             return ()
         return self._setting(self._props(vpc), ("Resources", vpc, "Properties"), key, default, self._guard(vpc))
@@ -301,7 +306,7 @@ class ComputeReader(AddressReader):
 
     def read_uses(self) -> None:
         """Every other resource that puts a group on its interfaces (for sharing and orphan checks)."""
-        for rtype, paths in _GROUP_LISTS.items():
+        for rtype, paths in GROUP_LISTS.items():
             for name in self.by_type.get(rtype, []):
                 for keys in paths:
                     for member in self._members_at(name, keys):
@@ -334,7 +339,7 @@ class ComputeReader(AddressReader):
                 if self._type(logical_id) == GROUP_TYPE:
                     self.model.referenced.add(GroupKey.make(Origin.RESOURCE, logical_id))
         # Handed to other stacks, which may add rules of their own (a bastion's, a CI runner's).
-        handed = [get(template, "Outputs")]
+        handed = [self.outputs]
         handed += [get(self._props(name), "Parameters") for name in self.by_type.get("AWS::CloudFormation::Stack", [])]
         for place in handed:
             for value in _values(place):
@@ -458,6 +463,42 @@ class ComputeReader(AddressReader):
                 names += [t for t, _ in group.cluster_tags]
         return names
 
+
+
+_BOOLEANS: Final[Mapping[object, Truth]] = {True: Truth.TRUE, False: Truth.FALSE, "true": Truth.TRUE,
+                                            "false": Truth.FALSE}
+_IPV6: Final[Mapping[object, Truth]] = {"ipv6": Truth.TRUE, "ipv4": Truth.FALSE}
+
+
+def _literal_setting(value: object, guard: Guard, path: Path, values: Mapping[object, Truth]) -> Setting:
+    """One branch of a setting: known for a literal CloudFormation accepts (any case), else UNKNOWN."""
+    key = value.lower() if isinstance(value, str) else value
+    known = values.get(key) if isinstance(key, (str, bool)) else None
+    if known is not None:
+        return Setting(known, guard, path)
+    return Setting(Truth.UNKNOWN, guard, path, shown=short_form(value))
+
+
+def _boolean(value: object, guard: Guard, path: Path) -> Setting:
+    return _literal_setting(value, guard, path, _BOOLEANS)
+
+
+def _ip_family(value: object, guard: Guard, path: Path) -> Setting:
+    """IpFamily: TRUE for ipv6."""
+    return _literal_setting(value, guard, path, _IPV6)
+
+
+SELF_EGRESS_SINCE: Final = (1, 33)
+
+
+def _version_setting(value: object, guard: Guard, path: Path) -> Setting:
+    """A Kubernetes version `1.32`, `"1.33"` as TRUE from 1.33 on, FALSE before; UNKNOWN for an expression."""
+    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+    match = re.fullmatch(r"(\d+)\.(\d+)", text)
+    if match is None:
+        return Setting(Truth.UNKNOWN, guard, path, shown=short_form(value))
+    version = (int(match.group(1)), int(match.group(2)))
+    return Setting(Truth.of(version >= SELF_EGRESS_SINCE), guard, path)
 
 
 def _values(value: object, depth: int = 0) -> Iterator[object]:

@@ -14,7 +14,7 @@ from cfnlint_eks_sg._flows import LinkResult, LinkState
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import describe, guard_text
 from cfnlint_eks_sg._internet import ApiVerdict
-from cfnlint_eks_sg._model import Direction, Member, Origin
+from cfnlint_eks_sg._model import Direction, Member, Origin, Truth
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
 from cfnlint_eks_sg._reach import Half, Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level, Requirement
@@ -42,7 +42,9 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
         if cluster.in_template:
             where = ("defined in a companion or nested template" if is_companion_path(cluster.path)
                      else f"defined here{_at(line_of, cluster.path)}")
-        family = ", IPv6" if cluster.ipv6 else ""
+        families = {setting.value for setting in cluster.family}
+        family = ", IPv6" if families == {Truth.TRUE} else ", IPv4 or IPv6" if len(families) > 1 or (
+            Truth.UNKNOWN in families) else ""
         yield f"  {cluster.label} ({where}{family}){guard_text(cluster.guard)}"
         yield "    control-plane groups:"
         for member in cluster.control_plane:

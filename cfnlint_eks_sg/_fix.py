@@ -17,7 +17,7 @@ from typing import Final, NamedTuple
 from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg._gaps import Gap, gap_finding, preferred
 from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Origin
+from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Origin, Truth
 from cfnlint_eks_sg._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import SEPARATOR
@@ -184,7 +184,8 @@ def _internet_rules(analysis: Analysis, rules: dict[tuple[object, ...], _Rule], 
 def _restated_egress(analysis: Analysis, owner: GroupKey) -> list[_Rule]:
     """The default allow-all egress of `owner`, if it has one that a standalone egress rule removes."""
     restated = []
-    ipv6 = any(cluster.ipv6 for cluster in analysis.roles.clusters.values())
+    ipv6 = any(family.value is not Truth.FALSE for cluster in analysis.roles.clusters.values()
+               for family in cluster.family)
     for perm in analysis.model.permissions:
         if (perm.group == owner and perm.direction is Direction.EGRESS and perm.source in _DEFAULT_SOURCES
                 and isinstance(perm.peer, CidrPeer) and (perm.certain or ipv6) and not perm.guard.is_false):

@@ -9,16 +9,17 @@ work grows with the node groups and the rules that name them, not with their pai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block
 from cfnlint_eks_sg._classes import PeerClass, PeerDirectory, present_guard
 from cfnlint_eks_sg._guards import FALSE, Guard, Scenario, Scenarios
-from cfnlint_eks_sg._model import Direction, GroupKey, Member, RemoteNetwork
-from cfnlint_eks_sg._ports import IpProtocol
-from cfnlint_eks_sg._reach import Opening, PermissionIndex
+from cfnlint_eks_sg._model import Direction, GroupKey, Member, RemoteNetwork, Setting, Truth, setting_in, setting_names
+from cfnlint_eks_sg._ports import NO_PORTS, IpProtocol
+from cfnlint_eks_sg._reach import Doubt, Opening, PermissionIndex
 from cfnlint_eks_sg._requirements import Channel
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._roles import ClusterRole, NodeRole, Roles
@@ -162,6 +163,7 @@ def _node_links(index: PermissionIndex, cluster: ClusterRole, endpoints: list[En
         [e.guard for e in endpoints],
         [present_guard([m.guard for m in e.members]) for e in endpoints],
         [e.addresses for e in endpoints],
+        index.model,
     )
 
     def peers(found: PeerClass) -> tuple[Endpoint, ...]:
@@ -206,7 +208,7 @@ def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
     """Openings of both halves of `link`, per protocol, in every scenario where both ends exist."""
     initiator, responder = link.initiator, link.responder
     exists = link.cluster.guard & initiator.guard & responder.guard
-    names = set(exists.names())
+    names = set(exists.names()) | setting_names(link.cluster.family)
     for member in (*initiator.members, *responder.members):
         names |= member.guard.names()
     egress, ingress = Direction.EGRESS in link.halves, Direction.INGRESS in link.halves
@@ -219,19 +221,63 @@ def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
         if not exists.holds(scenario):
             continue
         state = LinkState(scenario, _active(initiator.members, scenario), _active(responder.members, scenario))
+        family = family_in(link.cluster, scenario)
+        guessed = [m for m in (*initiator.members, *responder.members) if m.inferred and m.guard.holds(scenario)]
         for protocol in protocols:
             if egress:
-                state.egress[protocol] = index.opening(
-                    state.out, initiator.members_known, Direction.EGRESS, state.into, responder.members_known,
-                    protocol, scenario, link.cluster.ipv6, responder.addresses,
-                    groupless=responder.remote is not None)
+                state.egress[protocol] = _half(index, link, Direction.EGRESS, protocol, state, family, guessed)
             if ingress:
-                state.ingress[protocol] = index.opening(
-                    state.into, responder.members_known, Direction.INGRESS, state.out, initiator.members_known,
-                    protocol, scenario, link.cluster.ipv6, initiator.addresses,
-                    groupless=initiator.remote is not None)
+                state.ingress[protocol] = _half(index, link, Direction.INGRESS, protocol, state, family, guessed)
         states.append(state)
     return LinkResult(link, states)
+
+
+def _half(index: PermissionIndex, link: Link, direction: Direction, protocol: IpProtocol, state: LinkState,
+          family: Family, guessed: Sequence[Member]) -> Opening:
+    """One half of a link in one scenario. Groups whose role is only inferred (`guessed`) may or may not be on
+    their side: the half is what it opens either way, so a guess never makes a flow ALLOWED."""
+    egress = direction is Direction.EGRESS
+    side, other = (link.initiator, link.responder) if egress else (link.responder, link.initiator)
+    groups, others = (state.out, state.into) if egress else (state.into, state.out)
+
+    def opening(side_groups: list[GroupKey], other_groups: list[GroupKey]) -> Opening:
+        return family.opening(functools.partial(
+            index.opening, side_groups, side.members_known, direction, other_groups, other.members_known, protocol,
+            state.scenario, addresses=other.addresses, groupless=other.remote is not None))
+
+    found = opening(groups, others)
+    if not guessed:
+        return found
+    without = {m.key for m in guessed}
+    keys = ", ".join(dict.fromkeys(str(m.key) for m in guessed))
+    doubt = Doubt(None, NO_PORTS, "only the shape of its rules suggests it is the control plane's group",
+                  guessed[0].path, f"the role of {keys}")
+    return found.either(opening([g for g in groups if g not in without], [g for g in others if g not in without]),
+                        doubt)
+
+
+class Family(NamedTuple):
+    """A cluster's IP family in one scenario: IPv6, IPv4, or not fixed here (`setting` says why)."""
+
+    value: Truth
+    setting: Setting | None = None
+
+    def opening(self, open_for: Callable[[bool], Opening]) -> Opening:
+        """What a side opens for this family; for an unknown one, what it opens either way."""
+        if self.value is not Truth.UNKNOWN:
+            return open_for(self.value is Truth.TRUE)
+        setting = self.setting
+        reason = setting.why if setting is not None else "is not fixed here"
+        doubt = Doubt(None, NO_PORTS, f"it {reason}, and IPv4 and IPv6 traffic need different rules",
+                      setting.path if setting is not None else (), "the cluster's IpFamily")
+        return open_for(False).either(open_for(True), doubt)
+
+
+def family_in(cluster: ClusterRole, scenario: Scenario) -> Family:
+    """The IP family of `cluster` in `scenario`, with the setting that leaves it open when it does."""
+    value = setting_in(cluster.family, scenario)
+    unknown = next((s for s in cluster.family if s.value is Truth.UNKNOWN and s.guard.holds(scenario)), None)
+    return Family(value, unknown)
 
 
 def _active(members: Iterable[Member], scenario: Scenario) -> list[GroupKey]:

@@ -19,6 +19,7 @@ RELEVANT_TYPES: Final = frozenset({
     "AWS::EKS::Cluster",
     "AWS::EKS::Nodegroup",
     "Custom::AWSCDK-EKS-Cluster",
+    "AWSQS::EKS::Cluster",
     "AWS::EC2::LaunchTemplate",
     "AWS::AutoScaling::AutoScalingGroup",
     "AWS::EC2::Instance",

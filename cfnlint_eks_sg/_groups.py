@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -18,11 +19,46 @@ from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, IpProtocol, PortSet
 from cfnlint_eks_sg._resolve import Path, get
 
-CLUSTER_TYPES: Final = frozenset({"AWS::EKS::Cluster", "Custom::AWSCDK-EKS-Cluster"})
+# AWSQS::EKS::Cluster: the Quick Start registry type. Its schema has AWS::EKS::Cluster's ResourcesVpcConfig, Name,
+# Version and KubernetesNetworkConfig.ServiceIpv4Cidr (no IpFamily: IPv4 only, no RemoteNetworkConfig, no
+# ComputeConfig) and returns ClusterSecurityGroupId; its Version defaults to "1.21" in the schema while its
+# description says the latest, so a missing Version is not known there.
+QUICK_START_CLUSTER: Final = "AWSQS::EKS::Cluster"
+CLUSTER_TYPES: Final = frozenset({"AWS::EKS::Cluster", "Custom::AWSCDK-EKS-Cluster", QUICK_START_CLUSTER})
 GROUP_TYPE: Final = "AWS::EC2::SecurityGroup"
 CLUSTER_TAG: Final = "kubernetes.io/cluster/"
+STACK_SEPARATOR: Final = "::"  # `LABEL::Name`: a name of a companion or nested stack in a system (`_system`)
+# Parameters that were given a value (cfn-lint's, a companion's output, a nested stack's parent, their only allowed
+# value): gone from Parameters, but what they were declared as is still evidence of a group's role.
+FED_PARAMETERS: Final = "FedParameters"
 
 
+# Resources that put groups on interfaces of their own, beyond clusters and node groups (WK2002).
+GROUP_LISTS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "AWS::EC2::Instance": (("SecurityGroupIds",), ("SecurityGroups",), ("NetworkInterfaces", "*", "GroupSet")),
+    "AWS::EC2::LaunchTemplate": (("LaunchTemplateData", "SecurityGroupIds"), ("LaunchTemplateData", "SecurityGroups"),
+                                 ("LaunchTemplateData", "NetworkInterfaces", "*", "Groups")),
+    "AWS::AutoScaling::LaunchConfiguration": (("SecurityGroups",),),
+    "AWS::EC2::NetworkInterface": (("GroupSet",),),
+    "AWS::EC2::VPCEndpoint": (("SecurityGroupIds",),),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": (("SecurityGroups",),),
+    "AWS::ElasticLoadBalancing::LoadBalancer": (("SecurityGroups",),),
+    "AWS::RDS::DBInstance": (("VPCSecurityGroups",),),
+    "AWS::RDS::DBCluster": (("VpcSecurityGroupIds",),),
+    "AWS::Lambda::Function": (("VpcConfig", "SecurityGroupIds"),),
+    "AWS::Serverless::Function": (("VpcConfig", "SecurityGroupIds"),),  # cfn-lint no longer expands SAM
+    "AWS::ElastiCache::CacheCluster": (("VpcSecurityGroupIds",),),
+    "AWS::ElastiCache::ReplicationGroup": (("SecurityGroupIds",),),
+    "AWS::EFS::MountTarget": (("SecurityGroups",),),
+    "AWS::ECS::Service": (("NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),),
+    "AWS::Batch::ComputeEnvironment": (("ComputeResources", "SecurityGroupIds"),),
+    "AWS::OpenSearchService::Domain": (("VPCOptions", "SecurityGroupIds"),),
+    "AWS::MSK::Cluster": (("BrokerNodeGroupInfo", "SecurityGroups"),),
+    "AWS::Redshift::Cluster": (("VpcSecurityGroupIds",),),
+    "AWS::CodeBuild::Project": (("VpcConfig", "SecurityGroupIds"),),
+    "AWS::EC2::ClientVpnEndpoint": (("SecurityGroupIds",),),
+    "AWS::Route53Resolver::ResolverEndpoint": (("SecurityGroupIds",),),
+}
 class Origin(Enum):
     """Where a group comes from; decides whether its rules are visible and what it may equal."""
 
@@ -58,16 +94,12 @@ class GroupKey:
     def created_here(self) -> bool:
         return self.origin in _CREATED_HERE
 
-    def may_equal(self, other: GroupKey) -> bool:
-        """Whether two different keys could name one group once deployed."""
-        if self == other:
-            return True
-        if Origin.OPAQUE in (self.origin, other.origin):
-            return True
-        if self.created_here or other.created_here:
-            return False  # a group this stack creates has an id no other value can know
-        literal = (Origin.LITERAL, Origin.LITERAL)
-        return (self.origin, other.origin) != literal
+    @property
+    def stack(self) -> str:
+        """The stack that creates this group or declares this parameter: a companion's label, '' for the
+        linted template's own (meaningless for values any stack may hold: imports, literals, names)."""
+        head, separator, _ = self.ident.partition(STACK_SEPARATOR)
+        return head if separator else ""
 
     def __str__(self) -> str:
         return _LABELS[self.origin].format(self.ident)
@@ -90,8 +122,28 @@ _LABELS: Final = {
     Origin.NAME: "group named {}",
     Origin.NESTED: "nested-stack output {}",
     Origin.EXTERNAL_CLUSTER: "the EKS cluster security group of cluster {}",
-    Origin.OPAQUE: "group {}",
+    Origin.OPAQUE: "the group {}",
 }
+
+
+class Truth(Enum):
+    """A fact of the template: what a setting is, where an expression leaves it open (STYLE.md 3.4)."""
+
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, value: bool) -> Truth:
+        return cls.TRUE if value else cls.FALSE
+
+
+class Identity(Enum):
+    """Whether two keys name one group once deployed (STYLE.md 3.4: unknown is a value, never `different`)."""
+
+    SAME = "same"
+    DIFFERENT = "different"
+    UNKNOWN = "unknown"
 
 
 class Direction(Enum):
@@ -138,7 +190,12 @@ class Permission(NamedTuple):
     guard: Guard
     path: Path
     source: str  # "inline", "standalone", "default egress", "EKS default"
-    certain: bool = True  # False for defaults that may or may not exist (the ::/0 half)
+    doubt: str = ""  # why the rule may or may not be there (the ::/0 half of a default); '' when it surely is
+    assumed: str = ""  # read with parameter defaults (`Model.assumed`, exposure checks only): which ones
+
+    @property
+    def certain(self) -> bool:
+        return not self.doubt
 
     def opens(self, flow_protocol: IpProtocol) -> tuple[PortSet, PortSet]:
         """(ports surely opened, ports possibly opened) for traffic of `flow_protocol`."""
@@ -165,11 +222,13 @@ class Group(NamedTuple):
 
 
 class Member(NamedTuple):
-    """A group attached to something, under a guard, written at `path`."""
+    """A group attached to something, under a guard, written at `path`; `inferred` when the template does not
+    say so and the roles stage guessed it from the shape of its rules (it may or may not be there)."""
 
     key: GroupKey
     guard: Guard
     path: Path
+    inferred: bool = False
 
 
 class Compute(Enum):
@@ -232,7 +291,7 @@ class ClusterDef(NamedTuple):
     additional: tuple[Member, ...]  # ResourcesVpcConfig.SecurityGroupIds
     guard: Guard
     path: Path
-    ipv6: bool
+    family: tuple[Setting, ...]  # KubernetesNetworkConfig.IpFamily per branch: TRUE for ipv6 (default ipv4)
     auto_mode: bool = False  # ComputeConfig.Enabled: EKS launches nodes outside the template
     private_access: tuple[Setting, ...] = ()  # EndpointPrivateAccess per Fn::If branch (default false)
     public_access: tuple[Setting, ...] = ()  # EndpointPublicAccess per branch (default true)
@@ -243,6 +302,7 @@ class ClusterDef(NamedTuple):
     addresses: Addresses = UNKNOWN_ADDRESSES  # ResourcesVpcConfig.SubnetIds: where its interfaces live
     remote: tuple[RemoteNetwork, ...] = ()  # RemoteNetworkConfig: hybrid nodes' and pods' CIDR blocks
     service_ranges: tuple[ServiceRange, ...] = ()  # KubernetesNetworkConfig.ServiceIpv4Cidr per branch
+    self_egress: tuple[Setting, ...] = ()  # whether EKS gives its group an all-traffic egress to itself (Version)
 
 
 class RemoteNetwork(NamedTuple):
@@ -255,6 +315,7 @@ class RemoteNetwork(NamedTuple):
     network: Network | None  # None when the template does not fix it
     guard: Guard
     path: Path
+    default: tuple[str, Network] | None = None  # a parameter's Default, when the block is that parameter
 
     @property
     def shown(self) -> str:
@@ -274,20 +335,40 @@ class ServiceRange(NamedTuple):
 
 
 class Setting(NamedTuple):
-    """A boolean cluster setting in one scenario; `explicit` is False where it is left to its default."""
+    """A boolean setting in one scenario: TRUE, FALSE, or UNKNOWN where an expression gives it (`shown`);
+    `explicit` is False where it is left to its default."""
 
-    value: bool
+    value: Truth
     guard: Guard
     path: Path
     explicit: bool = True
+    shown: str = ""  # the expression, when the value is UNKNOWN
+
+    @property
+    def why(self) -> str:
+        """Why the setting is UNKNOWN, for IK0001."""
+        return f"is given by {self.shown}, which this template does not fix"
+
+
+def setting_in(settings: tuple[Setting, ...], scenario: Mapping[str, bool], default: Truth = Truth.FALSE) -> Truth:
+    """The value of a setting in `scenario` (`default` where no branch holds: its resource is not there);
+    UNKNOWN when the scenario leaves open which branch holds."""
+    values = {s.value for s in settings if s.guard.holds(scenario)}
+    return values.pop() if len(values) == 1 else default if not values else Truth.UNKNOWN
+
+
+def setting_names(settings: tuple[Setting, ...]) -> frozenset[str]:
+    """The conditions a setting's branches depend on."""
+    return frozenset(name for s in settings for name in s.guard.names())
 
 
 class CidrList(NamedTuple):
-    """PublicAccessCidrs in one scenario: None when unreadable (a parameter)."""
+    """PublicAccessCidrs in one scenario: None when unreadable (a parameter, `shown`)."""
 
     cidrs: tuple[str, ...] | None
     guard: Guard
     path: Path
+    shown: str = ""
 
 
 class Companion(NamedTuple):
@@ -355,6 +436,42 @@ def _names(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in values if isinstance(v, str))
 
 
+Anchor = tuple[str, str, str, str]
+
+
+def _at(value: object, path: Path) -> object:
+    """What a template holds at `path` below `value` (None where the path leaves it)."""
+    for step in path:
+        if isinstance(value, Mapping):
+            value = value.get(step)
+        elif isinstance(value, list) and isinstance(step, int) and 0 <= step < len(value):
+            value = value[step]
+        else:
+            return None
+    return value
+
+
+def _masked(value: object, depth: int = 0) -> str:
+    """A value's text with every logical id left out (`!Ref X` is `!Ref`), so it reads the same under renames."""
+    if depth > 16:
+        return "..."
+    if isinstance(value, Mapping):
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return "!Ref"
+            if key == "Fn::GetAtt":
+                attribute = arg[-1] if isinstance(arg, list) and arg else str(arg).partition(".")[2]
+                return f"!GetAtt .{attribute}"
+            if key == "Fn::Sub" and isinstance(arg, str):
+                return "!Sub " + re.sub(r"\$\{[^}.!]*", "${", str(arg))
+        items = sorted((str(k), _masked(v, depth + 1)) for k, v in value.items() if k != "DependsOn")
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(sorted(_masked(v, depth + 1) for v in value)) + "]"
+    return repr(value)
+
+
 class StandaloneRule(NamedTuple):
     """An AWS::EC2::SecurityGroupIngress/Egress resource and the group it changes."""
 
@@ -369,18 +486,85 @@ class StandaloneRule(NamedTuple):
 class Model:
     groups: dict[GroupKey, Group] = field(default_factory=dict)
     standalone: list[StandaloneRule] = field(default_factory=list)
-    first_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a group is first attached or changed
-    peer_use: dict[GroupKey, Path] = field(default_factory=dict)  # where a rule first names it as a peer
+    # Every place a group is attached or changed at, and every place a rule names it as a peer (`first_place`).
+    places: dict[GroupKey, list[Path]] = field(default_factory=dict)
+    peer_places: dict[GroupKey, list[Path]] = field(default_factory=dict)
     uses: list[Use] = field(default_factory=list)
     endpoints: list[VpcEndpoint] = field(default_factory=list)
     vpcs: dict[str, tuple[Network, ...]] = field(default_factory=dict)  # VPCs created here: their known blocks
     referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
     exported: set[GroupKey] = field(default_factory=set)  # this template's groups handed to other stacks
+    value_stacks: dict[GroupKey, set[str]] = field(default_factory=dict)  # the stacks that name a value key
     permissions: list[Permission] = field(default_factory=list)
+    # Rules whose values come from parameters, read with the parameters' Defaults: what a deployment gets when
+    # nobody says otherwise. Never facts for flows; exposure checks (WK3001) report them saying so.
+    assumed: list[Permission] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     clusters: list[ClusterDef] = field(default_factory=list)
     parameters: dict[str, Mapping[object, object]] = field(default_factory=dict)
+    resources: Mapping[str, Mapping[object, object]] = field(default_factory=dict)  # as read, for `anchor_key`
+    _content: dict[str, str] = field(default_factory=dict)
+    # Parameters given a value: their declaration, and the groups the value names.
+    fed: dict[str, tuple[Mapping[object, object], tuple[GroupKey, ...]]] = field(default_factory=dict)
     settings: Settings = field(default_factory=lambda: Settings())
+
+    def identity(self, a: GroupKey, b: GroupKey) -> Identity:
+        """Whether `a` and `b` name one group.
+
+        A group a stack creates gets its id at deploy time: no other value of that stack can hold it, and
+        another stack's value (a parameter, an import, a literal id, a nested stack's output) can only if
+        the group is handed out (an output, an export, a nested stack's parameter). Two literal ids differ;
+        everything else may or may not be one group.
+        """
+        if a == b:
+            return Identity.SAME
+        if Origin.OPAQUE in (a.origin, b.origin):
+            return Identity.UNKNOWN
+        if a.created_here and b.created_here:
+            return Identity.DIFFERENT
+        if a.created_here or b.created_here:
+            made, value = (a, b) if a.created_here else (b, a)
+            if made not in self.exported or value.origin is Origin.EXTERNAL_CLUSTER:
+                return Identity.DIFFERENT  # EKS creates an external cluster's group: never one of ours
+            declared = value.origin in (Origin.PARAMETER, Origin.PARAMETER_ITEM)
+            stacks = {value.stack} if declared else self.value_stacks.get(value, set())
+            if not stacks - {made.stack}:
+                return Identity.DIFFERENT  # a stack is never given its own group (parameter, import of its export)
+            return Identity.UNKNOWN
+        if a.origin is Origin.LITERAL and b.origin is Origin.LITERAL:
+            return Identity.DIFFERENT
+        return Identity.UNKNOWN
+
+    def anchor_key(self, path: Path) -> Anchor:
+        """Where a finding goes when several places fit: the first by what the places hold (the resource's type
+        and properties, logical ids left out), so the choice survives reordering and renaming resources; their
+        names decide only between places that hold the same."""
+        if len(path) > 1 and path[0] == "Resources" and str(path[1]) in self.resources:
+            name = str(path[1])
+            content = self._content.get(name)
+            if content is None:
+                resource = self.resources[name]
+                content = self._content[name] = _masked({"Type": resource.get("Type"),
+                                                         "Properties": resource.get("Properties")})
+            place = re.sub(r"/\d+", "/#", "/".join(map(str, path[2:])))
+            return content, place, _masked(_at(self.resources[name], path[2:])), name
+        return "~", "/".join(map(str, path)), "", ""
+
+    def first_place(self, table: dict[GroupKey, list[Path]], key: GroupKey) -> Path | None:
+        """Of the places a group is used at (`places` or `peer_places`), the first by `anchor_key`: a finding anchored
+        there does not move when resources are reordered or renamed."""
+        places = table.get(key)
+        return min(places, key=self.anchor_key) if places else None
+
+    def used_in(self, key: GroupKey, path: Path) -> None:
+        """Note which stack of the system names a value (an import, a literal id) at `path`."""
+        if not key.created_here and len(path) > 1:
+            head, separator, _ = str(path[1]).partition(STACK_SEPARATOR)
+            self.value_stacks.setdefault(key, set()).add(head if separator else "")
+
+    def closed(self, key: GroupKey) -> bool:
+        """Whether no other key of the system can name this group: one this template creates and keeps."""
+        return key.created_here and key not in self.exported
 
     def external_cluster_group(self, name: str, used_at: Path = ()) -> GroupKey:
         """The cluster group of a cluster defined elsewhere, with the rules EKS always restores.
@@ -390,7 +574,7 @@ class Model:
         """
         key = GroupKey.make(Origin.EXTERNAL_CLUSTER, name)
         if used_at:
-            self.first_use.setdefault(key, used_at)
+            self.places.setdefault(key, []).append(used_at)
         if key not in self.groups:
             self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=(), cluster_tags=((name, TRUE),),
                                      tags=(CLUSTER_TAG + name,))

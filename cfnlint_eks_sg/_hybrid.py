@@ -18,7 +18,7 @@ from cfnlint_eks_sg._cidrs import Network, inside
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._gaps import holding_text
 from cfnlint_eks_sg._guards import TRUE, Guard, Scenarios
-from cfnlint_eks_sg._model import ClusterDef, Model, RemoteNetwork
+from cfnlint_eks_sg._model import ClusterDef, Model, RemoteNetwork, Truth
 
 PRIVATE: Final = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 DEFAULT_SERVICE_RANGES: Final = tuple(ipaddress.ip_network(n) for n in ("10.100.0.0/16", "172.20.0.0/16"))
@@ -50,11 +50,28 @@ def refused_remote_networks(model: Model, scenarios: Scenarios) -> Iterator[Find
 
 def _clashes(model: Model, cluster: ClusterDef, network: RemoteNetwork,
              earlier: Sequence[RemoteNetwork]) -> Iterator[_Clash]:
-    if cluster.ipv6:
-        yield _Clash("the cluster's IpFamily is ipv6, and hybrid nodes join IPv4 clusters only")
+    for family in cluster.family:
+        if family.value is Truth.TRUE:
+            yield _Clash("the cluster's IpFamily is ipv6, and hybrid nodes join IPv4 clusters only", family.guard)
+        elif family.value is Truth.UNKNOWN:
+            yield _Clash(f"hybrid nodes join IPv4 clusters only, and the cluster's IpFamily {family.why}",
+                         family.guard, certain=False)
     net = network.network
-    if net is None:
-        return
+    if net is None and network.default is not None:
+        # A validity check, not a flow: the parameter's Default is what deploys unless someone says otherwise.
+        parameter, default = network.default
+        for clash in _block_clashes(model, cluster, default, earlier):
+            yield clash._replace(why=f"with the default {default} of parameter {parameter}, {clash.why}")
+    elif net is None:
+        yield _Clash(f"whether EKS accepts the block (RFC 1918, apart from the VPC, the service range and the other "
+                     f"remote blocks) cannot be told: it is {network.shown}, which this template does not fix and "
+                     "gives no Default", certain=False)
+    else:
+        yield from _block_clashes(model, cluster, net, earlier)
+
+
+def _block_clashes(model: Model, cluster: ClusterDef, net: Network,
+                   earlier: Sequence[RemoteNetwork]) -> Iterator[_Clash]:
     if net.version != 4:
         yield _Clash("it is an IPv6 block; remote networks are IPv4 CIDR blocks")
         return
@@ -77,7 +94,8 @@ def _clashes(model: Model, cluster: ClusterDef, network: RemoteNetwork,
                              "from when ServiceIpv4Cidr is not set; set ServiceIpv4Cidr to a range apart from it",
                              service.guard, certain=False)
     for other in earlier:
-        if other.network is not None and other.network.version == 4 and net.overlaps(other.network):
+        block = other.network or (other.default[1] if other.default is not None else None)
+        if block is not None and block.version == 4 and net.overlaps(block):
             yield _Clash(f"it overlaps remote {other.kind} network {other.shown}; remote node and pod blocks must not "
                          "overlap each other", other.guard)
 

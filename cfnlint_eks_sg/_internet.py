@@ -14,6 +14,7 @@ from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import Network, inside, off_internet
 from cfnlint_eks_sg._findings import Finding
+from cfnlint_eks_sg._flows import family_in
 from cfnlint_eks_sg._gaps import when
 from cfnlint_eks_sg._guards import Scenario, Scenarios
 from cfnlint_eks_sg._model import (
@@ -25,8 +26,10 @@ from cfnlint_eks_sg._model import (
     Origin,
     Permission,
     PrefixListPeer,
+    Truth,
     UnknownPeer,
     VpcEndpoint,
+    setting_names,
 )
 from cfnlint_eks_sg._ports import TCP, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex, Reach, rule_label, uncertain_rule
@@ -77,7 +80,7 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
     waiting: dict[GroupKey, list[str]] = {}  # hidden groups -> the node groups whose WK1006 depends on them
     for node in roles.node_groups:
         cluster = roles.clusters[node.cluster]
-        names = set(node.guard.names()) | cluster.guard.names()
+        names = set(node.guard.names()) | cluster.guard.names() | setting_names(cluster.family)
         for member in node.members:
             names |= member.guard.names()
         names |= index.condition_names((m.key for m in node.members), Direction.EGRESS)
@@ -87,7 +90,7 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
         failing: dict[Problem | Undecided, list[Scenario]] = {}
         shown: dict[str, list[Scenario]] = {}
         for scenario in every:
-            problem = _problem(model, index, cluster, node, scenario)
+            problem = _problem_in(model, index, cluster, node, scenario)
             shown.setdefault(_shown(problem), []).append(scenario)
             if problem is not None:
                 failing.setdefault(problem, []).append(scenario)
@@ -120,11 +123,27 @@ def _shown(problem: Problem | Undecided | None) -> str:
     return f"BLOCKED: {problem[1]}"
 
 
-def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: NodeRole,
-             scenario: Scenario) -> Problem | Undecided | None:
+def _problem_in(model: Model, index: PermissionIndex, cluster: ClusterRole, node: NodeRole,
+                scenario: Scenario) -> Problem | Undecided | None:
+    """The problem of the nodes' path in `scenario`; where the cluster's IP family is not fixed here and the
+    two families differ, UNKNOWN."""
+    family = family_in(cluster, scenario)
+    if family.value is not Truth.UNKNOWN:
+        return _problem(model, index, node, scenario, family.value is Truth.TRUE)
+    as_ipv4, as_ipv6 = (_problem(model, index, node, scenario, ipv6) for ipv6 in (False, True))
+    if as_ipv4 == as_ipv6:
+        return as_ipv4
+    out = list(dict.fromkeys(m.key for m in node.members if m.guard.holds(scenario)))
+    why = family.setting.why if family.setting is not None else "is not fixed here"
+    return Undecided(_egress_path(out, node), "an IPv6 cluster needs TCP 443 to ::/0 as well as to 0.0.0.0/0, "
+                                              f"and whether the cluster is IPv6 is not known: its IpFamily {why}")
+
+
+def _problem(model: Model, index: PermissionIndex, node: NodeRole, scenario: Scenario,
+             ipv6_cluster: bool) -> Problem | Undecided | None:
     out = list(dict.fromkeys(m.key for m in node.members if m.guard.holds(scenario)))
     path = _egress_path(out, node)
-    families = [("0.0.0.0/0", False), *([("::/0", True)] if cluster.ipv6 else [])]
+    families = [("0.0.0.0/0", False), *([("::/0", True)] if ipv6_cluster else [])]
     blocked: list[str] = []
     doubts: dict[str, str] = {}  # family -> why its half of the internet path is undecidable
     hidden: tuple[GroupKey, ...] = ()  # node groups whose rules live elsewhere
@@ -147,7 +166,7 @@ def _problem(model: Model, index: PermissionIndex, cluster: ClusterRole, node: N
         return path, ("their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. "
                       "Add an egress rule for TCP 443 to ::/0"), "::/0"
     endpoints = [e for e in model.endpoints if e.guard.holds(scenario)]
-    if cluster.ipv6 and not doubts and blocked == ["0.0.0.0/0"] and not endpoints:
+    if ipv6_cluster and not doubts and blocked == ["0.0.0.0/0"] and not endpoints:
         return path, ("their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too "
                       "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0"), "0.0.0.0/0"
     unsure = list(dict.fromkeys(doubts.values()))

@@ -22,6 +22,7 @@ from cfnlint_eks_sg._groups import (
     Group,
     GroupKey,
     GroupPeer,
+    Identity,
     Member,
     Model,
     Origin,
@@ -30,18 +31,22 @@ from cfnlint_eks_sg._groups import (
     PrefixListPeer,
     RemoteNetwork,
     ServiceRange,
+    Setting,
     Settings,
     StandaloneRule,
+    Truth,
     UnknownPeer,
     VpcEndpoint,
+    setting_in,
+    setting_names,
 )
 from cfnlint_eks_sg._permissions import PermissionReader
 
 __all__ = [
     "ANYWHERE_V4", "ANYWHERE_V6", "CLUSTER_TAG", "CLUSTER_TYPES", "GROUP_TYPE", "Attachment", "CidrPeer",
-    "ClusterDef", "Compute", "Direction", "Group", "GroupKey", "GroupPeer", "Member", "Model", "Origin", "Peer",
-    "Permission", "PrefixListPeer", "RemoteNetwork", "ServiceRange", "Settings", "StandaloneRule", "UnknownPeer",
-    "VpcEndpoint", "build_model",
+    "ClusterDef", "Compute", "Direction", "Group", "GroupKey", "GroupPeer", "Identity", "Member", "Model", "Origin",
+    "Peer", "Permission", "PrefixListPeer", "RemoteNetwork", "ServiceRange", "Setting", "Settings", "StandaloneRule",
+    "Truth", "UnknownPeer", "VpcEndpoint", "build_model", "setting_in", "setting_names",
 ]
 
 
@@ -51,13 +56,13 @@ class ModelBuilder(PermissionReader, ComputeReader):
     def build(self) -> Model:
         self.read_groups()
         self.read_clusters()
+        self.read_references(self.template)  # which groups are handed out decides what may name them
         stripped = self.read_standalone_rules()
         self.add_default_egress(stripped)
         self.read_attachments()
         self.read_uses()
         self.read_endpoints()
         self.read_vpcs()
-        self.read_references(self.template)
         return self.model
 
 

@@ -15,7 +15,7 @@ from typing import Final
 
 from cfnlint_eks_sg._companions import Refused
 from cfnlint_eks_sg._groups import Companion, Settings
-from cfnlint_eks_sg._resolve import Path, function, get, is_map
+from cfnlint_eks_sg._resolve import Path, function, get, is_map, name_token, short_form
 
 STACK_TYPE: Final = "AWS::CloudFormation::Stack"
 _SCHEME: Final = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -33,10 +33,10 @@ def nested_stacks(template: object, settings: Settings,
             continue
         where: Path = ("Resources", name, "Properties", "TemplateURL")
         raw = get(get(resource, "Properties"), "TemplateURL")
-        url = _written(raw)
-        local = _local(url, settings.nested_stack_urls) if url is not None else _asset(raw, assets or {})
+        url = name_token(raw)  # a literal, or `Fn::Sub`/`Fn::Join` text with `${Bucket}` for references
+        local = (_local(url, settings.nested_stack_urls) if url is not None else None) or _asset(raw, assets or {})
         if local is None:
-            refused.append(Refused(Companion(str(url or "TemplateURL"), None, where),
+            refused.append(Refused(Companion(url or short_form(raw), None, where),
                                    "its TemplateURL is neither a relative path nor under a nested_stack_urls prefix"))
         else:
             found.append(Companion(local, name, where))
@@ -54,17 +54,6 @@ def _asset(value: object, assets: Mapping[str, str]) -> str | None:
         return None
     key = last.rsplit("/", 1)[-1]
     return assets.get(key)
-
-
-def _written(value: object) -> str | None:
-    """The URL as written: a literal, or the text of an `Fn::Sub`."""
-    if isinstance(value, str):
-        return value
-    fn = function(value)
-    if fn is not None and fn[0] == "Fn::Sub":
-        text = fn[1][0] if isinstance(fn[1], list) and fn[1] else fn[1]
-        return text if isinstance(text, str) else None
-    return None
 
 
 def _local(url: str, mapping: tuple[tuple[str, str], ...]) -> str | None:

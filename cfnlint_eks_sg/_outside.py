@@ -12,7 +12,7 @@ from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg._guards import FALSE, guard_text
 from cfnlint_eks_sg._model import Direction, GroupKey, GroupPeer, Model, Origin, StandaloneRule
 from cfnlint_eks_sg._ports import PortSet
-from cfnlint_eks_sg._reach import GROUPS_ELSEWHERE, NO_GROUP, OTHER_SIDE, Opening, Reach, rule_label, rule_path
+from cfnlint_eks_sg._reach import GROUPS_ELSEWHERE, NO_GROUP, OTHER_SIDE, Opening, Reach
 from cfnlint_eks_sg._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._system import SEPARATOR, is_companion_path
@@ -38,6 +38,7 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
     `more`: other checks (WK1006) that hang on a group, as (group, flow text).
     """
     depends: dict[GroupKey, dict[str, None]] = {}
+    near: dict[GroupKey, Path] = {}  # where a flow that hangs on the group touches the linted template
     local: dict[tuple[Path, str], dict[str, None]] = {}
     for result in links:
         link = result.link
@@ -63,24 +64,29 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
                                   if opening.invisible or g.origin in _FOREIGN]
                         for group in groups:
                             depends.setdefault(group, {})[flow] = None
+                            ends = (link.initiator.path, link.responder.path)
+                            near.setdefault(group, next((p for p in ends if p and not is_companion_path(p)), ()))
                         if not groups:
                             for cause in _local_causes(link, opening, direction, ports):
                                 local.setdefault(cause, {})[flow] = None
     for group, flow in more:  # groups whose rules are all elsewhere, whatever their origin
         depends.setdefault(group, {})[flow] = None
     merged: dict[tuple[str, ...], list[GroupKey]] = {}
-    # The cluster group of a cluster defined elsewhere comes last: the person edits the others.
+    where = {group: _where(model, group, near.get(group, ())) for group in depends}
+    # The cluster group of a cluster defined elsewhere comes last: the person edits the others. Then by where they
+    # are used, so the finding's place does not hang on the groups' names.
     for group, flows in sorted(depends.items(), key=lambda item: (item[0].origin is Origin.EXTERNAL_CLUSTER,
-                                                                  item[0])):
+                                                                  model.anchor_key(where[item[0]]), item[0])):
         merged.setdefault(tuple(flows), []).append(group)
     for names, groups in merged.items():
-        yield Finding("IK0001", _where(model, groups[0]), (
+        yield Finding("IK0001", where[groups[0]], (
             ("group", _join([str(g) for g in groups])), ("flows", _listed(names)), ("count", str(len(names))),
         ))
     together: dict[tuple[str, ...], list[tuple[Path, str]]] = {}
     for cause, flows in local.items():
         together.setdefault(tuple(flows), []).append(cause)
     for names, causes in together.items():
+        causes.sort(key=lambda cause: model.anchor_key(cause[0]))  # the place stays when resources move or rename
         yield Finding("IK0001", causes[0][0], (
             ("kind", "undecided"), ("causes", "; ".join(dict.fromkeys(text for _, text in causes))),
             ("flows", _listed(names)), ("count", str(len(names))),
@@ -97,7 +103,7 @@ def _local_causes(link: Link, opening: Opening, direction: Direction, ports: Por
         return [(other.path, _unseen(other.label, GROUPS_ELSEWHERE))]
     if not other.members and other.remote is None:
         return [(other.path, _unseen(other.label, NO_GROUP))]
-    return [(rule_path(d.rule), f"{rule_label(d.rule)}: {d.reason.replace(OTHER_SIDE, other.label)}")
+    return [(d.where, f"{d.subject}: {d.reason.replace(OTHER_SIDE, other.label)}")
             for d in opening.unsure(ports)]
 
 
@@ -113,21 +119,27 @@ def _listed(names: tuple[str, ...]) -> str:
     return "; ".join(names[:_LISTED]) + (f"; and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
 
 
-def _where(model: Model, group: GroupKey) -> Path:
-    first = model.first_use.get(group) or model.peer_use.get(group) or linted_use(model, group)
+def _where(model: Model, group: GroupKey, near: Path = ()) -> Path:
+    """Where the linted template names the group; for a group only companions name, where the flows that
+    hang on it touch the linted template (`near`); else where a companion names it (its own finding)."""
+    first = (model.first_place(model.places, group) or model.first_place(model.peer_places, group)
+             or linted_use(model, group))
     if first is not None and is_companion_path(first):
-        first = linted_use(model, group) or first  # used only by companions: a nested stack's is ours, else theirs
+        first = linted_use(model, group) or near or first  # a nested stack's use is ours, else the flows' end here
     return first or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ())
 
 
 def linted_use(model: Model, group: GroupKey) -> Path | None:
     """Where the linted template (not a companion) names `group`: on compute, as a rule's owner, or as a peer."""
-    uses = [
-        *(m.path for a in model.attachments for m in a.members if m.key == group),
-        *(r.path for r in model.standalone if r.group == group),
-        *(p.path for p in model.permissions if isinstance(p.peer, GroupPeer) and p.peer.key == group),
-    ]
-    return next((path for path in uses if path and not is_companion_path(path)), None)
+    for uses in (
+        [m.path for a in model.attachments for m in a.members if m.key == group],
+        [r.path for r in model.standalone if r.group == group],
+        [p.path for p in model.permissions if isinstance(p.peer, GroupPeer) and p.peer.key == group],
+    ):
+        ours = [path for path in uses if path and not is_companion_path(path)]
+        if ours:
+            return min(ours, key=model.anchor_key)  # whatever the order and names of the resources
+    return None
 
 
 def _join(names: list[str]) -> str:
@@ -153,10 +165,11 @@ def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Findin
     for rule in model.standalone:
         if is_companion_path(rule.path) and str(rule.path[1]).split(SEPARATOR)[0] not in nested:
             continue  # a companion's rules are its own lint run's to report; a nested stack's are ours
-        stack = rule.group.ident.split(SEPARATOR)[0] if SEPARATOR in rule.group.ident else None
-        if rule.group.origin in _FOREIGN or (stack is not None and stack not in nested):
+        stack = rule.group.stack if rule.group.created_here else ""  # a companion's own group is another stack's
+        if rule.group.origin in _FOREIGN or (stack and stack not in nested):
             by_group.setdefault(rule.group, []).append(rule)
     for group, rules in by_group.items():
+        rules.sort(key=lambda rule: model.anchor_key(rule.path))  # the anchor stays when resources move or rename
         egress = [r.resource for r in rules if r.direction is Direction.EGRESS]
         extra = (f"; the standalone egress rule{'s' if len(egress) > 1 else ''} {', '.join(egress)} also "
                  "remove that group's default allow-all egress (eksctl#6455)") if egress else ""

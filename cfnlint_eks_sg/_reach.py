@@ -8,18 +8,31 @@ and no peer that might match; anything else is UNKNOWN.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+import ipaddress
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block, Range, off_internet
+from cfnlint_eks_sg._cidrs import (
+    UNKNOWN_ADDRESSES,
+    Addresses,
+    Block,
+    Network,
+    Range,
+    off_internet,
+    reaches_internet,
+    union_covers,
+)
 from cfnlint_eks_sg._guards import Scenario
 from cfnlint_eks_sg._model import (
     CidrPeer,
     Direction,
     GroupKey,
     GroupPeer,
+    Identity,
     Model,
     Origin,
     Permission,
@@ -57,6 +70,22 @@ class _OwnerRules:
     foreign_peers: list[Permission] = field(default_factory=list)  # peers that may equal other groups
     other: list[Permission] = field(default_factory=list)  # CIDR, prefix list, unknown, none
     names: set[str] = field(default_factory=set)
+    owners: list[GroupKey] = field(default_factory=list)  # for rules that may be a group's: whose they are
+
+    def add(self, perm: Permission, model: Model) -> None:
+        self.names |= perm.guard.names()
+        peer = perm.peer
+        if isinstance(peer, GroupPeer):
+            self.by_peer.setdefault(peer.key, []).append(perm)
+            if not model.closed(peer.key):
+                self.foreign_peers.append(perm)
+        else:
+            self.other.append(perm)
+
+    def all(self) -> Iterator[Permission]:
+        for rules in self.by_peer.values():
+            yield from rules
+        yield from self.other
 
 
 class PermissionIndex:
@@ -65,24 +94,42 @@ class PermissionIndex:
     def __init__(self, model: Model) -> None:
         self.model = model
         self._rules: dict[tuple[GroupKey, Direction], _OwnerRules] = {}
+        self._maybe: dict[tuple[GroupKey, Direction], _OwnerRules] = {}
+        # Owners of rules that may name another group: a GroupId this template does not pin down (opaque), a value
+        # another stack may hold (parameter, import, literal id), a group this template creates and hands out.
+        self._open_owners: dict[Direction, list[GroupKey]] = {Direction.INGRESS: [], Direction.EGRESS: []}
         for perm in model.permissions:
-            rules = self._rules.setdefault((perm.group, perm.direction), _OwnerRules())
-            rules.names |= perm.guard.names()
-            peer = perm.peer
-            if isinstance(peer, GroupPeer):
-                rules.by_peer.setdefault(peer.key, []).append(perm)
-                if not peer.key.created_here:
-                    rules.foreign_peers.append(perm)
-            else:
-                rules.other.append(perm)
+            rules = self._rules.get((perm.group, perm.direction))
+            if rules is None:
+                rules = self._rules[(perm.group, perm.direction)] = _OwnerRules()
+                if not model.closed(perm.group):
+                    self._open_owners[perm.direction].append(perm.group)
+            rules.add(perm, model)
 
     def rules(self, group: GroupKey, direction: Direction) -> _OwnerRules:
         return self._rules.get((group, direction)) or _OwnerRules()
 
+    def maybe_rules(self, group: GroupKey, direction: Direction) -> _OwnerRules:
+        """Rules written on keys that may name `group` (an import or parameter that may be it, a GroupId this
+        template does not pin down): they may be its rules, so they may open ports but never surely do."""
+        hit = self._maybe.get((group, direction))
+        if hit is None:
+            hit = self._maybe[(group, direction)] = _OwnerRules()
+            closed = self.model.closed(group)  # then only a GroupId we cannot read may name it
+            for owner in self._open_owners[direction]:
+                if owner == group or (closed and owner.origin is not Origin.OPAQUE):
+                    continue
+                if self.model.identity(group, owner) is Identity.UNKNOWN:
+                    hit.owners.append(owner)
+                    for perm in self._rules[(owner, direction)].all():
+                        hit.add(perm._replace(doubt=perm.doubt or f"it is a rule of {owner}, which may be {group}"),
+                                self.model)
+        return hit
+
     def condition_names(self, groups: Iterable[GroupKey], direction: Direction) -> set[str]:
         names: set[str] = set()
         for group in groups:
-            names |= self.rules(group, direction).names
+            names |= self.rules(group, direction).names | self.maybe_rules(group, direction).names
             known = self.model.groups.get(group)
             if known is not None:
                 names |= known.guard.names()
@@ -124,37 +171,41 @@ class PermissionIndex:
         by_address: list[Permission] = []  # CIDR and prefix-list rules: judged per subnet of the other side
         for group in side:
             known = self.model.groups.get(group)
-            if known is None or not known.rules_visible:
+            visible = known is not None and known.rules_visible
+            if not visible:
                 invisible.append(f"the rules of {group} are defined outside this template")
                 hidden.append(group)
-            rules = self.rules(group, direction)
-            by_address += [p for p in rules.other if p.guard.holds(scenario)]
-            if internet:
-                continue
-            candidates: list[tuple[Permission, Match]] = []
-            for other in other_set:
-                candidates += [(p, Match.SURELY) for p in rules.by_peer.get(other, ())]
-            foreign = rules.foreign_peers
-            if wildcard:
-                foreign = [p for peer_rules in rules.by_peer.values() for p in peer_rules]
-            for perm in foreign:
-                key = perm.peer.key if isinstance(perm.peer, GroupPeer) else None
-                if key is None or key in other_set:
+            maybe_rules = self.maybe_rules(group, direction) if visible else _NO_RULES
+            doubtful += [owner for owner in maybe_rules.owners if owner not in doubtful]
+            for rules in (self.rules(group, direction), maybe_rules):
+                by_address += [p for p in rules.other if p.guard.holds(scenario)]
+                if internet:
                     continue
-                if wildcard or any(key.may_equal(o) for o in others):
-                    candidates.append((perm, Match.MAYBE))
-                    if not key.created_here and key not in doubtful:
-                        doubtful.append(key)
-            for perm, match in candidates:
-                if not perm.guard.holds(scenario):
-                    continue
-                sure, possible = perm.opens(protocol)
-                if match is Match.SURELY:
-                    surely, maybe = surely | sure, maybe | possible
-                    if possible:
-                        doubts.append(Doubt(perm, possible, uncertain_rule(perm) or _UNREAD))
-                else:
-                    maybe = maybe | sure | possible
+                candidates: list[tuple[Permission, Match]] = []
+                for other in other_set:
+                    candidates += [(p, Match.SURELY) for p in rules.by_peer.get(other, ())]
+                foreign = rules.foreign_peers
+                if wildcard:
+                    foreign = [p for peer_rules in rules.by_peer.values() for p in peer_rules]
+                for perm in foreign:
+                    key = perm.peer.key if isinstance(perm.peer, GroupPeer) else None
+                    if key is None or key in other_set:
+                        continue
+                    unsure = [o for o in others if self.model.identity(key, o) is Identity.UNKNOWN]
+                    if wildcard or unsure:
+                        candidates.append((perm, Match.MAYBE))
+                        # What the verdict hangs on: the values that may or may not be the named group.
+                        doubtful += [k for k in (key, *unsure) if not k.created_here and k not in doubtful]
+                for perm, match in candidates:
+                    if not perm.guard.holds(scenario):
+                        continue
+                    sure, possible = perm.opens(protocol)
+                    if match is Match.SURELY:
+                        surely, maybe = surely | sure, maybe | possible
+                        if possible:
+                            doubts.append(Doubt(perm, possible, uncertain_rule(perm) or _UNREAD))
+                    else:
+                        maybe = maybe | sure | possible
         if by_address and internet:
             surely, maybe = _to_internet(by_address, protocol, ipv6, surely, maybe)
         elif by_address:
@@ -164,15 +215,26 @@ class PermissionIndex:
 
 
 class Doubt(NamedTuple):
-    """A visible rule that may open `ports` or not: what the template leaves open about it."""
+    """A visible rule (or a setting, `rule` None, at `path`) that may open `ports` or not: what the template
+    leaves open about it."""
 
-    rule: Permission
+    rule: Permission | None
     ports: PortSet
     reason: str
+    path: Path = ()
+    label: str = ""  # what it is, when not a rule
 
     @property
     def text(self) -> str:
-        return f"{rule_label(self.rule)} may allow it: {self.reason}"
+        return f"{self.subject} may allow it: {self.reason}"
+
+    @property
+    def subject(self) -> str:
+        return rule_label(self.rule) if self.rule is not None else self.label
+
+    @property
+    def where(self) -> Path:
+        return rule_path(self.rule) if self.rule is not None else self.path
 
 
 def _inline(path: Path) -> bool:
@@ -203,15 +265,15 @@ def rule_label(perm: Permission) -> str:
 
 def uncertain_rule(perm: Permission) -> str | None:
     """Why a rule may or may not exist, or may or may not open a port, whatever its peer."""
-    if not perm.certain:
-        return ("the ::/0 half of a default egress exists only if the VPC had an IPv6 CIDR block when the "
-                "group was created; an explicit rule to ::/0 makes it certain")
+    if perm.doubt:
+        return perm.doubt
     if perm.protocol is None:
         return "its IpProtocol or ports are not fixed here (a parameter, a mapping or an invalid value)"
     return None
 
 
 _UNREAD: Final = "its rule is not fully readable here"
+_NO_RULES: Final = _OwnerRules()
 GROUPS_ELSEWHERE: Final = "the groups of a launch template defined elsewhere"
 NO_GROUP: Final = "no security group is visible on it (EC2 then uses the VPC default group)"
 OTHER_SIDE: Final = "the other side"  # in doubts' reasons: the caller names it
@@ -227,6 +289,17 @@ class Opening(NamedTuple):
     hidden: tuple[GroupKey, ...] = ()  # groups whose rules are defined elsewhere
     doubtful: tuple[GroupKey, ...] = ()  # external peers that may be the other side
     doubts: tuple[Doubt, ...] = ()  # visible rules that may open ports: values not fixed here
+
+    def either(self, other: Opening, doubt: Doubt) -> Opening:
+        """What a side opens when it is this or `other` (as a setting this template does not fix decides):
+        only what both surely open is sure; `doubt` says why the rest may be open."""
+        surely = self.surely & other.surely
+        differ = (self.surely | other.surely) - surely
+        doubts = (*self.doubts, *(d for d in other.doubts if d not in self.doubts))
+        return Opening(surely, self.maybe | other.maybe | differ, self.invisible or other.invisible,
+                       tuple(dict.fromkeys((*self.hidden, *other.hidden))),
+                       tuple(dict.fromkeys((*self.doubtful, *other.doubtful))),
+                       (*doubts, doubt._replace(ports=differ)) if differ else doubts)
 
     def unsure(self, ports: PortSet) -> tuple[Doubt, ...]:
         """The visible rules an undecidable verdict on `ports` hangs on, when no external group decides it."""
@@ -259,6 +332,8 @@ def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
                  surely: PortSet, maybe: PortSet) -> tuple[PortSet, PortSet]:
     """Rules towards public AWS endpoints: /0 surely reaches them, a private range never does,
     other public ranges may; prefix lists are for gateway endpoints (checked on their own)."""
+    version = 6 if ipv6 else 4
+    parts: list[tuple[tuple[Network, ...], PortSet]] = []  # public ranges that may reach it together
     for perm in rules:
         peer = perm.peer
         sure, possible = perm.opens(protocol)
@@ -270,9 +345,34 @@ def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
                 surely, maybe = surely | sure, maybe | possible
             elif not (networks and all(off_internet(n) for n in networks)):
                 maybe = maybe | sure | possible
+                if networks and sure:
+                    parts.append((networks, sure))
         elif not isinstance(peer, PrefixListPeer):
             maybe = maybe | sure | possible  # an unknown peer may be anything
-    return surely, maybe
+    together = ports_together(parts, surely, lambda nets: reaches_internet(nets, version))
+    return surely | together, maybe | together
+
+
+def ports_together(parts: Sequence[tuple[tuple[Network, ...], PortSet]], known: PortSet,
+                    enough: Callable[[list[Network]], bool]) -> PortSet:
+    """Ports outside `known` that address rules open together: where the ranges of the rules opening a port are
+    `enough` (cover a subnet, or the internet), as 10.0.0.0/25 and 10.0.0.128/25 cover 10.0.0.0/24."""
+    if len(parts) < 2 or not enough([n for nets, _ in parts for n in nets]):
+        return NO_PORTS  # not even all of them together: no port can be
+    edges = sorted({edge for _, ports in parts for r in (ports - known).ranges for edge in (r.first, r.last + 1)})
+    found = NO_PORTS
+    judged: dict[tuple[int, ...], bool] = {}  # ports opened by the same rules are judged once
+    for first, after in itertools.pairwise(edges):
+        if first in known:
+            continue
+        opening = tuple(i for i, (_, ports) in enumerate(parts) if first in ports)
+        if len(opening) < 2:
+            continue
+        if opening not in judged:
+            judged[opening] = enough([n for i in opening for n in parts[i][0]])
+        if judged[opening]:
+            found = found | PortSet.span(first, after - 1)
+    return found
 
 
 def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, addresses: Addresses,
@@ -281,11 +381,14 @@ def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, a
 
     Rules that may cover a subnet, or may open a port, join `doubts` (once each, first reason)."""
     doubted = {id(d.rule) for d in doubts}
+    found: list[Doubt] = []
     blocks: tuple[Block | None, ...] = addresses.blocks if addresses.complete else (*addresses.blocks, None)
     all_surely: PortSet | None = None
     all_maybe: PortSet | None = None
+    version = 6 if ipv6 else 4
     for block in blocks or (None,):
         block_surely, block_any = surely, surely | maybe
+        parts: list[tuple[tuple[Network, ...], PortSet]] = []  # ranges that may cover the subnet together
         for perm in rules:
             match = _address_match(perm, ipv6, block)
             sure, possible = perm.opens(protocol)
@@ -293,14 +396,35 @@ def _per_subnet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool, a
                 block_surely, block_any = block_surely | sure, block_any | sure | possible
             elif match is Match.MAYBE:
                 block_any = block_any | sure | possible
+            networks = _networks(perm, version)
+            if match is not Match.SURELY and networks and sure:
+                parts.append((networks, sure))
             if id(perm) in doubted or match is Match.NO or not (possible or match is Match.MAYBE):
                 continue
             doubted.add(id(perm))
             reason = uncertain_rule(perm) if possible else None
-            doubts.append(Doubt(perm, sure | possible, reason or _address_doubt(perm, ipv6)))
+            found.append(Doubt(perm, sure | possible, reason or _address_doubt(perm, ipv6)))
+        # The union of the rules: the subnet's block when known (IPv4), else the whole address space.
+        target = block.network if block is not None and block.network is not None and not ipv6 else _WHOLE[version]
+        together = ports_together(parts, block_surely, functools.partial(union_covers, target))
+        block_surely, block_any = block_surely | together, block_any | together
         all_surely = block_surely if all_surely is None else all_surely & block_surely
         all_maybe = block_any if all_maybe is None else all_maybe & block_any
+    # A rule's doubt matters only for ports the rules do not open anyway (together, say).
+    doubts += [d for d in found if d.ports - (all_surely or NO_PORTS)]
     return all_surely or NO_PORTS, all_maybe or NO_PORTS
+
+
+_WHOLE: Final = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
+
+
+def _networks(perm: Permission, version: int) -> tuple[Network, ...]:
+    """The known ranges of an address rule, in the flow's IP version (a CIDR or a customer prefix list)."""
+    peer = perm.peer
+    if isinstance(peer, CidrPeer) and peer.version != version:
+        return ()
+    covers = peer.covers if isinstance(peer, (CidrPeer, PrefixListPeer)) else None
+    return tuple(n for n in covers.networks if n.version == version) if covers is not None else ()
 
 
 def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:

@@ -9,11 +9,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from typing import Final
 
-from cfnlint_eks_sg._groups import CLUSTER_TAG, CLUSTER_TYPES, GROUP_TYPE, GroupKey, Member, Model, Origin, Settings
+from cfnlint_eks_sg._groups import (
+    CLUSTER_TAG,
+    CLUSTER_TYPES,
+    FED_PARAMETERS,
+    GROUP_LISTS,
+    GROUP_TYPE,
+    GroupKey,
+    Member,
+    Model,
+    Origin,
+    Settings,
+)
 from cfnlint_eks_sg._guards import TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
-from cfnlint_eks_sg._resolve import Alt, Path, canonical, function, get, list_items, name_token, present
+from cfnlint_eks_sg._resolve import Alt, Path, function, get, list_items, name_token, present, short_form
+from cfnlint_eks_sg._values import Reducer
+
+# The types whose properties the model reads (what names groups, rules, compute, addresses and nested stacks);
+# every other resource is read only for the logical ids it refers to.
+READ_TYPES: Final = frozenset({
+    GROUP_TYPE, "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress", *CLUSTER_TYPES,
+    "AWS::EKS::Nodegroup", "AWS::AutoScaling::AutoScalingGroup", "AWS::AutoScaling::LaunchConfiguration",
+    "AWS::EC2::Instance", "AWS::EC2::SpotFleet", "AWS::EC2::LaunchTemplate", "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::VPC", "AWS::EC2::VPCCidrBlock", "AWS::EC2::Subnet", "AWS::EC2::PrefixList",
+    "AWS::CloudFormation::Stack", *GROUP_LISTS,
+})
 
 
 class TemplateReader:
@@ -28,6 +51,17 @@ class TemplateReader:
             for name, res in resources.items():
                 if isinstance(name, str) and isinstance(res, Mapping) and isinstance(res.get("Type"), str):
                     self.resources[name] = res
+        # Every spelling of a value reduced to one form before anything reads it (`_values`).
+        self.reducer = Reducer({name: str(res["Type"]) for name, res in self.resources.items()},
+                               get(template, "Mappings"), get(template, "Conditions"))
+        for name, res in self.resources.items():
+            if res["Type"] not in READ_TYPES:
+                continue  # an IAM policy's statements say nothing about groups: not worth reading twice
+            props = res.get("Properties")
+            reduced = self.reducer.reduce(props)
+            if reduced is not props:
+                self.resources[name] = {**res, "Properties": reduced}
+        self.outputs = self.reducer.reduce(get(template, "Outputs"))
         params = get(template, "Parameters")
         self.parameters: dict[str, Mapping[object, object]] = {}
         if isinstance(params, Mapping):
@@ -47,7 +81,14 @@ class TemplateReader:
             token = name_token(get(self._props(name), "LaunchTemplateName"))
             if token is not None:
                 self.lt_names[token] = name
-        self.model = Model(parameters=self.parameters, settings=settings)
+        self.model = Model(parameters=self.parameters, settings=settings, resources=self.resources)
+        fed = get(template, FED_PARAMETERS)
+        for name, entry in fed.items() if isinstance(fed, Mapping) else ():
+            declared = get(entry, "Declaration")
+            value = self.reducer.reduce(get(entry, "Value"))
+            keys = [self.group_key(item) for item in (value if isinstance(value, list) else [value])]
+            self.model.fed[str(name)] = (declared if isinstance(declared, Mapping) else {},
+                                         tuple(k for k in keys if k is not None))
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -68,6 +109,28 @@ class TemplateReader:
         fn = function(value)
         return str(fn[1]) if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::VPC" else None
 
+    def parameter_default(self, value: object) -> tuple[str, object] | None:
+        """(P, its Default) for `!Ref P`, P a parameter with a Default: what validity and exposure checks
+        (never flow checks) assume, saying so, where the template fixes nothing else."""
+        fn = function(value)
+        if fn is None or fn[0] != "Ref" or not isinstance(fn[1], str) or fn[1] not in self.parameters:
+            return None
+        default = self.parameters[str(fn[1])].get("Default")
+        return (str(fn[1]), default) if default is not None and not isinstance(default, (list, dict)) else None
+
+    def may_take(self, parameter: str, value: str) -> bool:
+        """Whether the parameter's AllowedValues and AllowedPattern let it take `value`."""
+        declared = self.parameters.get(parameter, {})
+        allowed, pattern = declared.get("AllowedValues"), declared.get("AllowedPattern")
+        if isinstance(allowed, list) and not any(str(v).strip() == value for v in allowed):
+            return False
+        if isinstance(pattern, str):
+            try:
+                return re.fullmatch(str(pattern), value) is not None
+            except re.error:
+                return True  # cfn-lint reports a pattern that is not one
+        return True
+
     # -- group identity ------------------------------------------------------------------
 
     def group_key(self, value: object, by_name: bool = False) -> GroupKey | None:
@@ -83,7 +146,7 @@ class TemplateReader:
             return GroupKey.make(Origin.NAME if by_name else Origin.LITERAL, text)
         fn = function(value)
         if fn is None:
-            return GroupKey.make(Origin.OPAQUE, canonical(value))
+            return GroupKey.make(Origin.OPAQUE, short_form(value))
         name, arg = fn
         if name == "Ref" and isinstance(arg, str):
             if self._type(arg) == GROUP_TYPE:
@@ -93,17 +156,10 @@ class TemplateReader:
         elif name == "Fn::GetAtt":
             return self._getatt_key(arg, value)
         elif name == "Fn::ImportValue":
-            return GroupKey.make(Origin.IMPORT, name_token(arg) or canonical(arg))
+            return GroupKey.make(Origin.IMPORT, name_token(arg) or short_form(arg))
         elif name == "Fn::Select":
             return self._select_key(arg, value)
-        elif name == "Fn::Sub" and isinstance(arg, str):
-            text = str(arg)
-            inner = re.fullmatch(r"\$\{([^}.!]+)\}", text)
-            if inner:
-                return self.group_key({"Ref": inner.group(1)}, by_name)
-            if "${" not in text:
-                return self.group_key(text, by_name)
-        return GroupKey.make(Origin.OPAQUE, canonical(value))
+        return GroupKey.make(Origin.OPAQUE, short_form(value))
 
     def _getatt_key(self, arg: object, whole: object) -> GroupKey:
         parts: list[object] = []
@@ -122,7 +178,7 @@ class TemplateReader:
                 return GroupKey.make(Origin.VPC_DEFAULT, res)
             if rtype == "AWS::CloudFormation::Stack" and attr.startswith("Outputs."):
                 return GroupKey.make(Origin.NESTED, f"{res}.{attr[len('Outputs.'):]}")
-        return GroupKey.make(Origin.OPAQUE, canonical(whole))
+        return GroupKey.make(Origin.OPAQUE, short_form(whole))
 
     def _select_key(self, arg: object, whole: object) -> GroupKey:
         if isinstance(arg, list) and len(arg) == 2:
@@ -131,11 +187,7 @@ class TemplateReader:
             param = self._list_parameter(source)
             if param is not None and index is not None:
                 return GroupKey.make(Origin.PARAMETER_ITEM, f"{param}[{index}]")
-            if isinstance(source, list) and index is not None and 0 <= index < len(source):
-                key = self.group_key(source[index])
-                if key is not None:
-                    return key
-        return GroupKey.make(Origin.OPAQUE, canonical(whole))
+        return GroupKey.make(Origin.OPAQUE, short_form(whole))
 
     def _list_parameter(self, value: object) -> str | None:
         """`P` for `!Ref P` or `!Split [d, !Ref P]` where P is a parameter."""
@@ -155,7 +207,8 @@ class TemplateReader:
                              alt.guard, alt.path)
                 continue
             for member in self._list_piece(alt, by_name):
-                self.model.first_use.setdefault(member.key, member.path)
+                self.model.places.setdefault(member.key, []).append(member.path)
+                self.model.used_in(member.key, member.path)
                 yield member
 
     def _list_piece(self, alt: Alt, by_name: bool) -> Iterator[Member]:
@@ -196,7 +249,7 @@ class TemplateReader:
                     value = variables[inner.group(1)]
                     pieces += self._split_pieces(delimiter, value, depth + 1) or [value]
                 elif piece.strip():
-                    pieces.append({"Fn::Sub": piece.strip()})
+                    pieces.append(self.reducer.reduce({"Fn::Sub": piece.strip()}))
             return pieces
         joined = fn[1] if fn and fn[0] == "Fn::Join" else None
         if isinstance(joined, list) and len(joined) == 2 and joined[0] == delimiter:

@@ -119,6 +119,36 @@ def canonical(value: object, depth: int = 0) -> str:
     return repr(value)
 
 
+_SHORT: Final = {"Fn::GetAtt": "!GetAtt", "Ref": "!Ref"}
+MAX_SHOWN: Final = 120
+
+
+def short_form(value: object, depth: int = 0) -> str:
+    """An expression as a person writes it in YAML (`!GetAtt Lookup.GroupId`, `!ImportValue !Sub "${Env}-Sg"`):
+    stable for equal expressions (line marks ignored), cut short past MAX_SHOWN characters."""
+    text = _short(value, depth)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
+
+
+def _short(value: object, depth: int) -> str:
+    if depth > MAX_DEPTH:
+        return "..."
+    fn = function(value)
+    if fn is not None:
+        name, arg = fn
+        tag = _SHORT.get(name) or "!" + name.removeprefix("Fn::")
+        if name == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
+            return f"{tag} {'.'.join(str(a) for a in arg)}"
+        return f"{tag} {_short(arg, depth + 1)}"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_short(v, depth + 1)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v, depth + 1) for v in value) + "]"
+    if isinstance(value, str):
+        return f'"{value}"' if any(c in str(value) for c in " :{}[],#$") or not value else str(value)
+    return repr(value)
+
+
 _SUB_VAR: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -143,6 +173,10 @@ def name_token(value: object, depth: int = 0) -> str | None:
     name, arg = fn
     if name == "Ref" and isinstance(arg, str):
         return "${" + str(arg) + "}"
+    if name == "Fn::ImportValue":
+        # The same import is the same value wherever it is written (a cluster's name and its nodes' tags).
+        inner = name_token(arg, depth + 1)
+        return None if inner is None else f"!ImportValue({inner})"
     if name == "Fn::Sub":
         template, variables = arg, None
         if isinstance(arg, list) and arg:

@@ -27,6 +27,7 @@ from cfnlint_eks_sg._model import (
     Model,
     Origin,
     RemoteNetwork,
+    Setting,
 )
 from cfnlint_eks_sg._ports import TCP
 from cfnlint_eks_sg._resolve import Path
@@ -35,7 +36,7 @@ from cfnlint_eks_sg._system import SEPARATOR
 _CP_PARAMETER: Final = re.compile(
     r"(?i)(control.?plane.*(security.?group|sg))|^(eks)?cluster(security.?group|sg)(id)?$"
 )
-_CP_IMPORT: Final = re.compile(r"(?i)(::SecurityGroup$|ControlPlaneSecurityGroup|ClusterSecurityGroup)")
+_CP_IMPORT: Final = re.compile(r"(?i)(::SecurityGroup$|control.?plane.?(security.?group|sg)|ClusterSecurityGroup)")
 
 
 class ClusterRole(NamedTuple):
@@ -48,7 +49,7 @@ class ClusterRole(NamedTuple):
     cluster_group: GroupKey
     guard: Guard
     path: Path
-    ipv6: bool
+    family: tuple[Setting, ...]  # IpFamily per branch, TRUE for ipv6; () for a cluster defined elsewhere (ipv4)
     name_tokens: tuple[str, ...] = ()  # what a kubernetes.io/cluster/NAME tag names it by
     auto_mode: bool = False
     addresses: Addresses = UNKNOWN_ADDRESSES
@@ -72,6 +73,7 @@ class NodeRole(NamedTuple):
 class Roles:
     clusters: dict[str, ClusterRole] = field(default_factory=dict)
     node_groups: list[NodeRole] = field(default_factory=list)
+    made_for_nodes: list[GroupKey] = field(default_factory=list)  # `_made_for_nodes`, whatever carries them
 
 
 def infer_roles(model: Model) -> Roles:
@@ -99,10 +101,10 @@ def infer_roles(model: Model) -> Roles:
             if member.key not in {m.key for m in control_plane}:
                 control_plane = (*control_plane, member)
         for ident in external:
-            path = next((a.path for a, i in pending if i == ident), ())
+            path = min((a.path for a, i in pending if i == ident), key=model.anchor_key, default=())
             group = model.external_cluster_group(ident, path)
             members = (*control_plane, Member(group, TRUE, ()))
-            roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, False, (ident,))
+            roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, (), (ident,))
     for attachment, ident in pending:
         cluster = roles.clusters[ident]
         members = attachment.members
@@ -116,7 +118,35 @@ def infer_roles(model: Model) -> Roles:
         for ident in roles.clusters:
             roles.node_groups.append(NodeRole("declared in Metadata", ident, declared_nodes, True, TRUE,
                                               _SETTINGS_PATH, Compute.DECLARED))
+    roles.made_for_nodes = _made_for_nodes(model, roles)
     return roles
+
+
+def _made_for_nodes(model: Model, roles: Roles) -> list[GroupKey]:
+    """This template's groups made for nodes, whatever carries them: tagged kubernetes.io/cluster/NAME, or with
+    rules to or from a control plane's groups."""
+    control_plane = {m.key for c in roles.clusters.values() for m in c.control_plane}
+    talks_to_control_plane: set[GroupKey] = set()
+    for perm in model.permissions:
+        if not isinstance(perm.peer, GroupPeer):
+            continue
+        peer = perm.peer.key
+        if perm.group in control_plane:
+            talks_to_control_plane.add(peer)
+        elif peer in control_plane:
+            talks_to_control_plane.add(perm.group)
+    return [key for key, group in model.groups.items()
+            if key.origin is Origin.RESOURCE and (group.cluster_tags or key in talks_to_control_plane)]
+
+
+def node_resources(roles: Roles) -> dict[str, set[str]]:
+    """The resources that make each cluster's nodes: node groups and what carries their groups (launch
+    templates, launch configurations)."""
+    found: dict[str, set[str]] = {}
+    for node in roles.node_groups:
+        resources = found.setdefault(node.cluster, set())
+        resources.update(str(path[1]) for path in (node.path, *(m.path for m in node.members)) if len(path) > 1)
+    return found
 
 
 DECLARED_CLUSTER: Final = "(declared)"
@@ -140,7 +170,7 @@ def _cluster_role(cluster: ClusterDef) -> ClusterRole:
     group = GroupKey.make(Origin.CLUSTER, cluster.resource)
     members = (*cluster.additional, Member(group, TRUE, cluster.path))
     return ClusterRole(cluster.resource, cluster.resource, True, members, group, cluster.guard, cluster.path,
-                       cluster.ipv6, cluster.name_tokens, cluster.auto_mode, cluster.addresses, cluster.remote)
+                       cluster.family, cluster.name_tokens, cluster.auto_mode, cluster.addresses, cluster.remote)
 
 
 def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: ClusterDef | None) -> str:
@@ -157,28 +187,66 @@ def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: Clust
 
 
 def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Member, ...]:
-    """Groups a node-only stack treats as the control plane of a cluster defined elsewhere."""
+    """Groups a node-only stack treats as the control plane of a cluster defined elsewhere.
+
+    Evidence first: a parameter named or described as the control-plane group, an import named so. A group
+    that only the shape of its rules suggests (rules to or from the nodes, 443 in) is `inferred`: it may be the
+    control plane or something else the nodes talk to, so it can keep a flow UNKNOWN but never make it ALLOWED.
+    A group that something else carries (a VPC endpoint, a load balancer...) or a parameter documented as one is
+    that thing's, never the control plane.
+    """
     found: dict[GroupKey, Member] = {}
-    for name, param in model.parameters.items():
+    elsewhere = _carried_by_others(model)
+    declared: list[tuple[str, Mapping[object, object], tuple[GroupKey, ...]]] = [
+        (name, param, (GroupKey.make(Origin.PARAMETER, name),)) for name, param in model.parameters.items()]
+    declared += [(name, param, keys) for name, (param, keys) in model.fed.items()]  # given a value: still evidence
+    for name, param, keys in declared:
         if SEPARATOR in name:
             continue  # a companion's parameter: that stack's business
         description = param.get("Description")
         text = str(description) if isinstance(description, str) else ""
         described = re.search(r"(?i)control.?plane", text) and re.search(r"(?i)security.?group", text)
-        if (_CP_PARAMETER.search(name) or described) and str(param.get("Type", "")) != "Number":
-            key = GroupKey.make(Origin.PARAMETER, name)
-            found.setdefault(key, Member(key, TRUE, ("Parameters", name)))
+        if (_CP_PARAMETER.search(name) or described) and str(param.get("Type", "")) != "Number" and (
+                described or not _OTHER_ROLE.search(text)):
+            for key in keys:
+                if key not in elsewhere:
+                    found.setdefault(key, Member(key, TRUE, ("Parameters", name)))
     for perm in model.permissions:
         key = perm.group
         companion = SEPARATOR in key.ident  # a group a companion creates is another stack's too
-        if (key.created_here and not companion) or perm.source != "standalone" or key in found:
+        if (key.created_here and not companion) or perm.source != "standalone" or key in found or key in elsewhere:
             continue
         if key.origin is Origin.IMPORT and _CP_IMPORT.search(key.ident):
             found[key] = Member(key, TRUE, perm.path)
+            continue
+        if key.origin is Origin.PARAMETER and _OTHER_ROLE.search(_description(model, key.ident)):
             continue
         peer = perm.peer
         if not isinstance(peer, GroupPeer) or peer.key not in node_keys or key in node_keys:
             continue  # a group the nodes carry themselves is not their control plane
         if perm.direction is Direction.EGRESS or 443 in perm.opens(TCP)[0]:
-            found[key] = Member(key, TRUE, perm.path)
+            found[key] = Member(key, TRUE, perm.path, inferred=True)
     return tuple(found.values())
+
+
+# What a parameter's description says it is when it is not the control plane's group.
+_OTHER_ROLE: Final = re.compile(r"(?i)(vpc.?)?endpoints?\b|load.?balancer|\b(alb|nlb|elb)\b|bastion|database|\brds\b")
+
+
+def _description(model: Model, name: str) -> str:
+    description = model.parameters.get(name, {}).get("Description")
+    return str(description) if isinstance(description, str) else ""
+
+
+def _carried_by_others(model: Model) -> set[GroupKey]:
+    """Groups that interfaces other than compute carry: a VPC endpoint's, a load balancer's, a database's."""
+    carried = {member.key for endpoint in model.endpoints for member in endpoint.members}
+    return carried | {use.member.key for use in model.uses if use.resource_type in _NOT_COMPUTE}
+
+
+_NOT_COMPUTE: Final = frozenset({
+    "AWS::EC2::VPCEndpoint", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup", "AWS::EFS::MountTarget", "AWS::OpenSearchService::Domain",
+    "AWS::MSK::Cluster", "AWS::Redshift::Cluster", "AWS::Route53Resolver::ResolverEndpoint",
+})

@@ -11,15 +11,16 @@ The linted template is never changed: the system is a new mapping that shares it
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
 from cfnlint_eks_sg._companions import Loaded
+from cfnlint_eks_sg._groups import FED_PARAMETERS, STACK_SEPARATOR
 from cfnlint_eks_sg._nested import parameters_of
-from cfnlint_eks_sg._resolve import MAX_DEPTH, function, get, is_map
+from cfnlint_eks_sg._resolve import MAX_DEPTH, function, get, is_map, name_token, sub_variables
 
-SEPARATOR: Final = "::"
-_SECTIONS: Final = ("Resources", "Parameters", "Conditions", "Mappings", "Outputs")
+SEPARATOR: Final = STACK_SEPARATOR
+_SECTIONS: Final = ("Resources", "Parameters", "Conditions", "Mappings", "Outputs", FED_PARAMETERS)
 _SUB_NAME: Final = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
@@ -36,6 +37,7 @@ def combine(template: Mapping[Any, object], companions: Sequence[Loaded]) -> dic
     exports: list[_Export] = []
     given: dict[str, object] = {}  # the linted template's parameters that companions' outputs feed
     for number, loaded in enumerate(companions):
+        loaded = loaded._replace(template=dict(with_fixed_values(loaded.template)))
         prefix = _label(loaded.label, number) + SEPARATOR
         names = _names(loaded.template, prefix)
         conditions = {str(name): prefix + str(name) for name in _entries(loaded.template, "Conditions")}
@@ -92,6 +94,7 @@ def inline(template: Mapping[Any, object], children: Sequence[Loaded]) -> dict[s
     system: dict[str, Any] = {str(key): value for key, value in template.items()}
     outputs: dict[tuple[str, str], object] = {}
     for child in children:
+        child = child._replace(template=dict(with_fixed_values(child.template)))
         stack = child.label
         prefix = stack + SEPARATOR
         passed = {str(k): v for k, v in parameters_of(template, stack).items()}
@@ -140,8 +143,30 @@ def with_parameters(template: Mapping[Any, object], values: Mapping[str, object]
         if own:
             system[section] = {name: _renamed(body, {}, {}, 0, values) for name, body in own.items()}
     if "Parameters" in system:  # a parameter with a value is no longer something another stack decides
-        system["Parameters"] = {k: v for k, v in _entries(template, "Parameters").items() if str(k) not in values}
+        declared = _entries(template, "Parameters")
+        system["Parameters"] = {k: v for k, v in declared.items() if str(k) not in values}
+        fed = {str(k): {"Declaration": v, "Value": values[str(k)]} for k, v in declared.items() if str(k) in values}
+        if fed:
+            system[FED_PARAMETERS] = {**_entries(template, FED_PARAMETERS), **fed}
     return system
+
+
+def fixed_values(template: object) -> dict[str, object]:
+    """Parameters whose only allowed value the template itself fixes (`AllowedValues` of one entry):
+    CloudFormation refuses any other, so they are that value, as if cfn-lint had been given it."""
+    fixed: dict[str, object] = {}
+    for name, declared in _entries(template, "Parameters").items():
+        allowed = get(declared, "AllowedValues")
+        kind = str(get(declared, "Type") or "")
+        if (isinstance(allowed, list) and len(allowed) == 1 and isinstance(allowed[0], (str, int, float))
+                and not isinstance(allowed[0], bool) and not kind.startswith("List<") and kind != "CommaDelimitedList"):
+            fixed[str(name)] = str(allowed[0])
+    return fixed
+
+
+def with_fixed_values(template: Mapping[Any, object]) -> Mapping[Any, object]:
+    fixed = fixed_values(template)
+    return with_parameters(template, fixed) if fixed else template
 
 
 def parameter_values(parameter_sets: object, template: object) -> dict[str, object]:
@@ -255,36 +280,57 @@ def _exports(template: object, stack_name: str | None, names: Mapping[str, str],
              number: int) -> list[_Export]:
     found = []
     outputs = get(template, "Outputs")
+    parameters = {str(name) for name in _entries(template, "Parameters")}
     for output in (outputs.values() if is_map(outputs) else ()):
-        name = get(get(output, "Export"), "Name")
-        pattern = _export_pattern(name, stack_name)
+        name = name_token(get(get(output, "Export"), "Name"))
+        pattern = _export_pattern(name, stack_name, parameters)
         if pattern is not None and get(output, "Value") is not None:
-            by_stack = "${AWS::StackName}" in str(function(name) or name)
-            certainty = 0 if not by_stack else 1 if stack_name else 2
+            by_stack = "${AWS::StackName}" in str(name)
+            by_parameter = any(v in parameters for v in sub_variables(str(name)))
+            certainty = 0 if not (by_stack or by_parameter) else 1 if stack_name or not by_stack else 2
             value = _renamed(get(output, "Value"), names, conditions, 0, {"AWS::StackName": stack_name} if stack_name
                              else None)
             found.append(_Export(pattern, value, number, certainty))
     return found
 
 
-def _export_pattern(name: object, stack_name: str | None) -> re.Pattern[str] | None:
-    """The export name as a pattern: literal text, and `${AWS::StackName}` as the stack's name."""
-    fn = function(name)
-    text = fn[1] if fn is not None and fn[0] == "Fn::Sub" and isinstance(fn[1], str) else name
-    if not isinstance(text, str):
+# Pseudo parameters with one value for every stack of one account and region.
+_SHARED_PSEUDO: Final = frozenset({"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix"})
+
+
+def _export_pattern(text: str | None, stack_name: str | None, parameters: Collection[str]) -> re.Pattern[str] | None:
+    """The export name as a pattern: literal text, `${AWS::StackName}` as the stack's name, and `${P}` for
+    a parameter P of the exporting stack as that text itself.
+
+    Stacks deployed together are taken to be given the same value for parameters of the same name (an
+    environment or project name): an import written `!Sub "${Env}-ControlPlaneSg"` matches an export
+    written the same way. An import whose name differs in anything else, or whose parameter was given a
+    value, matches nothing, and the group it names stays of unknown identity (`Model.identity`).
+    """
+    if text is None:
         return None
-    parts = re.split(r"(\$\{AWS::StackName\})", text)
-    if any("${" in part for part in parts if part != "${AWS::StackName}"):
-        return None  # other variables: not known here
     regex, seen = "", False
-    for part in parts:
-        if part != "${AWS::StackName}":
+    for part in re.split(r"(\$\{[^}]*\})", text):
+        variable = part[2:-1] if part.startswith("${") and part.endswith("}") else None
+        if variable is None:
             regex += re.escape(part)
-        elif stack_name:
+        elif variable == "AWS::StackName" and stack_name:
             regex += re.escape(stack_name)
-        else:  # the imports say which stack it is; every occurrence is the same name
+        elif variable == "AWS::StackName":  # the imports say which stack it is; every occurrence is the same name
             regex, seen = regex + ("(?P=stack)" if seen else "(?P<stack>.+)"), True
+        elif variable in parameters or variable in _SHARED_PSEUDO:
+            regex += re.escape(part)
+        else:
+            return None  # a resource's id or attribute: not known here
     return re.compile(regex)
+
+
+def _import_name(value: object) -> str | None:
+    """An `Fn::ImportValue` name as text (`${P}` for a parameter), a companion's own prefixes dropped."""
+    text = name_token(value)
+    if text is None:
+        return None
+    return re.sub(r"\$\{(?!AWS::)[^}:]+::([^}]+)\}", r"${\1}", text)
 
 
 def _imports_resolved(value: object, exports: Sequence[_Export], bound: dict[int, str], depth: int) -> object:
@@ -296,13 +342,14 @@ def _imports_resolved(value: object, exports: Sequence[_Export], bound: dict[int
     if not is_map(value):
         return value
     fn = function(value)
-    if fn is not None and fn[0] == "Fn::ImportValue" and isinstance(fn[1], str):
-        # The surest match wins (a literal name, then a given stack name, then an inferred one); two
-        # matches equally sure are ambiguous and resolve nothing.
+    imported = _import_name(fn[1]) if fn is not None and fn[0] == "Fn::ImportValue" else None
+    if imported is not None:
+        # The surest match wins (a literal name, then a given stack name or the same parameters, then an
+        # inferred stack name); two matches equally sure are ambiguous and resolve nothing.
         for certainty in (0, 1, 2):
             matches = []
             for export in exports:
-                match = export.pattern.fullmatch(fn[1]) if export.certainty == certainty else None
+                match = export.pattern.fullmatch(imported) if export.certainty == certainty else None
                 stack = match.groupdict().get("stack") if match is not None else None
                 if match is not None and (stack is None or bound.get(export.companion, stack) == stack):
                     matches.append((export, stack))

@@ -101,6 +101,60 @@ def test_urls_are_followed_only_through_the_configured_mapping(tmp_path: Path, u
         assert any(rule == "IK0001" and "neither a relative path" in message for rule, _, message in found)
 
 
+@pytest.mark.parametrize("written", [
+    {"Fn::Sub": "https://${Bucket}.s3.amazonaws.com/templates/cluster.yaml"},
+    {"Fn::Join": ["", ["https://", {"Ref": "Bucket"}, ".s3.amazonaws.com/templates/cluster.yaml"]]},
+    {"Fn::Join": ["/", ["https://${Bucket}.s3.amazonaws.com", "templates", "cluster.yaml"]]},
+])
+def test_a_url_written_with_join_is_the_same_url(tmp_path: Path, written: object) -> None:
+    # Issue 23 (trial): older Quick Starts build TemplateURL with Fn::Join; it maps as the Fn::Sub text does.
+    root = _tree(tmp_path)
+
+    def point(template: Any) -> None:
+        template.setdefault("Parameters", {})["Bucket"] = {"Type": "String"}
+        template["Resources"]["ClusterStack"]["Properties"]["TemplateURL"] = written
+        template["Metadata"]["cfnlint-eks-sg"]["nested_stack_urls"] = {"https://${Bucket}.s3.amazonaws.com/templates/":
+                                                                       "."}
+
+    _edit(root / "parent.yaml", point)
+    assert _ours(root / "parent.yaml") == []
+
+
+def test_a_url_not_followed_is_named_in_the_finding(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+
+    def point(template: Any) -> None:
+        template["Resources"]["ClusterStack"]["Properties"]["TemplateURL"] = {"Fn::Join": ["", [
+            "https://", {"Fn::GetAtt": ["Bucket", "RegionalDomainName"]}, "/cluster.yaml"]]}
+
+    _edit(root / "parent.yaml", point)
+    (message,) = [m for rule, _, m in _ours(root / "parent.yaml") if rule == "IK0001"]
+    assert "!Join" in message and "!GetAtt Bucket.RegionalDomainName" in message
+
+
+def test_a_condition_on_a_group_the_parent_hands_in_is_decided(tmp_path: Path) -> None:
+    # Issue 23 (trial): `!Equals [!Ref Existing, ""]` in a nested stack whose parent hands it `!GetAtt ....GroupId`
+    # is false: a resource's id is never empty, so a group made only when none is handed in never exists.
+    root = _tree(tmp_path)
+
+    def own_group_unless_given(template: Any) -> None:
+        template["Parameters"]["ExistingNodeSecurityGroup"] = {"Type": "String", "Default": ""}
+        template["Conditions"] = {"MakeOwn": {"Fn::Equals": [{"Ref": "ExistingNodeSecurityGroup"}, ""]}}
+        template["Resources"]["OwnNodeSecurityGroup"] = {
+            "Type": "AWS::EC2::SecurityGroup", "Condition": "MakeOwn",
+            "Properties": {"GroupDescription": "made when none is given", "VpcId": "vpc-0123456789abcdef0",
+                           "Tags": [{"Key": {"Fn::Sub": "kubernetes.io/cluster/${ClusterName}"}, "Value": "owned"}]}}
+
+    def hand_in(template: Any) -> None:
+        template["Resources"]["NodesStack"]["Properties"]["Parameters"]["ExistingNodeSecurityGroup"] = {
+            "Fn::GetAtt": ["ClusterStack", "Outputs.ControlPlaneSecurityGroup"]}
+
+    _edit(root / "nodes.yaml", own_group_unless_given)
+    assert [rule for rule, _, _ in _ours(root / "parent.yaml")] == ["WK2005"]  # nothing handed in: it exists
+    _edit(root / "parent.yaml", hand_in)
+    assert _ours(root / "parent.yaml") == []
+
+
 def test_a_stack_that_nests_itself_is_refused(tmp_path: Path) -> None:
     root = _tree(tmp_path)
     _edit(root / "cluster.yaml", lambda t: t["Resources"].update(

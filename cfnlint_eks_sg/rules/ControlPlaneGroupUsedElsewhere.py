@@ -9,11 +9,12 @@ class ControlPlaneGroupUsedElsewhere(AnalysisRule):
     description = (
         "A group in ResourcesVpcConfig.SecurityGroupIds is also on instances, launch templates, endpoints, "
         "load balancers, databases or functions: rules meant for the control plane open those too, and "
-        "node stacks that change it change them. The EKS cluster group on node launch templates is fine."
+        "node stacks that change it change them. The group on the cluster's own node launch templates (the cluster "
+        "group's design, done by hand) is fine."
     )
     source_url = DOCS + "WK2002.md"
     tags = ["eks", "security-group"]
     message_format = (
-        "Security group {group}, a control-plane group of cluster {cluster}, is also attached to "
+        "Security group {group}, a control-plane group of {cluster}, is also attached to "
         "{resource_type} {resource}{when}; give the control plane a dedicated group."
     )

@@ -14,7 +14,7 @@ class EgressStripsSharedGroup(AnalysisRule):
     source_url = DOCS + "WK2004.md"
     tags = ["eks", "security-group", "egress"]
     message_format = (
-        "{resource} adds a standalone egress rule to {group}{when}, {why}: CloudFormation then removes the "
-        "group's default allow-all egress and everything on it loses outbound traffic the explicit rules "
-        "do not allow. Put the rule on a dedicated group, or restate the allow-all egress."
+        "{group} has {count} standalone egress rule(s) ({resource}){when}, and it is {why}: CloudFormation "
+        "then removes the group's default allow-all egress and everything on it loses outbound traffic the "
+        "explicit rules do not allow. Put the rules on a dedicated group, or restate the allow-all egress."
     )

@@ -36,6 +36,12 @@ class UnverifiableFlow(AnalysisRule):
         "remote_network": (
             "Remote {network} network {cidr} of cluster {cluster}{when} may be refused by EKS: {why}."
         ),
+        "setting": "{check} cannot be judged for cluster {cluster}{when}: {why}.",
+        "exposure": (
+            "WK3001 cannot be judged for {group} (on {role} interfaces){when}: a rule of it accepts traffic from "
+            "{source}, on a protocol or ports this template does not fix and no Default decides. Check the "
+            "values it is deployed with."
+        ),
         "nested": (
             "Nested stack template {companion} was not followed: {reason}. Flows through the groups it defines "
             "stay unverified here."

@@ -195,13 +195,32 @@ def test_wk2002_control_plane_group_on_another_resource(rtype: str, props: Json,
     (found,) = findings(design(Other=res(rtype, **props)), "WK2002")
     assert found.path == ("Resources", "Other", "Properties", *where)
     assert fields_of(found, "group", "cluster", "resource", "resource_type", "when") == (
-        "CpSG", "Cl", "Other", rtype, "")
+        "CpSG", "cluster Cl", "Other", rtype, "")
 
 
-def test_wk2002_additional_group_on_the_node_launch_template_counts() -> None:
-    (found,) = findings(design(Lt=launch_template(ref("NodeSG"), ref("CpSG"))), "WK2002")
-    assert found.path == ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 1)
-    assert field(found, "resource_type") == "AWS::EC2::LaunchTemplate"
+def test_wk2002_the_group_on_its_own_clusters_nodes_is_the_cluster_group_design() -> None:
+    # Issue 23, defect 8: listed by Cl and on Cl's own node launch template, as EKS puts its cluster group.
+    assert findings(design(Lt=launch_template(ref("NodeSG"), ref("CpSG"))), "WK2002") == []
+
+
+def test_wk2002_the_group_on_another_clusters_nodes_counts() -> None:
+    template = design(
+        Other=eks_cluster(ref("OtherSG")), OtherSG=sg(),
+        OtherLt=launch_template(ref("CpSG")),
+        OtherNg=managed_nodegroup(cluster="Other", lt="OtherLt"),
+    )
+    (found,) = findings(template, "WK2002")
+    assert found.path == ("Resources", "OtherLt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 0)
+    assert fields_of(found, "cluster", "resource_type") == ("cluster Cl", "AWS::EC2::LaunchTemplate")
+
+
+def test_wk2002_one_finding_per_group_and_resource_whatever_the_clusters() -> None:
+    # Issue 23, defect 8: six clusters on one shared group and one bastion: one WK2002, naming them all.
+    clusters = {f"C{n}": eks_cluster(ref("Shared")) for n in range(6)}
+    template: Json = {"Resources": {"Shared": sg(), **clusters,
+                                    "Bastion": res("AWS::EC2::Instance", SecurityGroupIds=[ref("Shared")])}}
+    (found,) = findings(template, "WK2002")
+    assert field(found, "cluster") == "clusters C0, C1, C2, C3, C4 and C5"
 
 
 def test_wk2002_cluster_group_on_node_launch_templates_never_counts() -> None:
@@ -278,15 +297,17 @@ def test_wk2003_one_tagged_group_is_fine() -> None:
                     "WK2003") == []
 
 
-def test_wk2003_two_tagged_groups_of_the_template_point_at_the_last() -> None:
+@pytest.mark.parametrize("listed", [("NodeSG", "ExtraSG"), ("ExtraSG", "NodeSG")])
+def test_wk2003_two_tagged_groups_of_the_template_point_at_one_whatever_their_order(listed: tuple[str, str]) -> None:
+    # Issue 23, defect 12: the anchor (where a suppression goes) does not move when the list is reordered.
     template = design(
         Cl=res("AWS::EKS::Cluster", Name="prod", ResourcesVpcConfig={"SecurityGroupIds": [ref("CpSG")]}),
         NodeSG=tagged("prod"), ExtraSG=tagged(),
-        Lt=launch_template(ref("NodeSG"), ref("ExtraSG")),
+        Lt=launch_template(*(ref(name) for name in listed)),
     )
     (found,) = findings(template, "WK2003")
     assert found.path == ("Resources", "ExtraSG", "Properties", "Tags")
-    assert (field(found, "count"), field(found, "groups")) == ("2", "NodeSG, ExtraSG")
+    assert (field(found, "count"), field(found, "groups")) == ("2", ", ".join(listed))
 
 
 def test_wk2003_tags_for_another_cluster_do_not_count() -> None:
@@ -352,7 +373,7 @@ def egress(group: object, name: str = "Eg") -> dict[str, Json]:
 
 def test_wk2004_egress_on_the_eks_cluster_group() -> None:
     (found,) = findings(design(**egress(getatt("Cl", "ClusterSecurityGroupId"))), "WK2004")
-    assert found.path == ("Resources", "Eg", "Properties", "GroupId")
+    assert found.path == ("Resources", "Cl")  # where the group is defined: its cluster
     assert field(found, "resource") == "Eg"
     assert field(found, "group") == "the EKS cluster security group of Cl"
     assert "EKS cluster security group" in field(found, "why")
@@ -373,9 +394,18 @@ def test_wk2004_ingress_on_the_eks_cluster_group_is_fine() -> None:
 def test_wk2004_group_on_control_plane_and_nodes() -> None:
     template = design(Lt=launch_template(ref("NodeSG"), ref("CpSG")), **egress(ref("CpSG")))
     (found,) = findings(template, "WK2004")
-    assert found.path == ("Resources", "Eg", "Properties", "GroupId")
+    assert found.path == ("Resources", "CpSG")
     assert field(found, "group") == "CpSG"
     assert field(found, "why") == "used by the control plane of cluster Cl, the nodes of cluster Cl"
+
+
+def test_wk2004_one_finding_per_group_whatever_its_rules() -> None:
+    # Each standalone egress rule strips the same default: one finding names them all (issue 23, trial noise).
+    rules = {f"Eg{n}": res("AWS::EC2::SecurityGroupEgress", GroupId=getatt("Cl", "ClusterSecurityGroupId"),
+                           IpProtocol="tcp", FromPort=n, ToPort=n, CidrIp="10.0.0.0/8") for n in (443, 10250)}
+    (found,) = findings(design(**rules), "WK2004")
+    assert (found.path, field(found, "resource"), field(found, "count")) == (
+        ("Resources", "Cl"), "Eg10250 and Eg443", "2")
 
 
 def test_wk2004_node_group_also_on_a_bastion() -> None:
@@ -410,7 +440,7 @@ def test_wk2004_two_node_groups_of_one_cluster_are_one_role() -> None:
 
 def orphans(template: Json) -> list[Finding]:
     model = build_model(template)
-    return list(orphaned_node_groups(model, infer_roles(model)))
+    return list(orphaned_node_groups(model, infer_roles(model), Scenarios(None, [])))
 
 
 def test_wk2005_cluster_tagged_group_nothing_carries() -> None:

@@ -14,11 +14,13 @@ from cfnlint_eks_sg._model import (
     Direction,
     GroupKey,
     GroupPeer,
+    Identity,
     Model,
     Origin,
     Permission,
     PrefixListPeer,
     Settings,
+    Truth,
     UnknownPeer,
     build_model,
 )
@@ -220,32 +222,49 @@ def test_keys_differ_by_origin() -> None:
     assert len({key(Origin.PARAMETER, "X"), key(Origin.PARAMETER, "X"), key(Origin.IMPORT, "X")}) == 2
 
 
-# --- GroupKey.may_equal --------------------------------------------------------------------------------
+# --- Model.identity -----------------------------------------------------------------------------------
+
+SAME, DIFFERENT, UNKNOWN = Identity.SAME, Identity.DIFFERENT, Identity.UNKNOWN
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "expected"),
+    ("a", "b", "handed", "expected"),
     [
-        (rkey("A"), rkey("A"), True),
-        (rkey("A"), rkey("B"), False),
-        (rkey("A"), key(Origin.PARAMETER, "P"), False),
-        (key(Origin.CLUSTER, "Cl"), key(Origin.IMPORT, "I"), False),
-        (key(Origin.VPC_DEFAULT, "Vpc"), key(Origin.LITERAL, "sg-1"), False),
-        (key(Origin.CLUSTER, "Cl"), key(Origin.EXTERNAL_CLUSTER, "c"), False),
-        (key(Origin.PARAMETER, "P"), key(Origin.PARAMETER, "Q"), True),
-        (key(Origin.PARAMETER, "P"), key(Origin.PARAMETER_ITEM, "P[0]"), True),
-        (key(Origin.PARAMETER, "P"), key(Origin.LITERAL, "sg-1"), True),
-        (key(Origin.IMPORT, "I"), key(Origin.EXTERNAL_CLUSTER, "c"), True),
-        (key(Origin.NAME, "web"), key(Origin.LITERAL, "sg-1"), True),
-        (key(Origin.LITERAL, "sg-1"), key(Origin.LITERAL, "sg-1"), True),
-        (key(Origin.LITERAL, "sg-1"), key(Origin.LITERAL, "sg-2"), False),
-        (key(Origin.OPAQUE, "?"), rkey("A"), True),
-        (key(Origin.CLUSTER, "Cl"), key(Origin.OPAQUE, "?"), True),
+        (rkey("A"), rkey("A"), False, SAME),
+        (rkey("A"), rkey("B"), True, DIFFERENT),
+        (rkey("A"), key(Origin.PARAMETER, "P"), False, DIFFERENT),
+        (rkey("A"), key(Origin.PARAMETER, "P"), True, DIFFERENT),  # a stack cannot be given its own group
+        (rkey("A"), key(Origin.PARAMETER, "nodes::P"), True, UNKNOWN),  # another stack's parameter
+        (rkey("A"), key(Origin.PARAMETER_ITEM, "nodes::P[0]"), True, UNKNOWN),
+        (rkey("A"), key(Origin.PARAMETER_ITEM, "nodes::P[0]"), False, DIFFERENT),
+        (rkey("cluster::A"), key(Origin.IMPORT, "x-ControlPlane"), True, UNKNOWN),
+        (rkey("cluster::A"), key(Origin.IMPORT, "x-ControlPlane"), False, DIFFERENT),
+        (rkey("nodes::A"), key(Origin.IMPORT, "x-ControlPlane"), True, DIFFERENT),  # never its own export
+        (rkey("cluster::A"), key(Origin.PARAMETER, "P"), True, UNKNOWN),
+        (key(Origin.CLUSTER, "Cl"), key(Origin.IMPORT, "I"), False, DIFFERENT),
+        (key(Origin.CLUSTER, "Cl"), key(Origin.IMPORT, "I"), True, UNKNOWN),
+        (key(Origin.VPC_DEFAULT, "Vpc"), key(Origin.LITERAL, "sg-1"), False, DIFFERENT),
+        (key(Origin.CLUSTER, "Cl"), key(Origin.EXTERNAL_CLUSTER, "c"), True, DIFFERENT),
+        (key(Origin.PARAMETER, "P"), key(Origin.PARAMETER, "Q"), False, UNKNOWN),
+        (key(Origin.PARAMETER, "P"), key(Origin.PARAMETER_ITEM, "P[0]"), False, UNKNOWN),
+        (key(Origin.PARAMETER, "P"), key(Origin.LITERAL, "sg-1"), False, UNKNOWN),
+        (key(Origin.IMPORT, "I"), key(Origin.EXTERNAL_CLUSTER, "c"), False, UNKNOWN),
+        (key(Origin.NAME, "web"), key(Origin.LITERAL, "sg-1"), False, UNKNOWN),
+        (key(Origin.LITERAL, "sg-1"), key(Origin.LITERAL, "sg-1"), False, SAME),
+        (key(Origin.LITERAL, "sg-1"), key(Origin.LITERAL, "sg-2"), False, DIFFERENT),
+        (key(Origin.OPAQUE, "?"), rkey("A"), False, UNKNOWN),
+        (key(Origin.CLUSTER, "Cl"), key(Origin.OPAQUE, "?"), False, UNKNOWN),
     ],
 )
-def test_may_equal(a: GroupKey, b: GroupKey, expected: bool) -> None:
-    assert a.may_equal(b) is expected
-    assert b.may_equal(a) is expected
+def test_identity_is_three_valued(a: GroupKey, b: GroupKey, handed: bool, expected: Identity) -> None:
+    """A created group may be another stack's value only when it is handed out (output, export)."""
+    model = Model()
+    for value in (a, b):
+        model.used_in(value, ("Resources", "nodes::Rule"))  # imports and literal ids: named by the nodes' stack
+    if handed:
+        model.exported |= {k for k in (a, b) if k.created_here}
+    assert model.identity(a, b) is expected
+    assert model.identity(b, a) is expected
 
 
 # --- rules --------------------------------------------------------------------------------------------
@@ -561,11 +580,39 @@ def test_cluster_group_default_rules() -> None:
     assert [name for name, _ in group.cluster_tags] == ["${Cl}", "prod"]
 
 
-def test_ipv6_cluster_group_egress_is_v6() -> None:
+def test_ipv6_cluster_group_keeps_the_ipv4_allow_all_and_adds_v6() -> None:
+    # Issue 23, defect 6c: EC2 gives every new group 0.0.0.0/0 egress; EKS adds ::/0 on IPv6 clusters.
     model = build_model(tmpl({"Cl": res("AWS::EKS::Cluster", KubernetesNetworkConfig={"IpFamily": "ipv6"})}))
-    assert model.clusters[0].ipv6
+    assert [s.value for s in model.clusters[0].family] == [Truth.TRUE]
     peers = [peer for _, peer, _ in cluster_defaults(model, "Cl")]
-    assert ANYWHERE_V6 in peers and ANYWHERE_V4 not in peers
+    assert ANYWHERE_V6 in peers and ANYWHERE_V4 in peers
+
+
+@pytest.mark.parametrize(("family", "expected"), [
+    ("ipv6", Truth.TRUE), ("IPv4", Truth.FALSE), ({"Ref": "Family"}, Truth.UNKNOWN), (None, Truth.FALSE)])
+def test_ip_family_is_read_never_assumed(family: object, expected: Truth) -> None:
+    # Issue 23, defect 4: a family given by an expression is UNKNOWN, not EKS's default.
+    network = {"IpFamily": family} if family is not None else {}
+    model = build_model(tmpl({"Cl": res("AWS::EKS::Cluster", KubernetesNetworkConfig=network)}))
+    (setting,) = model.clusters[0].family
+    assert setting.value is expected
+    v6 = [p for p in perms(model, key(Origin.CLUSTER, "Cl")) if p.peer == ANYWHERE_V6]
+    # Where the family is not fixed, ::/0 exists whenever it decides anything (on IPv6 traffic).
+    assert [p.certain for p in v6] == {Truth.TRUE: [True], Truth.FALSE: [], Truth.UNKNOWN: [True]}[expected]
+
+
+@pytest.mark.parametrize(("version", "egress_to_itself"), [
+    (None, True), ("1.33", True), (1.34, True), ("1.32", False), ("1.29", False), ({"Ref": "Version"}, None)])
+def test_cluster_group_egress_to_itself_from_kubernetes_1_33(version: object, egress_to_itself: bool | None) -> None:
+    # Issue 23, defect 6b: EKS gives its group an outbound all-traffic rule to itself from 1.33 (EFA).
+    props = {"Version": version} if version is not None else {}
+    model = build_model(tmpl({"Cl": res("AWS::EKS::Cluster", **props)}))
+    me = GroupPeer(key(Origin.CLUSTER, "Cl"))
+    to_itself = [p for p in perms(model, key(Origin.CLUSTER, "Cl")) if p.direction is Direction.EGRESS and p.peer == me]
+    if egress_to_itself is None:
+        assert [p.certain for p in to_itself] == [False]
+    else:
+        assert [p.certain for p in to_itself] == ([True] if egress_to_itself else [])
 
 
 def test_standalone_egress_strips_the_cluster_group_anywhere_egress_but_not_self_rules() -> None:
@@ -575,7 +622,7 @@ def test_standalone_egress_strips_the_cluster_group_anywhere_egress_but_not_self
                    IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="10.0.0.0/8"),
     }))
     defaults = cluster_defaults(model, "Cl")
-    assert [g.is_false for d, peer, g in defaults if peer == ANYWHERE_V4] == [True]
+    assert all(g.is_false for d, peer, g in defaults if peer == ANYWHERE_V4)
     assert [g for d, peer, g in defaults if isinstance(peer, GroupPeer)] == [TRUE, TRUE]
 
 
@@ -855,7 +902,7 @@ def test_instance_groups() -> None:
         ({"Fn::Join": ["", ["kubernetes.io/cluster/", ref("ClusterName")]]}, ("${ClusterName}",)),
         ("kubernetes.io/cluster/", ()),
         ("Name", ()),
-        ({"Fn::ImportValue": "x"}, ()),
+        ({"Fn::ImportValue": "x"}, ()),  # a tag key that is an import names no cluster
     ],
 )
 def test_cluster_tag_on_an_auto_scaling_group(tag_key: object, expected: tuple[str, ...]) -> None:
@@ -901,7 +948,8 @@ def test_conditional_cluster_tag_carries_its_guard() -> None:
                             "</powershell>")},
          ("${ClusterName}",)),
         ({"Fn::Base64": {"Fn::Sub": ["/etc/eks/bootstrap.sh ${N}", {"N": ref("Cl")}]}}, ("${Cl}",)),
-        ({"Fn::Base64": {"Fn::Join": ["", ["/etc/eks/bootstrap.sh ", {"Fn::ImportValue": "x"}, "\n"]]}}, ()),
+        ({"Fn::Base64": {"Fn::Join": ["", ["/etc/eks/bootstrap.sh ", {"Fn::ImportValue": "x"}, "\n"]]}},
+         ("!ImportValue(x)",)),
         ({"Fn::Base64": "#!/bin/bash\necho hello\n"}, ()),
     ],
 )

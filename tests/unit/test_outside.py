@@ -222,8 +222,9 @@ def test_inline_rules_naming_foreign_groups_are_not_changes_to_them() -> None:
 def test_one_finding_per_foreign_group() -> None:
     found = foreign(A=rule("Ingress", ref("ControlPlaneSG")), B=rule("Egress", ref("ControlPlaneSG")),
                     C=rule("Ingress", ref("Own")), D=rule("Ingress", "sg-0123456789abcdef0"))
+    # At the first of the rules by what they hold (an egress before an ingress), not by name or order.
     assert [(f.path[1], field(f, "resources"), field(f, "count")) for f in found] == [
-        ("A", "A, B", "2"), ("D", "D", "1")]
+        ("B", "B, A", "2"), ("D", "D", "1")]
     assert "B" in field(found[0], "extra") and "A" not in field(found[0], "extra")
 
 

@@ -300,6 +300,17 @@ def test_name_token(value: object, expected: str) -> None:
     assert name_token(value) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ({"Fn::ImportValue": "ClusterName"}, "!ImportValue(ClusterName)"),
+    ({"Fn::ImportValue": {"Fn::Sub": "${Net}-ClusterName"}}, "!ImportValue(${Net}-ClusterName)"),
+    ({"Fn::Sub": ["${N}", {"N": {"Fn::ImportValue": "X"}}]}, "!ImportValue(X)"),
+    ({"Fn::Join": ["-", ["a", {"Fn::ImportValue": "X"}]]}, "a-!ImportValue(X)"),
+])
+def test_name_token_of_an_import_is_the_same_wherever_it_is_written(value: object, expected: str) -> None:
+    # Issue 23 (trial): a cluster named by an import and its nodes' tag or bootstrap naming the same import.
+    assert name_token(value) == expected
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -309,17 +320,14 @@ def test_name_token(value: object, expected: str) -> None:
         1.5,
         ["a"],
         {"Name": "x"},
-        {"Fn::ImportValue": "ClusterName"},
         {"Fn::GetAtt": ["Cluster", "Arn"]},
         {"Ref": ["P"]},
         {"Ref": None},
         {"Fn::Sub": []},
         {"Fn::Sub": [{"Ref": "P"}]},
         {"Fn::Sub": 5},
-        {"Fn::Sub": ["${N}", {"N": {"Fn::ImportValue": "X"}}]},
         {"Fn::Sub": ["${N}", {"N": None}]},
         {"Fn::Sub": ["${N}", {1: "x"}]},
-        {"Fn::Join": ["-", ["a", {"Fn::ImportValue": "X"}]]},
         {"Fn::Join": ["-", {"Ref": "List"}]},
         {"Fn::Join": ["-"]},
         {"Fn::Join": [1, ["a"]]},

@@ -12,7 +12,9 @@ from cfnlint_eks_sg._model import (
     GroupPeer,
     Origin,
     Settings,
+    Truth,
     build_model,
+    setting_in,
 )
 from cfnlint_eks_sg._ports import ALL_TRAFFIC
 from cfnlint_eks_sg._roles import NodeRole, Roles, infer_roles
@@ -70,7 +72,7 @@ def test_cluster_role_lists_additional_groups_then_the_cluster_group() -> None:
     assert cp_keys(roles, "Cl") == [rkey("Cp"), key(Origin.CLUSTER, "Cl")]
     assert cluster.guard == Guard.when("X", True)
     assert cluster.path == ("Resources", "Cl")
-    assert cluster.ipv6
+    assert setting_in(cluster.family, {"X": True}) is Truth.TRUE
     assert roles.node_groups == []
 
 
