@@ -268,9 +268,12 @@ class Family(NamedTuple):
             return open_for(self.value is Truth.TRUE)
         setting = self.setting
         reason = setting.why if setting is not None else "is not fixed here"
-        doubt = Doubt(None, NO_PORTS, f"it {reason}, and IPv4 and IPv6 traffic need different rules",
+        as_ipv4, as_ipv6 = open_for(False), open_for(True)
+        opener = ("IPv6" if as_ipv6.surely.covers(as_ipv4.surely) else
+                  "IPv4" if as_ipv4.surely.covers(as_ipv6.surely) else "IPv4 for some ports and IPv6 for others")
+        doubt = Doubt(None, NO_PORTS, f"it {reason}, and the flow is open only if the cluster is {opener}",
                       setting.path if setting is not None else (), "the cluster's IpFamily")
-        return open_for(False).either(open_for(True), doubt)
+        return as_ipv4.either(as_ipv6, doubt)
 
 
 def family_in(cluster: ClusterRole, scenario: Scenario) -> Family:

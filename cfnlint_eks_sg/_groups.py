@@ -569,8 +569,9 @@ class Model:
     def external_cluster_group(self, name: str, used_at: Path = ()) -> GroupKey:
         """The cluster group of a cluster defined elsewhere, with the rules EKS always restores.
 
-        EKS recreates the group's self rules on every cluster update (C-02); its other rules, the
-        0.0.0.0/0 egress included, may have been changed where the cluster lives: not visible.
+        EKS recreates the group's self rules on every cluster update (C-02): all traffic in from itself, and from
+        Kubernetes 1.33 all traffic out to itself, which a cluster of unknown version may or may not have; its
+        other rules, the 0.0.0.0/0 egress included, may have been changed where the cluster lives: not visible.
         """
         key = GroupKey.make(Origin.EXTERNAL_CLUSTER, name)
         if used_at:
@@ -579,9 +580,11 @@ class Model:
             self.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=(), cluster_tags=((name, TRUE),),
                                      tags=(CLUSTER_TAG + name,))
             if self.settings.cluster_security_group_defaults:
-                self.permissions.extend(
-                    Permission(key, direction, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, (), "EKS default")
-                    for direction in Direction
-                )
+                self.permissions.extend((
+                    Permission(key, Direction.INGRESS, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, (), "EKS default"),
+                    Permission(key, Direction.EGRESS, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, (), "EKS default",
+                               "EKS adds it from Kubernetes 1.33, and the version of a cluster defined elsewhere is "
+                               "not known here"),
+                ))
         return key
 

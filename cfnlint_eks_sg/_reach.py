@@ -322,7 +322,7 @@ class Opening(NamedTuple):
             return Half(Reach.UNKNOWN, direction, why=self.invisible)
         definite = missing - self.maybe
         if not definite:
-            unsure = () if self.doubtful else self.unsure(ports)
+            unsure = self.unsure(ports)
             why = unsure[0].text if unsure else "a rule whose peer is not decidable here may allow it"
             return Half(Reach.UNKNOWN, direction, why=why)
         return Half(Reach.BLOCKED, direction, missing=definite)

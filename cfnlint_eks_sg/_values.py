@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from cfnlint_eks_sg._resolve import MAX_DEPTH, canonical, function, is_map
+from cfnlint_eks_sg._resolve import MAX_DEPTH, canonical, function, get, is_map
 
 # Attributes whose value is what `Ref` returns for that type (the resource's physical id).
 _REF_ALIASES: Final = {
@@ -283,13 +283,13 @@ def _holds_if(value: object, depth: int = 0) -> bool:
     return False
 
 
-def fixed_conditions(template: Mapping[object, object]) -> dict[str, bool]:
+def fixed_conditions(template: object) -> dict[str, bool]:
     """The conditions of a template whose value it fixes by itself, for cfn-lint's condition engine, which does not
     know that a resource's id is never empty (as when a parent hands a nested stack `!GetAtt Sg.GroupId`)."""
-    resources = template.get("Resources")
+    resources = get(template, "Resources")
     types = {str(name): str(resource.get("Type")) for name, resource in resources.items()
              if isinstance(name, str) and is_map(resource)} if is_map(resources) else {}
-    conditions = template.get("Conditions")
-    reducer = Reducer(types, template.get("Mappings"), conditions)
+    conditions = get(template, "Conditions")
+    reducer = Reducer(types, get(template, "Mappings"), conditions)
     fixed = {str(name): reducer.condition(str(name)) for name in (conditions if is_map(conditions) else {})}
     return {name: value for name, value in fixed.items() if value is not None}

@@ -367,3 +367,39 @@ def test_condition_names() -> None:
     assert index.condition_names([rkey("A")], Direction.INGRESS) == {"HasA", "Open"}
     assert index.condition_names([rkey("A")], Direction.EGRESS) == {"HasA"}
     assert index.condition_names([rkey("Peer"), pkey("P")], Direction.INGRESS) == set()
+
+
+# --- identity: rules on keys that may name the group (issue 23, defects 1 and 2) -----------------------------
+
+
+def _rule_on(group: object, **props: object) -> Json:
+    return res("AWS::EC2::SecurityGroupIngress", GroupId=group, **ingress(src("Peer")), **props)
+
+
+def test_a_rule_on_a_group_id_the_template_does_not_pin_down_may_be_any_groups() -> None:
+    opaque = {"Fn::GetAtt": ["Lookup", "GroupId"]}
+    model = model_of({"A": sg(), "Peer": sg(), "Lookup": res("Custom::Lookup"), "R": _rule_on(opaque)})
+    verdict = half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")])
+    assert verdict.reach is Reach.UNKNOWN and "which may be A" in verdict.why
+    # It opens only what it says: other ports stay blocked.
+    assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")],
+                ports=PortSet.span(10250, 10250)).reach is Reach.BLOCKED
+
+
+def test_an_import_may_be_a_group_only_when_the_group_is_handed_out() -> None:
+    imported = {"Fn::ImportValue": "network-Sg"}
+    closed = model_of({"A": sg(), "Peer": sg(), "R": _rule_on(imported)})
+    assert half(closed, [rkey("A")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+    exported: Json = {"Parameters": PARAMS, "Resources": {"A": sg(), "Peer": sg(), "R": _rule_on(imported)},
+                      "Outputs": {"A": {"Value": ref("A")}}}
+    # Its own export is never this stack's import: still another group.
+    assert half(build_model(exported), [rkey("A")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
+
+
+def test_a_default_egress_a_rule_of_unknown_owner_may_have_stripped_is_only_maybe_there() -> None:
+    model = model_of({"A": sg(), "Lookup": res("Custom::Lookup"),
+                      "Out": res("AWS::EC2::SecurityGroupEgress", GroupId={"Fn::GetAtt": ["Lookup", "GroupId"]},
+                                 **egress({"CidrIp": "10.0.0.0/8"}))})
+    defaults = [p for p in model.permissions if p.group == rkey("A") and p.source == "default egress"]
+    assert defaults and all(not p.certain for p in defaults)
+    assert "would remove this default" in defaults[0].doubt
