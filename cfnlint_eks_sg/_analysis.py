@@ -15,7 +15,6 @@ import os
 import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from cfnlint_eks_sg._companions import Refused, cdk_assets, load
@@ -66,15 +65,17 @@ MAX_NESTING: Final = 5
 MAX_STACKS: Final = 50
 
 
-@dataclass(slots=True)
 class Analysis:
-    model: Model
-    roles: Roles
-    links: list[LinkResult] = field(default_factory=list)
-    api_access: ApiAccess = field(default_factory=ApiAccess)  # WK1006 per node group, for explain
-    findings: dict[str, list[Finding]] = field(default_factory=dict)
-    _flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = field(default_factory=dict)
-    anchors: dict[str, Path] = field(default_factory=dict)  # nested stack -> its TemplateURL in the linted file
+    """One template's analysis, shared by every rule (a plain class: see `Model`)."""
+
+    def __init__(self, model: Model, roles: Roles, anchors: dict[str, Path]) -> None:
+        self.model = model
+        self.roles = roles
+        self.links: list[LinkResult] = []
+        self.api_access = ApiAccess()  # WK1006 per node group, for explain
+        self.findings: dict[str, list[Finding]] = {}
+        self._flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = {}
+        self.anchors = anchors  # nested stack -> its TemplateURL in the linted file
 
     def all_findings(self) -> dict[str, list[Finding]]:
         """Every rule's findings with default settings, by rule ID (empty lists left out)."""

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, ClassVar, Final
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from cfnlint_eks_sg._gate import worth_analysing
-from cfnlint_eks_sg._ports import PortSet
 
 if TYPE_CHECKING:
     from cfnlint.template import Template
+
+    from cfnlint_eks_sg._ports import PortSet
 
 DOCS: Final = "https://github.com/cfnlint-eks-sg/cfnlint-eks-sg/blob/main/docs/rules/"
 
@@ -71,6 +72,8 @@ def configured_flag(value: object) -> bool:
 
 def configured_ports(value: object) -> PortSet | None:
     """A `configure_rules` port list as a PortSet; None when empty or not ports at all."""
+    from cfnlint_eks_sg._ports import PortSet  # here: templates without work for the engine never load it
+
     values = value if isinstance(value, list) else [value]
     ports = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 65535]
     return PortSet.of(*(PortSet.span(p, p).ranges[0] for p in ports)) if ports else None

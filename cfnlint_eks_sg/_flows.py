@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block
@@ -88,19 +87,17 @@ class Link(NamedTuple):
         return f"node groups {', '.join(names)}" + (f" and {more} more" if more > 0 else "")
 
 
-@dataclass(slots=True)
-class LinkState:
-    """One scenario of a link: the active groups of both sides and what each half opens."""
+class LinkState(NamedTuple):
+    """One scenario of a link: the active groups of both sides and what each half opens, by protocol."""
 
     scenario: Scenario
     out: list[GroupKey]
     into: list[GroupKey]
-    egress: dict[IpProtocol, Opening] = field(default_factory=dict)
-    ingress: dict[IpProtocol, Opening] = field(default_factory=dict)
+    egress: dict[IpProtocol, Opening]
+    ingress: dict[IpProtocol, Opening]
 
 
-@dataclass(slots=True)
-class LinkResult:
+class LinkResult(NamedTuple):
     link: Link
     states: list[LinkState]
 
@@ -220,7 +217,7 @@ def evaluate(index: PermissionIndex, scenarios: Scenarios, link: Link,
     for scenario in scenarios.over(frozenset(names)):
         if not exists.holds(scenario):
             continue
-        state = LinkState(scenario, _active(initiator.members, scenario), _active(responder.members, scenario))
+        state = LinkState(scenario, _active(initiator.members, scenario), _active(responder.members, scenario), {}, {})
         family = family_in(link.cluster, scenario)
         guessed = [m for m in (*initiator.members, *responder.members) if m.inferred and m.guard.holds(scenario)]
         for protocol in protocols:

@@ -482,31 +482,35 @@ class StandaloneRule(NamedTuple):
     path: Path  # its GroupId (or GroupName)
 
 
-@dataclass(slots=True)
 class Model:
-    groups: dict[GroupKey, Group] = field(default_factory=dict)
-    standalone: list[StandaloneRule] = field(default_factory=list)
-    # Every place a group is attached or changed at, and every place a rule names it as a peer (`first_place`).
-    places: dict[GroupKey, list[Path]] = field(default_factory=dict)
-    peer_places: dict[GroupKey, list[Path]] = field(default_factory=dict)
-    uses: list[Use] = field(default_factory=list)
-    endpoints: list[VpcEndpoint] = field(default_factory=list)
-    vpcs: dict[str, tuple[Network, ...]] = field(default_factory=dict)  # VPCs created here: their known blocks
-    referenced: set[GroupKey] = field(default_factory=set)  # named by a resource other than rules, or an output
-    exported: set[GroupKey] = field(default_factory=set)  # this template's groups handed to other stacks
-    value_stacks: dict[GroupKey, set[str]] = field(default_factory=dict)  # the stacks that name a value key
-    permissions: list[Permission] = field(default_factory=list)
-    # Rules whose values come from parameters, read with the parameters' Defaults: what a deployment gets when
-    # nobody says otherwise. Never facts for flows; exposure checks (WK3001) report them saying so.
-    assumed: list[Permission] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    clusters: list[ClusterDef] = field(default_factory=list)
-    parameters: dict[str, Mapping[object, object]] = field(default_factory=dict)
-    resources: Mapping[str, Mapping[object, object]] = field(default_factory=dict)  # as read, for `anchor_key`
-    _content: dict[str, str] = field(default_factory=dict)
-    # Parameters given a value: their declaration, and the groups the value names.
-    fed: dict[str, tuple[Mapping[object, object], tuple[GroupKey, ...]]] = field(default_factory=dict)
-    settings: Settings = field(default_factory=lambda: Settings())
+    """What the template says about groups, their rules and uses. A plain class, like the other per-analysis
+    containers: building a dataclass costs each run that loads the engine about half a millisecond."""
+
+    def __init__(self, parameters: dict[str, Mapping[object, object]] | None = None, settings: Settings | None = None,
+                 resources: Mapping[str, Mapping[object, object]] | None = None) -> None:
+        self.groups: dict[GroupKey, Group] = {}
+        self.standalone: list[StandaloneRule] = []
+        # Every place a group is attached or changed at, and every place a rule names it as a peer (`first_place`).
+        self.places: dict[GroupKey, list[Path]] = {}
+        self.peer_places: dict[GroupKey, list[Path]] = {}
+        self.uses: list[Use] = []
+        self.endpoints: list[VpcEndpoint] = []
+        self.vpcs: dict[str, tuple[Network, ...]] = {}  # VPCs created here: their known blocks
+        self.referenced: set[GroupKey] = set()  # named by a resource other than rules, or an output
+        self.exported: set[GroupKey] = set()  # this template's groups handed to other stacks
+        self.value_stacks: dict[GroupKey, set[str]] = {}  # the stacks that name a value key
+        self.permissions: list[Permission] = []
+        # Rules whose values come from parameters, read with the parameters' Defaults: what a deployment gets when
+        # nobody says otherwise. Never facts for flows; exposure checks (WK3001) report them saying so.
+        self.assumed: list[Permission] = []
+        self.attachments: list[Attachment] = []
+        self.clusters: list[ClusterDef] = []
+        self.parameters: dict[str, Mapping[object, object]] = parameters if parameters is not None else {}
+        self.resources: Mapping[str, Mapping[object, object]] = resources if resources is not None else {}  # as read
+        self._content: dict[str, str] = {}  # `anchor_key`'s masked resources
+        # Parameters given a value: their declaration, and the groups the value names.
+        self.fed: dict[str, tuple[Mapping[object, object], tuple[GroupKey, ...]]] = {}
+        self.settings: Settings = settings if settings is not None else Settings()
 
     def identity(self, a: GroupKey, b: GroupKey) -> Identity:
         """Whether `a` and `b` name one group.

@@ -9,7 +9,6 @@ plus S3 (a gateway endpoint, reached through its prefix list) (spec C-12, F-06).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import Network, inside, off_internet
@@ -63,13 +62,13 @@ class ApiVerdict(NamedTuple):
     blocked: bool = False  # BLOCKED in some scenario (explain --check)
 
 
-@dataclass(slots=True)
 class ApiAccess:
-    """WK1006 over every node group."""
+    """WK1006 over every node group (a plain class: see `Model`)."""
 
-    findings: list[Finding] = field(default_factory=list)
-    hidden: list[tuple[GroupKey, str]] = field(default_factory=list)  # flows for the IK0001 of groups elsewhere
-    verdicts: list[ApiVerdict] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.hidden: list[tuple[GroupKey, str]] = []  # flows for the IK0001 of groups elsewhere
+        self.verdicts: list[ApiVerdict] = []
 
 
 def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios: Scenarios) -> ApiAccess:

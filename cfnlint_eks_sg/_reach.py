@@ -12,7 +12,6 @@ import functools
 import ipaddress
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, NamedTuple
 
@@ -64,13 +63,17 @@ class Half(NamedTuple):
     why: str = ""  # UNKNOWN: what is not visible
 
 
-@dataclass(slots=True)
 class _OwnerRules:
-    by_peer: dict[GroupKey, list[Permission]] = field(default_factory=dict)
-    foreign_peers: list[Permission] = field(default_factory=list)  # peers that may equal other groups
-    other: list[Permission] = field(default_factory=list)  # CIDR, prefix list, unknown, none
-    names: set[str] = field(default_factory=set)
-    owners: list[GroupKey] = field(default_factory=list)  # for rules that may be a group's: whose they are
+    """One group's rules in one direction, by peer (a plain class: see `Model`)."""
+
+    __slots__ = ("by_peer", "foreign_peers", "names", "other", "owners")
+
+    def __init__(self) -> None:
+        self.by_peer: dict[GroupKey, list[Permission]] = {}
+        self.foreign_peers: list[Permission] = []  # peers that may equal other groups
+        self.other: list[Permission] = []  # CIDR, prefix list, unknown, none
+        self.names: set[str] = set()
+        self.owners: list[GroupKey] = []  # for rules that may be a group's: whose they are
 
     def add(self, perm: Permission, model: Model) -> None:
         self.names |= perm.guard.names()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
@@ -69,11 +68,13 @@ class NodeRole(NamedTuple):
     addresses: Addresses = UNKNOWN_ADDRESSES
 
 
-@dataclass(slots=True)
 class Roles:
-    clusters: dict[str, ClusterRole] = field(default_factory=dict)
-    node_groups: list[NodeRole] = field(default_factory=list)
-    made_for_nodes: list[GroupKey] = field(default_factory=list)  # `_made_for_nodes`, whatever carries them
+    """The clusters and node groups of a template (a plain class: see `Model`)."""
+
+    def __init__(self) -> None:
+        self.clusters: dict[str, ClusterRole] = {}
+        self.node_groups: list[NodeRole] = []
+        self.made_for_nodes: list[GroupKey] = []  # `_made_for_nodes`, whatever carries them
 
 
 def infer_roles(model: Model) -> Roles:

@@ -1,7 +1,13 @@
 """WK3001: node or control-plane groups open to the internet on management ports or all ports."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from cfnlint_eks_sg._base import DOCS, AnalysisRule, configured_ports
-from cfnlint_eks_sg._ports import PortSet
+
+if TYPE_CHECKING:
+    from cfnlint_eks_sg._ports import PortSet
 
 
 class PublicExposure(AnalysisRule):
