@@ -10,7 +10,6 @@ import functools
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Final, NamedTuple
 
@@ -18,6 +17,7 @@ from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Network, Range
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, IpProtocol, PortSet
 from cfnlint_eks_sg._resolve import Path, get
+from cfnlint_eks_sg._value import Value, set_field
 
 # AWSQS::EKS::Cluster: the Quick Start registry type. Its schema has AWS::EKS::Cluster's ResourcesVpcConfig, Name,
 # Version and KubernetesNetworkConfig.ServiceIpv4Cidr (no IpFamily: IPv4 only, no RemoteNetworkConfig, no
@@ -78,13 +78,27 @@ class Origin(Enum):
 _CREATED_HERE: Final = frozenset({Origin.RESOURCE, Origin.CLUSTER, Origin.VPC_DEFAULT})
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class GroupKey:
+class GroupKey(Value):
     """The identity of a group: equal keys are the same group. Build with `make`."""
 
-    origin: Origin = field(compare=False)
+    __slots__ = ("_hash", "ident", "kind", "origin")
+    __match_args__ = ("origin", "ident", "kind")
+    origin: Origin
     ident: str
-    kind: str = ""  # origin.value: keys order and hash on plain strings
+    kind: str  # origin.value: keys order and hash on plain strings
+    _hash: int  # every stage keys its maps by group
+
+    def __init__(self, origin: Origin, ident: str, kind: str = "") -> None:
+        set_field(self, "origin", origin)
+        set_field(self, "ident", ident)
+        set_field(self, "kind", kind)
+        set_field(self, "_hash", hash((ident, kind)))
+
+    def key(self) -> tuple[str, str]:
+        return self.ident, self.kind
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def make(cls, origin: Origin, ident: str) -> GroupKey:
@@ -155,17 +169,34 @@ class GroupPeer(NamedTuple):
     key: GroupKey
 
 
-@dataclass(frozen=True, slots=True)
-class CidrPeer:
+class CidrPeer(Value):
+    __slots__ = ("cidr", "covers", "version")
+    __match_args__ = ("cidr", "version", "covers")
     cidr: str
     version: int  # 4 or 6: the property it came from (CidrIp or CidrIpv6)
-    covers: Range | None = field(default=None, compare=False)  # what it names, when the template shows it
+    covers: Range | None  # what it names, when the template shows it
+
+    def __init__(self, cidr: str, version: int, covers: Range | None = None) -> None:
+        set_field(self, "cidr", cidr)
+        set_field(self, "version", version)
+        set_field(self, "covers", covers)
+
+    def key(self) -> tuple[str, int]:
+        return self.cidr, self.version
 
 
-@dataclass(frozen=True, slots=True)
-class PrefixListPeer:
+class PrefixListPeer(Value):
+    __slots__ = ("covers", "ident")
+    __match_args__ = ("ident", "covers")
     ident: str
-    covers: Range | None = field(default=None, compare=False)  # a customer prefix list's literal entries
+    covers: Range | None  # a customer prefix list's literal entries
+
+    def __init__(self, ident: str, covers: Range | None = None) -> None:
+        set_field(self, "ident", ident)
+        set_field(self, "covers", covers)
+
+    def key(self) -> tuple[str]:
+        return (self.ident,)
 
 
 class UnknownPeer(NamedTuple):

@@ -4,32 +4,46 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Final, NamedTuple
+
+from cfnlint_eks_sg._value import Value, set_field
 
 MAX_PORT: Final = 65535
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class PortRange:
-    """Inclusive; 0 <= first <= last <= 65535."""
+class PortRange(Value):
+    """Inclusive; 0 <= first <= last <= 65535. Ordered by first port, then last."""
 
+    __slots__ = ("first", "last")
+    __match_args__ = ("first", "last")
     first: int
     last: int
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.first <= self.last <= MAX_PORT:
-            raise ValueError(f"bad port range {self.first}-{self.last}")
+    def __init__(self, first: int, last: int) -> None:
+        if not 0 <= first <= last <= MAX_PORT:
+            raise ValueError(f"bad port range {first}-{last}")
+        set_field(self, "first", first)
+        set_field(self, "last", last)
+
+    def key(self) -> tuple[int, int]:
+        return self.first, self.last
 
     def __str__(self) -> str:
         return str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
 
 
-@dataclass(frozen=True, slots=True)
-class PortSet:
+class PortSet(Value):
     """Sorted, non-overlapping, non-adjacent ranges, so equal sets compare equal."""
 
-    ranges: tuple[PortRange, ...] = ()
+    __slots__ = ("ranges",)
+    __match_args__ = ("ranges",)
+    ranges: tuple[PortRange, ...]
+
+    def __init__(self, ranges: tuple[PortRange, ...] = ()) -> None:
+        set_field(self, "ranges", ranges)
+
+    def key(self) -> tuple[PortRange, ...]:
+        return self.ranges
 
     @classmethod
     def of(cls, *ranges: PortRange) -> PortSet:

@@ -1,0 +1,67 @@
+"""Unit tests for `_value.Value`: the immutable values every stage keys its maps and sets by."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import pickle
+
+import pytest
+
+from cfnlint_eks_sg._cidrs import Range
+from cfnlint_eks_sg._groups import CidrPeer, GroupKey, Origin, PrefixListPeer
+from cfnlint_eks_sg._ports import PortRange, PortSet
+
+
+def test_equal_on_the_key_alone() -> None:
+    covers = Range((ipaddress.ip_network("10.0.0.0/8"),))
+    assert CidrPeer("10.0.0.0/8", 4, covers) == CidrPeer("10.0.0.0/8", 4)
+    assert hash(CidrPeer("10.0.0.0/8", 4, covers)) == hash(CidrPeer("10.0.0.0/8", 4))
+    assert CidrPeer("10.0.0.0/8", 4) != CidrPeer("10.0.0.0/8", 6)
+    assert PrefixListPeer("pl-1", covers) == PrefixListPeer("pl-1")
+    assert GroupKey(Origin.RESOURCE, "Sg", "resource") == GroupKey(Origin.RESOURCE, "Sg", "resource")
+    assert GroupKey(Origin.RESOURCE, "Sg", "resource") != GroupKey(Origin.PARAMETER, "Sg", "parameter")
+    assert GroupKey.make(Origin.IMPORT, "X") is GroupKey.make(Origin.IMPORT, "X")
+
+
+def test_values_of_two_classes_never_compare() -> None:
+    assert PrefixListPeer("pl-1") != CidrPeer("pl-1", 4)
+    assert PortSet(()) != ()
+    assert PortRange(1, 2) != (1, 2)
+    assert len({PrefixListPeer("x"), CidrPeer("x", 4), GroupKey(Origin.LITERAL, "x", "literal")}) == 3
+    with pytest.raises(TypeError):
+        _ = PortRange(1, 2) < PortSet.span(1, 2)
+
+
+def test_order_follows_the_key() -> None:
+    ranges = [PortRange(5, 9), PortRange(1, 10), PortRange(1, 2)]
+    assert sorted(ranges) == [PortRange(1, 2), PortRange(1, 10), PortRange(5, 9)]
+    assert PortRange(1, 2) <= PortRange(1, 2) < PortRange(1, 3)
+    assert PortRange(2, 2) >= PortRange(1, 9) > PortRange(1, 8)
+    keys = [GroupKey.make(Origin.RESOURCE, "B"), GroupKey.make(Origin.PARAMETER, "A")]
+    keys.append(GroupKey.make(Origin.RESOURCE, "A"))
+    assert [(k.ident, k.kind) for k in sorted(keys)] == [("A", "parameter"), ("A", "resource"), ("B", "resource")]
+
+
+def test_values_are_immutable() -> None:
+    value = PortRange(1, 2)
+    with pytest.raises(AttributeError):
+        value.first = 3
+    with pytest.raises(AttributeError):
+        del value.last
+    with pytest.raises(AttributeError):
+        value.other = 1
+    assert (value.first, value.last) == (1, 2)
+
+
+def test_repr_names_the_fields_not_the_caches() -> None:
+    assert repr(PortSet.span(1, 2)) == "PortSet(ranges=(PortRange(first=1, last=2),))"
+    imported = "GroupKey(origin=<Origin.IMPORT: 'import'>, ident='X', kind='import')"
+    assert repr(GroupKey.make(Origin.IMPORT, "X")) == imported
+
+
+@pytest.mark.parametrize("value", [PortSet.span(1, 9), GroupKey.make(Origin.NAME, "n"), CidrPeer("::/0", 6)])
+def test_copies_and_pickles_are_equal(value: object) -> None:
+    assert pickle.loads(pickle.dumps(value)) == value
+    assert copy.deepcopy(value) == value
+    assert copy.copy(value) == value
