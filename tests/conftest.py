@@ -10,6 +10,8 @@ import pytest
 from cfnlint.config import ManualArgs
 from hypothesis import HealthCheck, settings
 
+from tests import packaged_resources
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 FIXTURES = Path(__file__).resolve().parent / "templates"
@@ -24,10 +26,23 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SUMMARY: list[str] = []
 
+# cfn-lint's packaged JSON, read once per session (`tests/packaged_resources.py`); set the variable to measure
+# the suite without it.
+RESOURCE_CACHE = not os.environ.get("CFNLINT_EKS_SG_NO_RESOURCE_CACHE")
+if RESOURCE_CACHE:
+    packaged_resources.install()
+
 
 def summary(line: str) -> None:
     """A line for the end of the test run (corpus counts, mutation scores): shown even when tests pass."""
     SUMMARY.append(line)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    changed = packaged_resources.changed_resources() if RESOURCE_CACHE else []
+    if changed:
+        summary(f"cfn-lint changed cached packaged resources, so the test cache is not neutral: {changed}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -45,7 +45,7 @@ def rkey(name: str) -> GroupKey:
 NO_VALUE: Json = {"Ref": "AWS::NoValue"}
 
 
-def tcp(first: int, last: int, **peer: object) -> Json:
+def tcp(first: object, last: object, **peer: object) -> Json:
     """An inline rule item for TCP `first`-`last` with its peer (`CidrIp=...`, `SourceSecurityGroupId=...`)."""
     return {"IpProtocol": "tcp", "FromPort": first, "ToPort": last, **peer}
 

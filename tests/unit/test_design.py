@@ -651,3 +651,31 @@ def test_wk3001_remote_access_with_an_empty_source_group_list() -> None:
 def test_wk3001_remote_access_source_groups_under_a_condition() -> None:
     (found,) = exposure(design(Ng=remote_ng(SourceSecurityGroups=if_("Locked", [ref("NodeSG")]))))
     assert field(found, "when") == " when Locked is false"
+
+
+@pytest.mark.parametrize(("parameter", "rule", "reported"), [
+    ({"Type": "String", "Default": "0.0.0.0/0"}, tcp(22, 22, CidrIp=ref("P")), True),
+    ({"Type": "String", "Default": " 0.0.0.0/0 "}, tcp(22, 22, CidrIp=ref("P")), True),
+    ({"Type": "String", "Default": "::/0"}, tcp(22, 22, CidrIpv6=ref("P")), True),
+    ({"Type": "String", "Default": "10.0.0.0/8"}, tcp(22, 22, CidrIp=ref("P")), False),
+    ({"Type": "String", "Default": "0.0.0.0/0", "AllowedValues": ["10.0.0.0/8", "0.0.0.0/0"]},
+     tcp(22, 22, CidrIp=ref("P")), True),
+    ({"Type": "String", "Default": "0.0.0.0/0", "AllowedValues": ["10.0.0.0/8"]}, tcp(22, 22, CidrIp=ref("P")), False),
+    ({"Type": "String", "Default": "0.0.0.0/0", "AllowedPattern": r"10\..*"}, tcp(22, 22, CidrIp=ref("P")), False),
+    ({"Type": "String", "Default": "0.0.0.0/0", "AllowedPattern": r"(\d+\.){3}\d+/\d+"},
+     tcp(22, 22, CidrIp=ref("P")), True),
+    ({"Type": "String", "Default": "0.0.0.0/0", "AllowedPattern": "[bad"}, tcp(22, 22, CidrIp=ref("P")), True),
+    ({"Type": "String"}, tcp(22, 22, CidrIp=ref("P")), False),  # no Default: IK0001's business
+    ({"Type": "Number", "Default": 22}, tcp(ref("P"), 22, CidrIp="0.0.0.0/0"), True),
+    ({"Type": "Number", "Default": 80}, tcp(ref("P"), ref("P"), CidrIp="0.0.0.0/0"), False),
+    ({"Type": "String", "Default": "-1"}, {"IpProtocol": ref("P"), "CidrIp": "0.0.0.0/0"}, True),
+    ({"Type": "String", "Default": "icmp"}, {"IpProtocol": ref("P"), "FromPort": -1, "ToPort": -1,
+                                             "CidrIp": "0.0.0.0/0"}, False),
+])
+def test_wk3001_judges_a_parameter_by_its_default(parameter: Json, rule: Json, reported: bool) -> None:
+    template = open_node(rule)
+    template["Parameters"] = {"P": parameter}
+    found = exposure(template)
+    assert bool(found) is reported
+    if reported:
+        assert field(found[0], "source").endswith(f"(with the default {parameter['Default']} of parameter P)")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._requirements import Channel
-from tests.unit.pieces import Json, eks_cluster, field, launch_template, managed_nodegroup, ref, sg, tcp
+from tests.unit.pieces import Json, eks_cluster, field, launch_template, managed_nodegroup, ref, res, sg, tcp
 
 
 def _node_groups(count: int, **rules: object) -> Json:
@@ -37,3 +39,47 @@ def test_a_named_peer_is_judged_on_its_own() -> None:
     ingress = [f for f in analysis.findings_for("EK1005") if f.path == ("Resources", "Sg0")]
     initiators = sorted(field(f, "initiator") for f in ingress)
     assert initiators == ["Node groups Ng1, Ng2, Ng3 and 7 more", "Nodes of node group Ng0"]  # not Ng7
+
+
+def _ipv4_egress_only(family: object, egress: list[Json] | None = None) -> Json:
+    """Nodes admit everything from themselves and the control plane, the control plane admits the nodes on 443,
+    and the nodes may send to 0.0.0.0/0 only (their one egress rule replaces EC2's default), or by `egress`."""
+    template = _node_groups(1, SecurityGroupIngress=[
+        {"IpProtocol": "-1", "SourceSecurityGroupId": ref("Sg0")},
+        {"IpProtocol": "-1", "SourceSecurityGroupId": ref("Cp")},
+    ], SecurityGroupEgress=egress or [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}])
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    resources["Cp"] = sg(SecurityGroupIngress=[tcp(443, 443, SourceSecurityGroupId=ref("Sg0"))])
+    if family:
+        resources["Cl"] = res("AWS::EKS::Cluster", ResourcesVpcConfig={"SecurityGroupIds": [ref("Cp")]},
+                              KubernetesNetworkConfig={"IpFamily": family})
+    return template
+
+
+def test_an_ipv4_egress_rule_sends_nothing_on_an_ipv6_cluster() -> None:
+    def errors(family: object) -> list[tuple[str, tuple[str | int, ...]]]:
+        every = analyse(_ipv4_egress_only(family)).all_findings()
+        return sorted({(f.rule_id, f.path) for found in every.values() for f in found if f.rule_id[0] == "E"})
+
+    assert errors("") == []
+    assert errors("ipv6") == [("EK1001", ("Resources", "Sg0")), ("EK1005", ("Resources", "Sg0"))]
+
+
+@pytest.mark.parametrize(("egress", "opener"), [
+    ([{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}], "IPv4"),
+    ([{"IpProtocol": "-1", "CidrIpv6": "::/0"}], "IPv6"),
+    ([tcp(443, 443, CidrIp="0.0.0.0/0"), tcp(53, 53, CidrIpv6="::/0"), {"IpProtocol": "udp", "FromPort": 53,
+                                                                         "ToPort": 53, "CidrIp": "0.0.0.0/0"}],
+     "IPv4 for some ports and IPv6 for others"),
+])
+def test_an_ip_family_the_template_does_not_fix_makes_a_one_family_rule_undecidable(egress: list[Json],
+                                                                                     opener: str) -> None:
+    template = _ipv4_egress_only({"Ref": "Family"}, egress)
+    template["Parameters"] = {"Family": {"Type": "String", "AllowedValues": ["ipv4", "ipv6"]}}
+    every = analyse(template).all_findings()
+    assert not [f for found in every.values() for f in found if f.rule_id[0] == "E"]
+    setting = ("Resources", "Cl", "Properties", "KubernetesNetworkConfig", "IpFamily")
+    [unknown] = [f for f in every["IK0001"] if f.path == setting and field(f, "flows").startswith("EK1001")]
+    assert field(unknown, "flows").startswith("EK1001 (node group Ng0 -> the control plane of cluster Cl, TCP 443)")
+    assert field(unknown, "causes").endswith(f"the flow is open only if the cluster is {opener}")

@@ -513,6 +513,16 @@ def test_conditional_inline_egress_leaves_the_default_in_the_other_branch() -> N
     assert [p.guard for p in default_egress(model, "G")] == [NOT_X, NOT_X]
 
 
+def test_two_conditional_inline_egress_rules_each_remove_the_default() -> None:
+    rules = [fn_if("X", cidr_rule("tcp", 443, 443), NO_VALUE), fn_if("Y", cidr_rule("tcp", 80, 80), NO_VALUE)]
+    model = build_model(tmpl({"G": sg(SecurityGroupEgress=rules)}))
+    guards = {p.guard for p in default_egress(model, "G")}
+    assert guards == {Guard.when("X", False) & Guard.when("Y", False)}
+    for scenario, present in [({"X": False, "Y": False}, True), ({"X": True, "Y": False}, False),
+                              ({"X": False, "Y": True}, False), ({"X": True, "Y": True}, False)]:
+        assert all(g.holds(scenario) is present for g in guards)
+
+
 @pytest.mark.parametrize("owner", [ref("G"), getatt("G", "GroupId")])
 def test_standalone_egress_removes_the_default(owner: Json) -> None:
     model = build_model(tmpl({

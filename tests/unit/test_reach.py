@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 
 import pytest
 
+from cfnlint_eks_sg._cidrs import Addresses, Block, Network, union_covers
 from cfnlint_eks_sg._guards import Scenario
 from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, build_model
 from cfnlint_eks_sg._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._reach import Half, PermissionIndex, Reach
+from cfnlint_eks_sg._reach import Half, Opening, PermissionIndex, Reach, ports_together
 from tests.unit.pieces import Json, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)
@@ -243,6 +245,40 @@ def test_address_peers(peer: Json, ipv4_cluster: Reach, ipv6_cluster: Reach) -> 
     assert ingress_on_a(ingress(peer), ipv6=True).reach is ipv6_cluster
 
 
+def subnets(*cidrs: str, complete: bool = True) -> Addresses:
+    return Addresses(tuple(Block(ipaddress.ip_network(c)) for c in cidrs), complete)
+
+
+@pytest.mark.parametrize("order", [("10.0.0.0/24", "10.0.1.0/24"), ("10.0.1.0/24", "10.0.0.0/24")])
+def test_a_cidr_rule_must_cover_every_subnet_of_the_other_side_in_any_order(order: tuple[str, str]) -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"CidrIp": "10.0.0.0/24"})])})
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
+                                             subnets(*order))
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
+    both = subnets("10.0.0.0/24", "10.0.0.128/25")
+    assert PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
+                                          both).verdict(Direction.INGRESS, P443).reach is Reach.ALLOWED
+    unknown_one_more = subnets(*order, complete=False)
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
+                                             unknown_one_more)
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
+
+
+@pytest.mark.parametrize(("entries", "reach"), [
+    (["10.0.0.0/24", "10.0.1.0/24"], Reach.ALLOWED),
+    (["10.0.0.0/25", "10.0.0.128/25", "10.0.1.0/24"], Reach.ALLOWED),  # the entries together
+    (["10.0.0.0/24"], Reach.BLOCKED),  # the second subnet is left out
+])
+def test_a_prefix_list_of_the_template_covers_with_its_entries(entries: list[str], reach: Reach) -> None:
+    model = model_of({
+        "Pl": res("AWS::EC2::PrefixList", Entries=[{"Cidr": cidr} for cidr in entries]),
+        "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Pl")})]),
+    })
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
+                                             subnets("10.0.0.0/24", "10.0.1.0/24"))
+    assert opening.verdict(Direction.INGRESS, P443).reach is reach
+
+
 # --- protocols and ports ----------------------------------------------------------------------------------
 
 
@@ -403,3 +439,98 @@ def test_a_default_egress_a_rule_of_unknown_owner_may_have_stripped_is_only_mayb
     defaults = [p for p in model.permissions if p.group == rkey("A") and p.source == "default egress"]
     assert defaults and all(not p.certain for p in defaults)
     assert "would remove this default" in defaults[0].doubt
+
+
+# --- ports that rules open together --------------------------------------------------------------------
+
+
+def _covers_slash24(networks: list[Network]) -> bool:
+    return union_covers(ipaddress.ip_network("10.0.0.0/24"), networks)
+
+
+LOW, HIGH = (ipaddress.ip_network("10.0.0.0/25"),), (ipaddress.ip_network("10.0.0.128/25"),)
+
+
+def ports(*spans: tuple[int, int]) -> PortSet:
+    found = NO_PORTS
+    for first, last in spans:
+        found = found | PortSet.span(first, last)
+    return found
+
+
+@pytest.mark.parametrize(("parts", "known", "together"), [
+    ([(LOW, ports((443, 443))), (HIGH, ports((443, 443)))], NO_PORTS, ports((443, 443))),
+    ([(LOW, ports((443, 443)))], NO_PORTS, NO_PORTS),  # one rule alone is judged elsewhere
+    ([(LOW, ports((443, 443))), (LOW, ports((443, 443)))], NO_PORTS, NO_PORTS),  # the same half twice
+    ([(LOW, ports((443, 443))), (HIGH, ports((80, 80)))], NO_PORTS, NO_PORTS),  # each port from one half only
+    ([(LOW, ports((0, 1000))), (HIGH, ports((500, 2000)))], NO_PORTS, ports((500, 1000))),
+    ([(LOW, ports((10, 20))), (HIGH, ports((20, 30)))], NO_PORTS, ports((20, 20))),
+    ([(LOW, ports((443, 444))), (HIGH, ports((443, 444)))], ports((443, 443)), ports((444, 444))),
+    ([(LOW, ports((443, 445))), (HIGH, ports((443, 443))), (HIGH, ports((445, 445)))], NO_PORTS,
+     ports((443, 443), (445, 445))),
+    ([(LOW, ports((1, 9), (20, 29))), (HIGH, ports((1, 29)))], NO_PORTS, ports((1, 9), (20, 29))),
+])
+def test_ports_are_open_together_where_the_rules_opening_them_cover_the_target(
+        parts: list[tuple[tuple[Network, ...], PortSet]], known: PortSet, together: PortSet) -> None:
+    assert ports_together(parts, known, _covers_slash24) == together
+
+
+# --- towards the internet (public AWS endpoints) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rules", "ipv4", "ipv6"), [
+    ([{"CidrIp": "0.0.0.0/0"}], Reach.ALLOWED, Reach.BLOCKED),
+    ([{"CidrIpv6": "::/0"}], Reach.BLOCKED, Reach.ALLOWED),
+    ([{"CidrIp": "0.0.0.0/1"}, {"CidrIp": "128.0.0.0/1"}], Reach.ALLOWED, Reach.BLOCKED),
+    ([{"CidrIp": "0.0.0.0/1"}], Reach.UNKNOWN, Reach.BLOCKED),  # may hold the endpoints' addresses
+    ([{"CidrIp": "52.94.0.0/16"}], Reach.UNKNOWN, Reach.BLOCKED),
+    ([{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.168.0.0/16"}], Reach.BLOCKED, Reach.BLOCKED),  # never public
+    ([{"CidrIpv6": "fd00::/8"}], Reach.BLOCKED, Reach.BLOCKED),
+    ([{"CidrIp": ref("Cidr")}], Reach.UNKNOWN, Reach.UNKNOWN),  # a parameter may be 0.0.0.0/0: never BLOCKED
+    ([{"CidrIpv6": ref("Cidr")}], Reach.UNKNOWN, Reach.UNKNOWN),
+    ([{"CidrIpv6": "0.0.0.0/0"}], Reach.BLOCKED, Reach.BLOCKED),  # the wrong family for its property
+    ([{"DestinationPrefixListId": "pl-63a5400a"}], Reach.BLOCKED, Reach.BLOCKED),  # gateway endpoints: own check
+    ([{}], Reach.UNKNOWN, Reach.UNKNOWN),  # no peer at all: it may be anything
+])
+def test_egress_towards_the_internet(rules: list[Json], ipv4: Reach, ipv6: Reach) -> None:
+    model = model_of({"A": sg(SecurityGroupEgress=[egress(rule) for rule in rules])})
+    for family_is_ipv6, expected in ((False, ipv4), (True, ipv6)):
+        opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {},
+                                                 family_is_ipv6, internet=True)
+        assert opening.verdict(Direction.EGRESS, P443).reach is expected, (rules, family_is_ipv6)
+
+
+# --- what an undecidable verdict hangs on (IK0001 names it) -----------------------------------------------
+
+
+def _opening(model: Model, side: Sequence[GroupKey], others: Sequence[GroupKey]) -> Opening:
+    return PermissionIndex(model).opening(side, True, Direction.INGRESS, others, True, TCP, {}, False)
+
+
+def test_an_undecidable_verdict_names_the_groups_whose_rules_are_elsewhere() -> None:
+    model = model_of({"Peer": sg(), "In": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("P"),
+                                              SourceSecurityGroupId=ref("Peer"), IpProtocol="tcp", FromPort=443,
+                                              ToPort=443)})
+    opening = _opening(model, [pkey("P"), pkey("Q")], [rkey("Peer")])
+    assert opening.depends_on(EPHEMERAL) == (pkey("P"), pkey("Q"))
+    assert opening.depends_on(P443) == ()  # allowed anyway: it hangs on nothing
+
+
+def test_an_undecidable_verdict_names_the_peers_that_may_be_the_other_side() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")})])})
+    opening = _opening(model, [rkey("A")], [pkey("Q")])
+    assert opening.depends_on(P443) == (pkey("P"), pkey("Q"))
+    assert opening.unsure(P443) == ()  # no visible rule of its own is in doubt
+    assert _opening(model, [rkey("A")], [pkey("P")]).depends_on(P443) == ()
+
+
+def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"CidrIp": "10.0.0.0/8"})])})
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
+                                             subnets("10.1.0.0/24", complete=False))
+    [doubt] = opening.unsure(P443)
+    assert doubt.rule is not None and doubt.rule.path == ("Resources", "A", "Properties", "SecurityGroupIngress", 0,
+                                                          "CidrIp")
+    assert doubt.reason == "whether the subnets of the other side lie inside 10.0.0.0/8 is not known here"
+    assert opening.unsure(PortSet.span(80, 80)) == ()  # 80 is surely closed: nothing to doubt
+    assert opening.depends_on(P443) == ()

@@ -16,6 +16,8 @@ from cfnlint_eks_sg._resolve import (
     list_items,
     name_token,
     present,
+    references,
+    short_form,
     sub_variables,
 )
 
@@ -376,3 +378,63 @@ def test_name_token_moderate_nesting() -> None:
 def test_sub_variables() -> None:
     assert sub_variables("${A}-${AWS::Region}-${!Literal}-${B.Arn}") == ["A", "AWS::Region", "B.Arn"]
     assert sub_variables("no vars $A {B}") == []
+
+
+# --- short_form: how findings write an expression ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ({"Ref": "A"}, "!Ref A"),
+    ({"Fn::GetAtt": ["Sg", "GroupId"]}, "!GetAtt Sg.GroupId"),
+    ({"Fn::GetAtt": "Sg.GroupId"}, "!GetAtt Sg.GroupId"),
+    ({"Fn::GetAtt": ["Sg", {"Ref": "Attr"}]}, "!GetAtt [Sg, !Ref Attr]"),
+    ({"Fn::ImportValue": {"Fn::Sub": "${Env}-Sg"}}, '!ImportValue !Sub "${Env}-Sg"'),
+    ({"Fn::Select": [0, {"Ref": "L"}]}, "!Select [0, !Ref L]"),
+    ({"Fn::Join": ["", ["a", {"Ref": "B"}]]}, '!Join ["", [a, !Ref B]]'),
+    ({"Condition": "X"}, "!Condition X"),
+    ({"Key": "v", "Other": [1, 2]}, "{Key: v, Other: [1, 2]}"),
+    ("plain-text_1.2", "plain-text_1.2"),
+    *[(f"a{c}b", f'"a{c}b"') for c in " :{}[],#$"],
+    ("", '""'),
+    (None, "None"),
+    (3, "3"),
+])
+def test_short_form_writes_what_a_person_writes(value: object, shown: str) -> None:
+    assert short_form(value) == shown
+
+
+def test_short_form_cuts_long_and_deep_expressions() -> None:
+    assert short_form("a" * 120) == "a" * 120
+    assert short_form("a" * 121) == "a" * 117 + "..."
+    deep: object = "x"
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    assert short_form(deep) == "[" * (MAX_DEPTH + 1) + "...]" + "]" * MAX_DEPTH
+
+
+# --- references: what a value names -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "named"), [
+    ({"Ref": "Sg"}, ["Sg"]),
+    ({"Fn::GetAtt": ["Sg", "GroupId"]}, ["Sg"]),
+    ({"Fn::GetAtt": "Sg.GroupId"}, ["Sg"]),
+    ({"Fn::Sub": "${Sg.GroupId},${Other}-${!Escaped}"}, ["Sg", "Other"]),
+    ({"Fn::Sub": ["${A}-${B}", {"B": {"Ref": "Sg"}}]}, ["A", "B", "Sg"]),
+    ([{"Ref": "A"}, [{"Fn::GetAtt": ["B", "Arn"]}], {"Key": {"Ref": "C"}}], ["A", "B", "C"]),
+    ({"Fn::If": ["Cond", {"Ref": "A"}, {"Fn::Sub": "${B}"}]}, ["A", "B"]),
+    ({"Ref": ["not", "a", "name"]}, []),
+    ({"Fn::GetAtt": []}, []),
+    ("${NotASub}", []),
+    (None, []),
+])
+def test_references_name_every_logical_id_a_value_uses(value: object, named: list[str]) -> None:
+    assert list(references(value)) == named
+
+
+def test_references_stop_at_the_depth_limit() -> None:
+    deep: object = {"Ref": "Deep"}
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    assert list(references(deep)) == []
+    assert list(references([[{"Ref": "Shallow"}]])) == ["Shallow"]

@@ -176,6 +176,19 @@ def test_bastion_without_evidence_is_not_a_node() -> None:
     assert roles.node_groups == []
 
 
+def test_a_runner_listed_before_the_node_groups_hides_none_of_them() -> None:
+    # An auto scaling group that is not a node group (CI runners, a bastion) comes first in the file.
+    resources: Json = {
+        "Cl": res("AWS::EKS::Cluster", Name="prod"),
+        "RunnerSG": sg(),
+        "RunnerLt": res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"SecurityGroupIds": [ref("RunnerSG")]}),
+        "Runners": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("RunnerLt")}),
+    }
+    resources.update(node_resources("kubernetes.io/cluster/prod", "SgA", "NodesA"))
+    resources.update(node_resources("kubernetes.io/cluster/prod", "SgB", "NodesB"))
+    assert [(n.label, n.cluster) for n in roles_of(resources).node_groups] == [("NodesA", "Cl"), ("NodesB", "Cl")]
+
+
 def test_auto_scaling_group_variants_are_separate_node_groups() -> None:
     roles = roles_of({
         "Cl": res("AWS::EKS::Cluster", Name="prod"),
@@ -276,6 +289,27 @@ def test_external_group_recognised_by_a_443_ingress_from_the_nodes() -> None:
     assert control_plane[0].path == ("Resources", "ApiFromNodes", "Properties", "SourceSecurityGroupId")
 
 
+@pytest.mark.parametrize(("description", "inferred"), [
+    ("Security group of the interface VPC endpoints", False),
+    ("The load balancer's group", False),
+    ("Bastion host security group", False),
+    ("A group the nodes talk to", True),
+    (None, True),
+])
+def test_a_parameter_described_as_something_else_is_never_inferred_as_the_control_plane(
+        description: str | None, inferred: bool) -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["FromNodes"] = res(
+        "AWS::EC2::SecurityGroupIngress", GroupId=ref("Shared"),
+        SourceSecurityGroupId=ref("NodeSG"), IpProtocol="tcp", FromPort=443, ToPort=443)
+    shared: Json = {"Type": "AWS::EC2::SecurityGroup::Id"}
+    if description is not None:
+        shared["Description"] = description
+    roles = roles_of(resources, {"ClusterName": {"Type": "String"}, "Shared": shared})
+    found = [(m.key, m.inferred) for m in roles.clusters["${ClusterName}"].control_plane]
+    assert ((key(Origin.PARAMETER, "Shared"), True) in found) is inferred
+
+
 def test_external_group_recognised_by_an_egress_to_the_nodes() -> None:
     resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
     resources["ApiToNodes"] = res(
@@ -340,3 +374,23 @@ def test_external_cluster_group_is_created_once() -> None:
     assert {n.cluster for n in roles.node_groups} == {"${ClusterName}"}
     group = key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")
     assert len([p for p in model.permissions if p.group == group]) == 2
+
+
+def test_node_groups_declared_in_metadata_are_checked_in_a_node_only_stack() -> None:
+    metadata: Json = {"cfnlint-eks-sg": {"node_security_groups": ["WorkerSG", "Missing"],
+                                         "control_plane_security_groups": ["ApiGroup"]}}
+    roles = roles_of({"WorkerSG": sg()}, {"ApiGroup": {"Type": "AWS::EC2::SecurityGroup::Id"}}, metadata)
+    [(ident, cluster)] = roles.clusters.items()
+    assert not cluster.in_template
+    assert cluster.control_plane[0].key == key(Origin.PARAMETER, "ApiGroup")
+    [declared] = roles.node_groups
+    assert (declared.label, declared.cluster, declared.compute) == ("declared in Metadata", ident, Compute.DECLARED)
+    assert [m.key for m in declared.members] == [rkey("WorkerSG")]  # a name that is nothing here is left out
+
+
+def test_node_groups_declared_in_metadata_join_every_cluster_of_the_template() -> None:
+    metadata: Json = {"cfnlint-eks-sg": {"node_security_groups": ["Workers"]}}
+    roles = roles_of({"ClA": res("AWS::EKS::Cluster"), "ClB": res("AWS::EKS::Cluster")},
+                     {"Workers": {"Type": "AWS::EC2::SecurityGroup::Id"}}, metadata)
+    assert sorted((n.cluster, [m.key for m in n.members]) for n in roles.node_groups) == [
+        ("ClA", [key(Origin.PARAMETER, "Workers")]), ("ClB", [key(Origin.PARAMETER, "Workers")])]
