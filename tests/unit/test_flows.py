@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._model import Direction
+from cfnlint_eks_sg._ports import TCP, PortSet
+from cfnlint_eks_sg._reach import Reach
 from cfnlint_eks_sg._requirements import Channel
 from tests.unit.pieces import Json, eks_cluster, field, launch_template, managed_nodegroup, ref, res, sg, tcp
 
@@ -83,3 +86,28 @@ def test_an_ip_family_the_template_does_not_fix_makes_a_one_family_rule_undecida
     [unknown] = [f for f in every["IK0001"] if f.path == setting and field(f, "flows").startswith("EK1001")]
     assert field(unknown, "flows").startswith("EK1001 (node group Ng0 -> the control plane of cluster Cl, TCP 443)")
     assert field(unknown, "causes").endswith(f"the flow is open only if the cluster is {opener}")
+
+
+def test_a_control_plane_group_guessed_from_its_rules_never_makes_a_flow_allowed() -> None:
+    """The nodes admit every TCP port from sg-0api, which only a 443 rule from the nodes suggests is the control
+    plane's: explain says the flow hangs on that guess, and where it comes from."""
+    nodes_tag = {"Key": {"Fn::Sub": "kubernetes.io/cluster/${ClusterName}"}, "Value": "owned",
+                 "PropagateAtLaunch": True}
+    template: Json = {"Parameters": {"ClusterName": {"Type": "String"}}, "Resources": {
+        "NodeSG": sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId="sg-0api")]),
+        "Lt": launch_template(ref("NodeSG")),
+        "Nodes": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
+                     Tags=[nodes_tag]),
+        "ApiIn": res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0api", SourceSecurityGroupId=ref("NodeSG"),
+                     IpProtocol="tcp", FromPort=443, ToPort=443),
+    }}
+    [kubelet] = [r for r in analyse(template).links if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
+    [state] = kubelet.states
+    opening = state.ingress[TCP]
+    verdict = opening.verdict(Direction.INGRESS, PortSet.span(10250, 10250))
+    assert verdict.reach is Reach.UNKNOWN
+    assert verdict.why == ("the role of sg-0api may allow it: only the shape of its rules suggests it is the control "
+                           "plane's group")
+    [doubt] = opening.unsure(PortSet.span(10250, 10250))
+    assert (doubt.label, doubt.path, doubt.ports) == (
+        "the role of sg-0api", ("Resources", "ApiIn", "Properties", "SourceSecurityGroupId"), PortSet.span(0, 65535))

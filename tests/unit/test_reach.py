@@ -534,3 +534,26 @@ def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:
     assert doubt.reason == "whether the subnets of the other side lie inside 10.0.0.0/8 is not known here"
     assert opening.unsure(PortSet.span(80, 80)) == ()  # 80 is surely closed: nothing to doubt
     assert opening.depends_on(P443) == ()
+
+
+@pytest.mark.parametrize(("rules", "blocks", "ipv6", "reach", "why"), [
+    ([{"CidrIp": "10.0.0.0/25"}, {"CidrIp": "10.0.0.128/25"}], subnets("10.0.0.0/24"), False, Reach.ALLOWED, ""),
+    ([{"CidrIp": "10.0.0.0/25"}], subnets("10.0.0.0/24"), False, Reach.BLOCKED, ""),
+    ([{"CidrIpv6": "::/1"}, {"CidrIpv6": "8000::/1"}], subnets("10.0.0.0/24"), True, Reach.ALLOWED, ""),
+    ([{"CidrIpv6": "::/1"}], subnets("10.0.0.0/24"), True, Reach.UNKNOWN,
+     "whether the IPv6 addresses of the other side lie inside ::/1 is not known here"),
+    ([{"CidrIp": "10.0.0.0/8"}], subnets("10.0.0.0/24", complete=False), False, Reach.UNKNOWN,
+     "whether the subnets of the other side lie inside 10.0.0.0/8 is not known here"),
+    ([{"CidrIp": "10.0.0.0/8"}], Addresses(), False, Reach.UNKNOWN,
+     "whether the subnets of the other side lie inside 10.0.0.0/8 is not known here"),
+    ([{"CidrIp": "10.0.0.0/8", "FromPort": ref("Cidr")}], subnets("10.0.0.0/24"), False, Reach.UNKNOWN,
+     "its IpProtocol or ports are not fixed here (a parameter, a mapping or an invalid value)"),
+    ([{"CidrIp": "192.168.0.0/16"}, {"CidrIp": "10.0.0.0/8"}], subnets("10.0.0.0/24", complete=False), False,
+     Reach.UNKNOWN, "whether the subnets of the other side lie inside 192.168.0.0/16 is not known here"),
+])
+def test_address_rules_are_judged_subnet_by_subnet(rules: list[Json], blocks: Addresses, ipv6: bool, reach: Reach,
+                                                    why: str) -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress(rule) for rule in rules])})
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
+    verdict = opening.verdict(Direction.INGRESS, P443)
+    assert (verdict.reach, verdict.why.partition(": ")[2] or verdict.why) == (reach, why)

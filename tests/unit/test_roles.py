@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._guards import TRUE, Guard
 from cfnlint_eks_sg._model import (
     Compute,
@@ -394,3 +395,96 @@ def test_node_groups_declared_in_metadata_join_every_cluster_of_the_template() -
                      {"Workers": {"Type": "AWS::EC2::SecurityGroup::Id"}}, metadata)
     assert sorted((n.cluster, [m.key for m in n.members]) for n in roles.node_groups) == [
         ("ClA", [key(Origin.PARAMETER, "Workers")]), ("ClB", [key(Origin.PARAMETER, "Workers")])]
+
+
+def _with_rule_from_nodes(group: object, name: str = "FromNodes") -> Json:
+    return {name: res("AWS::EC2::SecurityGroupIngress", GroupId=group, SourceSecurityGroupId=ref("NodeSG"),
+                      IpProtocol="tcp", FromPort=443, ToPort=443)}
+
+
+def test_a_companions_parameter_listed_first_hides_none_of_ours() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    params: Json = {"cp::ControlPlaneSecurityGroup": {"Type": "AWS::EC2::SecurityGroup::Id"},
+                    "ClusterName": {"Type": "String"},
+                    "ControlPlaneSecurityGroup": {"Type": "AWS::EC2::SecurityGroup::Id"}}
+    keys = cp_keys(roles_of(resources, params), "${ClusterName}")
+    assert key(Origin.PARAMETER, "ControlPlaneSecurityGroup") in keys
+    assert key(Origin.PARAMETER, "cp::ControlPlaneSecurityGroup") not in keys
+
+
+def test_a_description_must_name_the_control_plane_and_a_security_group() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    params: Json = {"ClusterName": {"Type": "String"},
+                    "Extra": {"Type": "AWS::EC2::SecurityGroup::Id", "Description": "Another security group"},
+                    "Plane": {"Type": "AWS::EC2::SecurityGroup::Id", "Description": "The control plane's name"}}
+    assert cp_keys(roles_of(resources, params), "${ClusterName}") == [key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")]
+
+
+def test_a_group_of_this_template_is_never_taken_for_an_external_control_plane() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["Api"] = sg()
+    resources.update(_with_rule_from_nodes(ref("Api")))
+    resources.update(_with_rule_from_nodes("sg-0api", "Second"))
+    keys = cp_keys(roles_of(resources, {"ClusterName": {"Type": "String"}}), "${ClusterName}")
+    assert keys == [key(Origin.LITERAL, "sg-0api"), key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")]
+
+
+def test_a_companions_group_with_rules_from_our_nodes_may_be_the_control_plane() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["cp::Api"] = sg()
+    resources.update(_with_rule_from_nodes(ref("cp::Api")))
+    keys = cp_keys(roles_of(resources, {"ClusterName": {"Type": "String"}}), "${ClusterName}")
+    assert keys == [rkey("cp::Api"), key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")]
+
+
+def test_only_standalone_rules_suggest_an_external_control_plane() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources["NodeSG"] = sg(SecurityGroupEgress=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                                   "DestinationSecurityGroupId": "sg-0inline"}])
+    resources.update(_with_rule_from_nodes("sg-0api"))
+    keys = cp_keys(roles_of(resources, {"ClusterName": {"Type": "String"}}), "${ClusterName}")
+    assert keys == [key(Origin.LITERAL, "sg-0api"), key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")]
+
+
+def test_a_cluster_defined_elsewhere_is_placed_by_content_not_by_order() -> None:
+    """Its findings go to the node group whose resource comes first by what it holds, whatever the order."""
+    tag = sub("kubernetes.io/cluster/${ClusterName}")
+    first = node_resources(tag, "SgB", "Zed")
+    first["Zed"]["Properties"]["MaxSize"] = "1"  # type: ignore[index]
+    second = node_resources(tag, "SgA", "Abe")
+    second["Abe"]["Properties"]["MaxSize"] = "9"  # type: ignore[index]
+    for resources in ({**first, **second}, {**second, **first}):
+        roles = roles_of(resources, {"ClusterName": {"Type": "String"}})
+        cluster = roles.clusters["${ClusterName}"]
+        assert (cluster.ident, cluster.label, cluster.in_template, cluster.name_tokens) == (
+            "${ClusterName}", "${ClusterName}", False, ("${ClusterName}",))
+        assert cluster.path == ("Resources", "Zed")  # "1" < "9"
+        assert cluster.cluster_group == key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")
+        assert (cluster.control_plane[-1].key, cluster.control_plane[-1].path) == (cluster.cluster_group, ())
+        assert cluster.guard == TRUE and cluster.family == ()
+
+
+def test_a_node_group_carries_the_subnets_of_its_interfaces() -> None:
+    resources: Json = {"Cl": res("AWS::EKS::Cluster", Name="prod"),
+                       "Subnet": res("AWS::EC2::Subnet", CidrBlock="10.0.1.0/24", VpcId="vpc-1")}
+    resources.update(node_resources("kubernetes.io/cluster/prod"))
+    resources["Nodes"]["Properties"]["VPCZoneIdentifier"] = [ref("Subnet")]  # type: ignore[index]
+    nodes = node(roles_of(resources), "Nodes")
+    assert [str(b.network) for b in nodes.addresses.blocks] == ["10.0.1.0/24"]
+    assert nodes.addresses.complete
+    assert nodes.members_known and nodes.guard == TRUE and nodes.path == ("Resources", "Nodes")
+
+
+def test_declared_groups_given_by_parameters_have_their_rules_elsewhere() -> None:
+    template: Json = {
+        "Metadata": {"cfnlint-eks-sg": {"node_security_groups": ["WorkerSG"],
+                                        "control_plane_security_groups": ["ApiGroup"]}},
+        "Parameters": {"ApiGroup": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Resources": {"WorkerSG": sg()},
+    }
+    every = analyse(template).all_findings()
+    assert "EK1001" not in every  # the control plane's ingress rules are in another stack
+    [unknown] = every["IK0001"]
+    assert unknown.path == ("Parameters", "ApiGroup")
+    assert unknown.message_fields()["flows"].startswith("EK1001 (node group declared in Metadata -> ")
+    assert [f.path for f in every["EK1002"]] == [("Resources", "WorkerSG")]  # nothing lets 10250 in
