@@ -210,6 +210,36 @@ def test_group_name_lookup() -> None:
     assert rule.source == "standalone"
 
 
+@pytest.mark.parametrize(("peer", "expected"), [
+    ({"SourceSecurityGroupName": "nameless"}, GroupPeer(key(Origin.NAME, "nameless"))),
+    ({"SourceSecurityGroupId": "nameless"}, GroupPeer(key(Origin.LITERAL, "nameless"))),
+    ({"SourceSecurityGroupId": ""}, UnknownPeer("SourceSecurityGroupId is empty")),
+    ({"CidrIp": {"Ref": "P"}}, UnknownPeer("CidrIp !Ref P", "{Ref:'P'}")),
+    ({"CidrIpv6": {"Ref": "P"}}, UnknownPeer("CidrIpv6 !Ref P")),
+    ({"CidrIp": {"Fn::Select": [0, {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}]}},
+     CidrPeer("!Select [0, !Cidr [10.0.0.0/16, 2, 8]]", 4)),
+    ({"CidrIpv6": {"Fn::Select": [0, {"Fn::Cidr": ["fd00::/56", 2, 64]}]}},
+     CidrPeer('!Select [0, !Cidr ["fd00::/56", 2, 64]]', 6)),
+    ({"SourcePrefixListId": {"Ref": "Pl"}}, PrefixListPeer("${Pl}")),
+    ({"SourcePrefixListId": {"Fn::ImportValue": "shared-pl"}}, PrefixListPeer("!ImportValue(shared-pl)")),
+    ({"SourcePrefixListId": {"Fn::GetAtt": ["Pl", "Arn"]}}, PrefixListPeer("!GetAtt Pl.Arn")),
+])
+def test_each_way_of_writing_a_peer(peer: Json, expected: object) -> None:
+    rule = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, **peer}
+    found = one_rule(rule, {"P": {"Type": "String"}, "Pl": {"Type": "String"}}).peer
+    assert (found, type(found)) == (expected, type(expected))
+    if isinstance(found, UnknownPeer) and isinstance(expected, UnknownPeer):
+        assert (found.why, found.cidr) == (expected.why, expected.cidr)
+
+
+def test_a_cidr_the_template_computes_covers_what_it_computes() -> None:
+    rule = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+            "CidrIp": {"Fn::Select": [1, {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}]}}
+    peer = one_rule(rule).peer
+    assert isinstance(peer, CidrPeer) and peer.covers is not None
+    assert [str(n) for n in peer.covers.networks] == ["10.0.1.0/24"]
+
+
 def test_group_name_in_an_id_list_also_resolves() -> None:
     assert probe_keys(["web", "nameless"], {"Named": sg(GroupName="web")}) == [
         rkey("Named"), key(Origin.LITERAL, "nameless"),
@@ -588,6 +618,30 @@ def test_cluster_group_default_rules() -> None:
     group = model.groups[key(Origin.CLUSTER, "Cl")]
     assert group.rules_visible
     assert [name for name, _ in group.cluster_tags] == ["${Cl}", "prod"]
+
+
+def test_cluster_group_default_rules_in_full_where_the_template_leaves_things_open() -> None:
+    """A conditional IPv6 family, a Version from a parameter, and a conditional standalone egress rule: each EKS
+    rule keeps all traffic on all ports, the cluster's place, and the doubt that goes with it."""
+    model = build_model(tmpl({
+        "Cl": res("AWS::EKS::Cluster", Version={"Ref": "Version"},
+                  KubernetesNetworkConfig={"IpFamily": fn_if("X", "ipv6", "ipv4")}),
+        "Out": {"Type": "AWS::EC2::SecurityGroupEgress", "Condition": "Strip", "Properties": {
+            "GroupId": getatt("Cl", "ClusterSecurityGroupId"), "IpProtocol": "-1", "CidrIp": "10.0.0.0/8"}},
+    }, {"Version": {"Type": "String"}}))
+    me = GroupPeer(key(Origin.CLUSTER, "Cl"))
+    kept = Guard.when("Strip", False)
+    found = [(p.direction, p.peer, p.protocol, p.ports, p.guard, p.path, p.source, p.doubt)
+             for p in perms(model, key(Origin.CLUSTER, "Cl")) if p.source == "EKS default"]
+    place = ("Resources", "Cl")
+    assert found == [
+        (Direction.INGRESS, me, ALL_TRAFFIC, ALL_PORTS, TRUE, place, "EKS default", ""),
+        (Direction.EGRESS, me, ALL_TRAFFIC, ALL_PORTS, TRUE, place, "EKS default",
+         "EKS adds it from Kubernetes 1.33, and the cluster's Version is !Ref Version"),
+        (Direction.EGRESS, ANYWHERE_V4, ALL_TRAFFIC, ALL_PORTS, kept, place, "EKS default", ""),
+        (Direction.EGRESS, ANYWHERE_V6, ALL_TRAFFIC, ALL_PORTS, kept & Guard.when("X", True), place, "EKS default",
+         ""),
+    ]
 
 
 def test_ipv6_cluster_group_keeps_the_ipv4_allow_all_and_adds_v6() -> None:
