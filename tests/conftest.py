@@ -18,10 +18,14 @@ FIXTURES = Path(__file__).resolve().parent / "templates"
 CORPUS = Path(os.environ.get("CFNLINT_EKS_SG_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
-# Property tests: `ci` (the default) for CI, `dev` for fewer examples, `deep` for a long local search.
+# Property tests: `ci` (the default) for CI, `dev` for fewer examples, `deep` for a long local search,
+# `mutation` for mutmut.
 settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.register_profile("deep", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Mutation testing (`[tool.mutmut]`): the same examples on every run, so a score is reproducible.
+settings.register_profile("mutation", max_examples=150, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SUMMARY: list[str] = []

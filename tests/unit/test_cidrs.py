@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import Network, reaches_internet
+from cfnlint_eks_sg._cidrs import Network, inside, reaches_internet, union_covers
 
 
 def nets(*texts: str) -> list[Network]:
@@ -41,6 +41,9 @@ def _without(net: Network, hole: Network) -> list[Network]:
     (everything_but("240.0.0.0/4"), 4, True),  # a gap at the end likewise
     (everything_but("100.64.0.0/10"), 4, True),  # shared address space is off the internet too
     (everything_but("8.8.8.0/24"), 4, False),  # one public /24 left out
+    (everything_but("8.8.8.8/32"), 4, False),  # one public address left out
+    (everything_but("0.0.0.0/32"), 4, True),  # the first address, never routed
+    (everything_but("2600::1/128"), 6, False),
     (everything_but("10.0.0.0/8", "203.0.113.0/24"), 4, True),  # documentation range: never routed
     (everything_but("10.0.0.0/8", "198.51.99.0/24"), 4, False),
     (nets("::/0"), 4, False),  # the other version counts for nothing
@@ -52,3 +55,25 @@ def _without(net: Network, hole: Network) -> list[Network]:
 ])
 def test_reaches_internet(blocks: list[Network], version: int, reaches: bool) -> None:
     assert reaches_internet(blocks, version) is reaches
+
+
+@pytest.mark.parametrize(("target", "blocks", "covered"), [
+    ("10.0.0.0/24", ["::/0", "10.0.0.0/24"], True),  # a block of the other version first changes nothing
+    ("10.0.0.0/24", ["::/0", "10.0.0.0/25", "10.0.0.128/25"], True),
+    ("10.0.0.0/24", ["10.0.0.0/25", "::/0"], False),
+    ("fd00::/64", ["10.0.0.0/8", "fd00::/8"], True),
+])
+def test_union_covers(target: str, blocks: list[str], covered: bool) -> None:
+    assert union_covers(ipaddress.ip_network(target), nets(*blocks)) is covered
+
+
+@pytest.mark.parametrize(("inner", "outer", "result"), [
+    ("10.0.0.0/24", "10.0.0.0/16", True),
+    ("10.0.0.0/16", "10.0.0.0/24", False),
+    ("fd00::/64", "fd00::/8", True),
+    ("fd00::/8", "fd00::/64", False),
+    ("10.0.0.0/8", "::/0", False),  # versions never nest
+    ("::/0", "0.0.0.0/0", False),
+])
+def test_inside(inner: str, outer: str, result: bool) -> None:
+    assert inside(ipaddress.ip_network(inner), ipaddress.ip_network(outer)) is result

@@ -111,3 +111,17 @@ def test_a_control_plane_group_guessed_from_its_rules_never_makes_a_flow_allowed
     [doubt] = opening.unsure(PortSet.span(10250, 10250))
     assert (doubt.label, doubt.path, doubt.ports) == (
         "the role of sg-0api", ("Resources", "ApiIn", "Properties", "SourceSecurityGroupId"), PortSet.span(0, 65535))
+
+
+def test_a_class_of_node_groups_names_a_few_and_stands_for_all_of_them() -> None:
+    links = [r.link for r in analyse(_node_groups(5)).links if r.link.channel is Channel.NODES_TO_NODES]
+    shown = [(link.halves, link.initiator_label, link.responder_label, link.total,
+              [p.label for p in link.all_peers()]) for link in links
+             if "Ng0" in (link.initiator.node_groups + link.responder.node_groups)][:4]
+    others = ["node group Ng1", "node group Ng2", "node group Ng3", "node group Ng4"]
+    assert shown == [
+        ((Direction.INGRESS,), "node group Ng0", "node group Ng0", 1, ["node group Ng0"]),
+        ((Direction.INGRESS,), "node groups Ng1, Ng2, Ng3 and 1 more", "node group Ng0", 4, others),
+        ((Direction.EGRESS,), "node group Ng0", "node group Ng0", 1, ["node group Ng0"]),
+        ((Direction.EGRESS,), "node group Ng0", "node groups Ng1, Ng2, Ng3 and 1 more", 4, others),
+    ]

@@ -469,6 +469,8 @@ def ports(*spans: tuple[int, int]) -> PortSet:
     ([(LOW, ports((443, 445))), (HIGH, ports((443, 443))), (HIGH, ports((445, 445)))], NO_PORTS,
      ports((443, 443), (445, 445))),
     ([(LOW, ports((1, 9), (20, 29))), (HIGH, ports((1, 29)))], NO_PORTS, ports((1, 9), (20, 29))),
+    ([(LOW, ports((1, 10))), (HIGH, ports((1, 10)))], ports((3, 5)), ports((1, 2), (6, 10))),  # known in between
+    ([(LOW, ports((1, 29))), (HIGH, ports((10, 29)))], NO_PORTS, ports((10, 29))),  # one half first, then both
 ])
 def test_ports_are_open_together_where_the_rules_opening_them_cover_the_target(
         parts: list[tuple[tuple[Network, ...], PortSet]], known: PortSet, together: PortSet) -> None:

@@ -9,6 +9,7 @@ from cfnlint_eks_sg._resolve import (
     MAX_DEPTH,
     NO_VALUE,
     Alt,
+    _short,
     alternatives,
     canonical,
     function,
@@ -438,3 +439,36 @@ def test_references_stop_at_the_depth_limit() -> None:
         deep = [deep]
     assert list(references(deep)) == []
     assert list(references([[{"Ref": "Shallow"}]])) == ["Shallow"]
+
+
+# --- every reader stops at MAX_DEPTH levels, and not one level sooner ---------------------------------------
+
+
+def _nested(wrap: str, levels: int) -> object:
+    value: object = "x"
+    for _ in range(levels):
+        value = {"List": [value], "Map": {"k": value}, "Fn": {"Fn::Base64": value},
+                 "Import": {"Fn::ImportValue": value}}[wrap]
+    return value
+
+
+@pytest.mark.parametrize("wrap", ["List", "Map", "Fn"])
+def test_expressions_are_written_out_to_max_depth(wrap: str) -> None:
+    assert "..." not in _short(_nested(wrap, MAX_DEPTH), 0)
+    assert "..." in _short(_nested(wrap, MAX_DEPTH + 1), 0)
+    assert "..." not in canonical(_nested(wrap, MAX_DEPTH))
+    assert "..." in canonical(_nested(wrap, MAX_DEPTH + 1))
+
+
+def test_name_tokens_are_read_to_max_depth() -> None:
+    assert name_token(_nested("Import", MAX_DEPTH)) == "!ImportValue(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
+    assert name_token(_nested("Import", MAX_DEPTH + 1)) is None
+
+
+def test_fn_if_branches_are_expanded_to_max_depth_on_either_side() -> None:
+    value: object = "x"
+    for level in range(MAX_DEPTH):
+        value = {"Fn::If": [f"C{level}", "other", value]}
+    alts = list(alternatives(value, ()))
+    assert [a.value for a in alts].count("x") == 1
+    assert len(alts) == MAX_DEPTH + 1
