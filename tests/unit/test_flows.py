@@ -5,11 +5,24 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._model import Direction
+from cfnlint_eks_sg._guards import Guard
+from cfnlint_eks_sg._model import Direction, GroupKey, Origin
 from cfnlint_eks_sg._ports import TCP, PortSet
 from cfnlint_eks_sg._reach import Reach
 from cfnlint_eks_sg._requirements import Channel
-from tests.unit.pieces import Json, eks_cluster, field, launch_template, managed_nodegroup, ref, res, sg, tcp
+from tests.unit.pieces import (
+    Json,
+    StubConditions,
+    eks_cluster,
+    field,
+    if_,
+    launch_template,
+    managed_nodegroup,
+    ref,
+    res,
+    sg,
+    tcp,
+)
 
 
 def _node_groups(count: int, **rules: object) -> Json:
@@ -85,7 +98,8 @@ def test_an_ip_family_the_template_does_not_fix_makes_a_one_family_rule_undecida
     setting = ("Resources", "Cl", "Properties", "KubernetesNetworkConfig", "IpFamily")
     [unknown] = [f for f in every["IK0001"] if f.path == setting and field(f, "flows").startswith("EK1001")]
     assert field(unknown, "flows").startswith("EK1001 (node group Ng0 -> the control plane of cluster Cl, TCP 443)")
-    assert field(unknown, "causes").endswith(f"the flow is open only if the cluster is {opener}")
+    assert field(unknown, "causes") == (f"the cluster's IpFamily: it is given by !Ref Family, which this template "
+                                        f"does not fix, and the flow is open only if the cluster is {opener}")
 
 
 def test_a_control_plane_group_guessed_from_its_rules_never_makes_a_flow_allowed() -> None:
@@ -124,4 +138,27 @@ def test_a_class_of_node_groups_names_a_few_and_stands_for_all_of_them() -> None
         ((Direction.INGRESS,), "node groups Ng1, Ng2, Ng3 and 1 more", "node group Ng0", 4, others),
         ((Direction.EGRESS,), "node group Ng0", "node group Ng0", 1, ["node group Ng0"]),
         ((Direction.EGRESS,), "node group Ng0", "node groups Ng1, Ng2, Ng3 and 1 more", 4, others),
+    ]
+
+
+def test_node_groups_carrying_the_same_groups_are_one_endpoint_that_has_each_group_when_any_does() -> None:
+    resources: Json = {
+        "Cp": sg(), "Cl": eks_cluster(ref("Cp")), "Sg": sg(),
+        "Lt1": launch_template(if_("A", ref("Sg"), "sg-0other")),
+        "Lt2": launch_template(if_("B", ref("Sg"), "sg-0other")),
+        "Ng1": managed_nodegroup(lt="Lt1"), "Ng2": managed_nodegroup(lt="Lt2"),
+    }
+    template: Json = {"Parameters": {"P": {"Type": "String"}}, "Resources": resources, "Conditions": {
+        "A": {"Fn::Equals": [ref("P"), "a"]}, "B": {"Fn::Equals": [ref("P"), "b"]}}}
+    [link] = [r.link for r in analyse(template, StubConditions(["A", "B"])).links
+              if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
+    nodes = link.responder
+    assert (nodes.label, nodes.node_groups) == ("node groups Ng1, Ng2", ("Ng1", "Ng2"))
+    assert nodes.path == ("Resources", "Ng1")
+    either = Guard.when("A", True) | Guard.when("B", True)
+    neither = Guard.when("A", False) | Guard.when("B", False)
+    entry = ("Resources", "Lt1", "Properties", "LaunchTemplateData", "SecurityGroupIds", 0, "Fn::If")
+    assert [(m.key, m.guard, m.path) for m in nodes.members] == [
+        (GroupKey.make(Origin.RESOURCE, "Sg"), either, (*entry, 1)),
+        (GroupKey.make(Origin.LITERAL, "sg-0other"), neither, (*entry, 2)),
     ]

@@ -11,7 +11,7 @@ from cfnlint_eks_sg._cidrs import Addresses, Block, Network, union_covers
 from cfnlint_eks_sg._guards import Scenario
 from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, build_model
 from cfnlint_eks_sg._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._reach import Half, Opening, PermissionIndex, Reach, ports_together
+from cfnlint_eks_sg._reach import Half, Opening, PermissionIndex, Reach, ports_together, rule_label, rule_path
 from tests.unit.pieces import Json, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)
@@ -484,6 +484,7 @@ def test_ports_are_open_together_where_the_rules_opening_them_cover_the_target(
     ([{"CidrIp": "0.0.0.0/0"}], Reach.ALLOWED, Reach.BLOCKED),
     ([{"CidrIpv6": "::/0"}], Reach.BLOCKED, Reach.ALLOWED),
     ([{"CidrIp": "0.0.0.0/1"}, {"CidrIp": "128.0.0.0/1"}], Reach.ALLOWED, Reach.BLOCKED),
+    ([{"CidrIpv6": "::/1"}, {"CidrIpv6": "8000::/1"}], Reach.BLOCKED, Reach.ALLOWED),
     ([{"CidrIp": "0.0.0.0/1"}], Reach.UNKNOWN, Reach.BLOCKED),  # may hold the endpoints' addresses
     ([{"CidrIp": "52.94.0.0/16"}], Reach.UNKNOWN, Reach.BLOCKED),
     ([{"CidrIp": "10.0.0.0/8"}, {"CidrIp": "192.168.0.0/16"}], Reach.BLOCKED, Reach.BLOCKED),  # never public
@@ -559,3 +560,29 @@ def test_address_rules_are_judged_subnet_by_subnet(rules: list[Json], blocks: Ad
     opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
     verdict = opening.verdict(Direction.INGRESS, P443)
     assert (verdict.reach, verdict.why.partition(": ")[2] or verdict.why) == (reach, why)
+
+
+def test_rules_are_named_and_placed_as_the_user_wrote_them() -> None:
+    model = model_of({
+        "A": sg(SecurityGroupIngress=[ingress(src("A"))]),
+        "In": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("A"), IpProtocol="tcp", FromPort=1, ToPort=2,
+                  SourceSecurityGroupId=ref("A")),
+        "Cl": res("AWS::EKS::Cluster"),
+    })
+    shown = {(rule_label(p), rule_path(p)) for p in model.permissions if p.group in (rkey("A"), pkey("X"))}
+    assert shown == {
+        ("the ingress rule A.SecurityGroupIngress[0]", ("Resources", "A", "Properties", "SecurityGroupIngress", 0)),
+        ("the ingress rule In", ("Resources", "In")),
+        (f"the default egress of {rkey('A')}", ("Resources", "A")),
+    }
+    eks = [(rule_label(p), rule_path(p)) for p in model.permissions if p.source == "EKS default"]
+    assert ("the EKS default ingress rule of the EKS cluster security group of Cl", ("Resources", "Cl")) in eks
+
+
+def test_a_peer_nothing_decides_gives_its_own_reason() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")})])})
+    verdict = half(model, [rkey("A")], Direction.INGRESS, [pkey("Q")])
+    assert verdict == Half(Reach.UNKNOWN, Direction.INGRESS, why="a rule whose peer is not decidable here may allow it")
+    egress_verdict = half(model_of({"A": sg(SecurityGroupEgress=[egress({"DestinationSecurityGroupId": ref("P")})])}),
+                          [rkey("A")], Direction.EGRESS, [pkey("Q")])
+    assert egress_verdict.direction is Direction.EGRESS and egress_verdict.reach is Reach.UNKNOWN
