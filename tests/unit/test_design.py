@@ -667,6 +667,7 @@ def test_wk3001_remote_access_source_groups_under_a_condition() -> None:
     ({"Type": "String", "Default": "0.0.0.0/0", "AllowedPattern": "[bad"}, tcp(22, 22, CidrIp=ref("P")), True),
     ({"Type": "String"}, tcp(22, 22, CidrIp=ref("P")), False),  # no Default: IK0001's business
     ({"Type": "Number", "Default": 22}, tcp(ref("P"), 22, CidrIp="0.0.0.0/0"), True),
+    ({"Type": "Number", "Default": 22}, tcp(22, ref("P"), CidrIp="0.0.0.0/0"), True),
     ({"Type": "Number", "Default": 80}, tcp(ref("P"), ref("P"), CidrIp="0.0.0.0/0"), False),
     ({"Type": "String", "Default": "-1"}, {"IpProtocol": ref("P"), "CidrIp": "0.0.0.0/0"}, True),
     ({"Type": "String", "Default": "icmp"}, {"IpProtocol": ref("P"), "FromPort": -1, "ToPort": -1,

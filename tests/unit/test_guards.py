@@ -102,6 +102,13 @@ def test_or_subsumption() -> None:
     assert (A & B & C) | (A & B) == A & B
 
 
+def test_or_subsumption_among_many_terms() -> None:
+    """Each subsumed term goes, whatever the order the terms meet in: findings print the guard."""
+    big = (A & B & C) | (B & C) | NOT_A | (NOT_A & C) | (A & NOT_B) | (B & C & NOT_A)
+    assert big == (B & C) | NOT_A | (A & NOT_B)
+    assert str(big) == str((A & NOT_B) | NOT_A | (B & C))
+
+
 def test_or_keeps_unrelated_terms() -> None:
     assert ((A & B) | (NOT_A & C)).terms == terms((("A", True), ("B", True)), (("A", False), ("C", True)))
 

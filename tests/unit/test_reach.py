@@ -8,10 +8,20 @@ from collections.abc import Sequence
 import pytest
 
 from cfnlint_eks_sg._cidrs import Addresses, Block, Network, union_covers
-from cfnlint_eks_sg._guards import Scenario
-from cfnlint_eks_sg._model import Direction, GroupKey, Model, Origin, build_model
+from cfnlint_eks_sg._guards import Guard, Scenario
+from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Model, Origin, build_model
+from cfnlint_eks_sg._permissions import IPV6_DEFAULT
 from cfnlint_eks_sg._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._reach import Half, Opening, PermissionIndex, Reach, ports_together, rule_label, rule_path
+from cfnlint_eks_sg._reach import (
+    Doubt,
+    Half,
+    Opening,
+    PermissionIndex,
+    Reach,
+    ports_together,
+    rule_label,
+    rule_path,
+)
 from tests.unit.pieces import Json, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)
@@ -20,6 +30,7 @@ PARAMS: Json = {
     "P": {"Type": "AWS::EC2::SecurityGroup::Id"},
     "Q": {"Type": "AWS::EC2::SecurityGroup::Id"},
     "Cidr": {"Type": "String"},
+    "Blocks": {"Type": "CommaDelimitedList"},
 }
 
 
@@ -432,6 +443,18 @@ def test_an_import_may_be_a_group_only_when_the_group_is_handed_out() -> None:
     assert half(build_model(exported), [rkey("A")], Direction.INGRESS, [rkey("Peer")]).reach is Reach.BLOCKED
 
 
+def test_a_default_egress_is_in_doubt_only_where_a_conditional_rule_of_unknown_owner_exists() -> None:
+    model = model_of({"A": sg(), "Lookup": res("Custom::Lookup"),
+                      "Out": {"Type": "AWS::EC2::SecurityGroupEgress", "Condition": "C", "Properties": {
+                          "GroupId": {"Fn::GetAtt": ["Lookup", "GroupId"]}, **egress({"CidrIp": "10.0.0.0/8"})}}})
+    parts = {(str(p.peer.cidr) if isinstance(p.peer, CidrPeer) else "", p.guard, p.doubt.split(",")[0])
+             for p in model.permissions if p.group == rkey("A") and p.source == "default egress"}
+    sure, maybe = Guard.when("C", False), Guard.when("C", True)
+    doubt = "a standalone egress rule on the group !GetAtt Lookup.GroupId"
+    assert parts == {("0.0.0.0/0", sure, ""), ("0.0.0.0/0", maybe, doubt),
+                     ("::/0", sure, IPV6_DEFAULT.split(",")[0]), ("::/0", maybe, doubt)}
+
+
 def test_a_default_egress_a_rule_of_unknown_owner_may_have_stripped_is_only_maybe_there() -> None:
     model = model_of({"A": sg(), "Lookup": res("Custom::Lookup"),
                       "Out": res("AWS::EC2::SecurityGroupEgress", GroupId={"Fn::GetAtt": ["Lookup", "GroupId"]},
@@ -553,10 +576,22 @@ def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:
      "its IpProtocol or ports are not fixed here (a parameter, a mapping or an invalid value)"),
     ([{"CidrIp": "192.168.0.0/16"}, {"CidrIp": "10.0.0.0/8"}], subnets("10.0.0.0/24", complete=False), False,
      Reach.UNKNOWN, "whether the subnets of the other side lie inside 192.168.0.0/16 is not known here"),
+    ([{}], subnets("10.0.0.0/24"), False, Reach.UNKNOWN, "it names no peer (EC2 rejects it)"),
+    ([{"CidrIp": ref("Cidr")}], subnets("10.0.0.0/24"), False, Reach.UNKNOWN,
+     "its peer (CidrIp !Ref Cidr) is not known here"),
+    ([{"SourcePrefixListId": "pl-1"}], subnets("10.0.0.0/24"), False, Reach.UNKNOWN,
+     "the entries of prefix list pl-1 are not known here"),
+    ([{"SourcePrefixListId": "pl-1"}], subnets("10.0.0.0/24"), True, Reach.UNKNOWN,
+     "the IPv6 entries of prefix list pl-1 are not modelled"),
+    ([{"SourcePrefixListId": ref("Pl")}], subnets("10.0.0.0/24", complete=False), False, Reach.UNKNOWN,
+     "whether the subnets of the other side lie inside prefix list ${Pl} is not known here"),
+    ([{"CidrIp": {"Fn::Select": [0, ref("Blocks")]}}], subnets("10.0.0.0/24"), False, Reach.UNKNOWN,
+     "its peer (CidrIp !Select [0, !Ref Blocks]) is not known here"),
 ])
 def test_address_rules_are_judged_subnet_by_subnet(rules: list[Json], blocks: Addresses, ipv6: bool, reach: Reach,
                                                     why: str) -> None:
-    model = model_of({"A": sg(SecurityGroupIngress=[ingress(rule) for rule in rules])})
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress(rule) for rule in rules]),
+                      "Pl": res("AWS::EC2::PrefixList", Entries=[{"Cidr": "10.0.0.0/16"}])})
     opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
     verdict = opening.verdict(Direction.INGRESS, P443)
     assert (verdict.reach, verdict.why.partition(": ")[2] or verdict.why) == (reach, why)
@@ -586,3 +621,18 @@ def test_a_peer_nothing_decides_gives_its_own_reason() -> None:
     egress_verdict = half(model_of({"A": sg(SecurityGroupEgress=[egress({"DestinationSecurityGroupId": ref("P")})])}),
                           [rkey("A")], Direction.EGRESS, [pkey("Q")])
     assert egress_verdict.direction is Direction.EGRESS and egress_verdict.reach is Reach.UNKNOWN
+
+
+def test_what_a_side_opens_when_it_is_one_of_two_things() -> None:
+    rule = model_of({"A": sg(SecurityGroupIngress=[ingress(src("A"))])}).permissions[0]
+    first, second = Doubt(rule, P443, "first"), Doubt(None, P443, "second")
+    this = Opening(PortSet.span(22, 22) | P443, PortSet.span(80, 80), "", (pkey("P"),), (pkey("Q"),), (first,))
+    that = Opening(P443, PortSet.span(8080, 8080), "hidden", (pkey("P"), pkey("R")), (pkey("S"),),
+                   (first, second))
+    why = Doubt(None, NO_PORTS, "the setting", ("Resources", "Cl"), "the cluster's IpFamily")
+    either = this.either(that, why)
+    assert either == Opening(P443, PortSet.span(22, 22) | PortSet.span(80, 80) | PortSet.span(8080, 8080), "hidden",
+                             (pkey("P"), pkey("R")), (pkey("Q"), pkey("S")),
+                             (first, second, why._replace(ports=PortSet.span(22, 22))))
+    same = this.either(this, why)
+    assert same == this  # nothing differs: nothing to doubt

@@ -475,11 +475,12 @@ def test_a_node_group_carries_the_subnets_of_its_interfaces() -> None:
     assert nodes.members_known and nodes.guard == TRUE and nodes.path == ("Resources", "Nodes")
 
 
-def test_declared_groups_given_by_parameters_have_their_rules_elsewhere() -> None:
+@pytest.mark.parametrize("kind", ["AWS::EC2::SecurityGroup::Id", "String"])
+def test_declared_groups_given_by_parameters_have_their_rules_elsewhere(kind: str) -> None:
     template: Json = {
         "Metadata": {"cfnlint-eks-sg": {"node_security_groups": ["WorkerSG"],
                                         "control_plane_security_groups": ["ApiGroup"]}},
-        "Parameters": {"ApiGroup": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Parameters": {"ApiGroup": {"Type": kind}},
         "Resources": {"WorkerSG": sg()},
     }
     every = analyse(template).all_findings()
