@@ -119,7 +119,6 @@ def canonical(value: object, depth: int = 0) -> str:
     return repr(value)
 
 
-_SHORT: Final = {"Fn::GetAtt": "!GetAtt", "Ref": "!Ref"}
 MAX_SHOWN: Final = 120
 
 
@@ -136,7 +135,7 @@ def _short(value: object, depth: int) -> str:
     fn = function(value)
     if fn is not None:
         name, arg = fn
-        tag = _SHORT.get(name) or "!" + name.removeprefix("Fn::")
+        tag = "!" + name.removeprefix("Fn::")  # !Ref, !GetAtt, !Sub, !ImportValue...
         if name == "Fn::GetAtt" and isinstance(arg, list) and all(isinstance(a, str) for a in arg):
             return f"{tag} {'.'.join(str(a) for a in arg)}"
         return f"{tag} {_short(arg, depth + 1)}"

@@ -29,6 +29,7 @@ EPHEMERAL = PortSet.span(1025, 65535)
 PARAMS: Json = {
     "P": {"Type": "AWS::EC2::SecurityGroup::Id"},
     "Q": {"Type": "AWS::EC2::SecurityGroup::Id"},
+    "R": {"Type": "AWS::EC2::SecurityGroup::Id"},
     "Cidr": {"Type": "String"},
     "Blocks": {"Type": "CommaDelimitedList"},
 }
@@ -433,6 +434,17 @@ def test_a_rule_on_a_group_id_the_template_does_not_pin_down_may_be_any_groups()
                 ports=PortSet.span(10250, 10250)).reach is Reach.BLOCKED
 
 
+def test_a_rule_that_cannot_be_on_a_group_hides_none_that_may_be() -> None:
+    opaque = {"Fn::GetAtt": ["Lookup", "GroupId"]}
+    model = model_of({"A": sg(), "Peer": sg(), "Lookup": res("Custom::Lookup"),
+                      "First": _rule_on({"Fn::ImportValue": "network-Sg"}), "Second": _rule_on(opaque)})
+    opening = _opening(model, [rkey("A")], [rkey("Peer")])
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.UNKNOWN
+    [doubt] = opening.unsure(P443)
+    assert doubt.rule is not None and doubt.rule.path[:2] == ("Resources", "Second")
+    assert doubt.reason == "it is a rule of the group !GetAtt Lookup.GroupId, which may be A"
+
+
 def test_an_import_may_be_a_group_only_when_the_group_is_handed_out() -> None:
     imported = {"Fn::ImportValue": "network-Sg"}
     closed = model_of({"A": sg(), "Peer": sg(), "R": _rule_on(imported)})
@@ -548,6 +560,14 @@ def test_an_undecidable_verdict_names_the_peers_that_may_be_the_other_side() -> 
     assert opening.depends_on(P443) == (pkey("P"), pkey("Q"))
     assert opening.unsure(P443) == ()  # no visible rule of its own is in doubt
     assert _opening(model, [rkey("A")], [pkey("P")]).depends_on(P443) == ()
+
+
+def test_an_undecidable_verdict_names_every_peer_that_may_be_the_other_side() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")})]),
+                      "B": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("R")}),
+                                                   ingress({"SourceSecurityGroupId": ref("P")})])})
+    opening = _opening(model, [rkey("A"), rkey("B")], [pkey("Q")])
+    assert opening.depends_on(P443) == (pkey("P"), pkey("Q"), pkey("R"))
 
 
 def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:

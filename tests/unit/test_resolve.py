@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from cfnlint_eks_sg._guards import TRUE, Guard
@@ -14,6 +16,7 @@ from cfnlint_eks_sg._resolve import (
     canonical,
     function,
     get,
+    is_map,
     list_items,
     name_token,
     present,
@@ -433,12 +436,33 @@ def test_references_name_every_logical_id_a_value_uses(value: object, named: lis
     assert list(references(value)) == named
 
 
-def test_references_stop_at_the_depth_limit() -> None:
-    deep: object = {"Ref": "Deep"}
-    for _ in range(MAX_DEPTH + 1):
-        deep = [deep]
-    assert list(references(deep)) == []
-    assert list(references([[{"Ref": "Shallow"}]])) == ["Shallow"]
+@pytest.mark.parametrize("wrap", ["List", "Map"])
+def test_references_stop_at_the_depth_limit(wrap: str) -> None:
+    def nested(levels: int) -> object:
+        value: object = {"Ref": "Deep"}
+        for _ in range(levels):
+            value = [value] if wrap == "List" else {"k": value}
+        return value
+
+    assert list(references(nested(MAX_DEPTH))) == ["Deep"]
+    assert list(references(nested(MAX_DEPTH + 1))) == []
+
+
+def test_list_items_keep_null_items_where_asked() -> None:
+    value = {"Fn::If": ["C", [None, "a"], ["b"]]}
+    assert list(list_items(value, ("P",), keep_null=True)) == [
+        Alt(C, None, ("P", "Fn::If", 1, 0)), Alt(C, "a", ("P", "Fn::If", 1, 1)), Alt(NOT_C, "b", ("P", "Fn::If", 2, 0)),
+    ]
+    assert [a.value for a in list_items(value, ("P",))] == ["a", "b"]
+
+
+def test_what_counts_as_a_map() -> None:
+    assert is_map({}) and is_map(types.MappingProxyType({"a": 1}))
+    assert not is_map([]) and not is_map("text") and not is_map(None) and not is_map(b"bytes")
+
+
+def test_no_value_shows_as_what_the_template_wrote() -> None:
+    assert repr(NO_VALUE) == "AWS::NoValue"
 
 
 # --- every reader stops at MAX_DEPTH levels, and not one level sooner ---------------------------------------
