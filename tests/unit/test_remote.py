@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._cidrs import Addresses, Block
 from cfnlint_eks_sg._fix import suggest
-from cfnlint_eks_sg._model import build_model
+from cfnlint_eks_sg._model import Direction, build_model
 from cfnlint_eks_sg._ports import PortSet
+from cfnlint_eks_sg._requirements import Channel
 from tests.unit.pieces import (
     Json,
     StubConditions,
@@ -222,3 +226,26 @@ def test_a_conditional_block_says_when() -> None:
 
 def test_a_parameter_block_is_left_to_eks() -> None:
     assert refused(hybrid(nodes=ref("NodeCidr"), pods=ref("PodCidr"))) == []
+
+
+def test_the_links_to_remote_networks_name_and_place_both_ends() -> None:
+    template = hybrid(nodes=ref("NodeCidr"))
+    template["Resources"]["Cl"]["Properties"]["ResourcesVpcConfig"]["SubnetIds"] = [  # type: ignore[index]
+        ref("Subnet")]
+    template["Resources"]["Subnet"] = res("AWS::EC2::Subnet", CidrBlock="10.226.1.0/24", VpcId="vpc-1")  # type: ignore[index]
+    links = [r.link for r in analyse(template).links if r.link.channel in (
+        Channel.CONTROL_PLANE_TO_REMOTE_NODES, Channel.CONTROL_PLANE_TO_REMOTE_PODS)]
+    shown = [(link.channel, link.halves, link.initiator.label, link.initiator.path,
+              [str(b.network) for b in link.initiator.addresses.blocks], link.responder.label, link.responder.path,
+              link.responder.members_known, link.responder.addresses) for link in links]
+    remote = ("Resources", "Cl", "Properties", "RemoteNetworkConfig")
+    assert shown == [
+        (Channel.CONTROL_PLANE_TO_REMOTE_NODES, (Direction.EGRESS,), "the control plane of cluster Cl",
+         ("Resources", "Cl"), ["10.226.1.0/24"], "remote node network !Ref NodeCidr",
+         (*remote, "RemoteNodeNetworks", 0, "Cidrs", 0), True,
+         Addresses((Block(None, expression="{Ref:'NodeCidr'}", apart=(PODS,)),), True)),
+        (Channel.CONTROL_PLANE_TO_REMOTE_PODS, (Direction.EGRESS,), "the control plane of cluster Cl",
+         ("Resources", "Cl"), ["10.226.1.0/24"], f"remote pod network {PODS}",
+         (*remote, "RemotePodNetworks", 0, "Cidrs", 0), True,
+         Addresses((Block(ipaddress.ip_network(PODS), apart=("{Ref:'NodeCidr'}",)),), True)),
+    ]
