@@ -162,3 +162,36 @@ def test_node_groups_carrying_the_same_groups_are_one_endpoint_that_has_each_gro
         (GroupKey.make(Origin.RESOURCE, "Sg"), either, (*entry, 1)),
         (GroupKey.make(Origin.LITERAL, "sg-0other"), neither, (*entry, 2)),
     ]
+
+
+def test_every_scenario_where_both_ends_exist_is_checked_whatever_the_order() -> None:
+    resources: Json = {
+        "Cp": sg(), "Cl": eks_cluster(ref("Cp")), "SgA": sg(), "SgB": sg(),
+        "Lt": launch_template(if_("A", ref("SgA"), ref("SgB"))),
+        "Ng": {**managed_nodegroup(lt="Lt"), "Condition": "Z"},
+    }
+    template: Json = {"Parameters": {"P": {"Type": "String"}}, "Resources": resources, "Conditions": {
+        "A": {"Fn::Equals": [ref("P"), "a"]}, "Z": {"Fn::Equals": [ref("P"), "z"]}}}
+    [kubelet] = [r for r in analyse(template, StubConditions(["A", "Z"])).links
+                 if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
+    assert [(s.scenario, s.into) for s in kubelet.states] == [
+        ({"A": True, "Z": True}, [GroupKey.make(Origin.RESOURCE, "SgA")]),
+        ({"A": False, "Z": True}, [GroupKey.make(Origin.RESOURCE, "SgB")]),
+    ]
+
+
+def test_a_guessed_control_plane_leaves_the_nodes_egress_half_undecided_too() -> None:
+    nodes_tag = {"Key": {"Fn::Sub": "kubernetes.io/cluster/${ClusterName}"}, "Value": "owned",
+                 "PropagateAtLaunch": True}
+    template: Json = {"Parameters": {"ClusterName": {"Type": "String"}}, "Resources": {
+        "NodeSG": sg(SecurityGroupEgress=[tcp(443, 443, DestinationSecurityGroupId="sg-0api")]),
+        "Lt": launch_template(ref("NodeSG")),
+        "Nodes": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
+                     Tags=[nodes_tag]),
+        "ApiIn": res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0api", SourceSecurityGroupId=ref("NodeSG"),
+                     IpProtocol="tcp", FromPort=443, ToPort=443),
+    }}
+    [join] = [r for r in analyse(template).links if r.link.channel is Channel.NODES_TO_CONTROL_PLANE]
+    verdict = join.states[0].egress[TCP].verdict(Direction.EGRESS, PortSet.span(443, 443))
+    assert (verdict.reach, verdict.why) == (Reach.UNKNOWN, "the role of sg-0api may allow it: only the shape of its "
+                                                           "rules suggests it is the control plane's group")
