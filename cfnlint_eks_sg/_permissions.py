@@ -114,10 +114,11 @@ class PermissionReader(AddressReader):
                 note = ", ".join(f"the default {value} of parameter {name}" for name, value in defaults.values())
                 with_defaults = {**rule, **{prop: value for prop, (_, value) in defaults.items()}}
                 self._add_rules(owner, direction, with_defaults, path, guard, source, assumed="with " + note)
-        for proto_alt in alternatives(rule.get("IpProtocol"), (*path, "IpProtocol"), guard):
+        # Of the protocol's and ports' branches only the guards count: a rule is placed by its peer.
+        for proto_alt in alternatives(rule.get("IpProtocol"), path, guard):
             protocol = parse_protocol(proto_alt.value)
-            for from_alt in alternatives(rule.get("FromPort"), (*path, "FromPort"), proto_alt.guard):
-                for to_alt in alternatives(rule.get("ToPort"), (*path, "ToPort"), from_alt.guard):
+            for from_alt in alternatives(rule.get("FromPort"), path, proto_alt.guard):
+                for to_alt in alternatives(rule.get("ToPort"), path, from_alt.guard):
                     ports = NO_PORTS
                     readable = protocol is not None
                     if protocol is not None and protocol.has_ports:

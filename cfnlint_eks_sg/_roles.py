@@ -19,7 +19,6 @@ from cfnlint_eks_sg._model import (
     ClusterDef,
     Compute,
     Direction,
-    Group,
     GroupKey,
     GroupPeer,
     Member,
@@ -160,8 +159,6 @@ def _declared(model: Model, names: Iterable[str]) -> tuple[Member, ...]:
     for name in names:
         for key in (GroupKey.make(Origin.PARAMETER, name), GroupKey.make(Origin.RESOURCE, name)):
             if key in model.groups or (key.origin is Origin.PARAMETER and name in model.parameters):
-                if key not in model.groups:
-                    model.groups[key] = Group(key, rules_visible=False, guard=TRUE, path=("Parameters", name))
                 members.append(Member(key, TRUE, _SETTINGS_PATH))
                 break
     return tuple(members)

@@ -489,3 +489,42 @@ def test_declared_groups_given_by_parameters_have_their_rules_elsewhere(kind: st
     assert unknown.path == ("Parameters", "ApiGroup")
     assert unknown.message_fields()["flows"].startswith("EK1001 (node group declared in Metadata -> ")
     assert [f.path for f in every["EK1002"]] == [("Resources", "WorkerSG")]  # nothing lets 10250 in
+
+
+def test_an_import_named_as_the_control_plane_is_evidence_and_names_its_place() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources.update(_with_rule_from_nodes({"Fn::ImportValue": "eksctl-prod-cluster::SecurityGroup"}))
+    resources.update(_with_rule_from_nodes({"Fn::GetAtt": ["Lookup", "ClusterSecurityGroupId"]}, "Shaped"))
+    resources["Lookup"] = res("Custom::Lookup")
+    control_plane = roles_of(resources, {"ClusterName": {"Type": "String"}}).clusters["${ClusterName}"].control_plane
+    found = [(m.key.origin, m.inferred, m.path) for m in control_plane]
+    assert found == [
+        (Origin.IMPORT, False, ("Resources", "FromNodes", "Properties", "SourceSecurityGroupId")),
+        (Origin.OPAQUE, True, ("Resources", "Shaped", "Properties", "SourceSecurityGroupId")),
+        (Origin.EXTERNAL_CLUSTER, False, ()),
+    ]
+
+
+@pytest.mark.parametrize(("carrier", "inferred"), [
+    (res("AWS::ElasticLoadBalancingV2::LoadBalancer", SecurityGroups=["sg-0api"]), False),
+    (res("AWS::EC2::VPCEndpoint", SecurityGroupIds=["sg-0api"], VpcId="vpc-1", ServiceName="com.amazonaws.x"), False),
+    (res("AWS::EC2::Instance", SecurityGroupIds=["sg-0api"]), True),
+])
+def test_a_group_something_else_carries_is_never_guessed_as_the_control_plane(carrier: Json, inferred: bool) -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources.update(_with_rule_from_nodes("sg-0api"))
+    resources["Carrier"] = carrier
+    keys = cp_keys(roles_of(resources, {"ClusterName": {"Type": "String"}}), "${ClusterName}")
+    assert (key(Origin.LITERAL, "sg-0api") in keys) is inferred
+
+
+def test_the_cluster_group_of_a_cluster_here_is_placed_at_the_cluster() -> None:
+    roles = roles_of({"Cl": res("AWS::EKS::Cluster")})
+    [member] = roles.clusters["Cl"].control_plane
+    assert (member.key, member.path) == (key(Origin.CLUSTER, "Cl"), ("Resources", "Cl"))
+
+
+def test_a_managed_node_group_that_names_no_cluster_joins_an_unnamed_one() -> None:
+    roles = roles_of({"ClA": res("AWS::EKS::Cluster"), "ClB": res("AWS::EKS::Cluster"),
+                      "Ng": res("AWS::EKS::Nodegroup")})
+    assert node(roles, "Ng").cluster == "(unnamed)"
