@@ -195,3 +195,24 @@ def test_a_guessed_control_plane_leaves_the_nodes_egress_half_undecided_too() ->
     verdict = join.states[0].egress[TCP].verdict(Direction.EGRESS, PortSet.span(443, 443))
     assert (verdict.reach, verdict.why) == (Reach.UNKNOWN, "the role of sg-0api may allow it: only the shape of its "
                                                            "rules suggests it is the control plane's group")
+
+
+def test_a_class_shown_whole_says_no_more() -> None:
+    links = [r.link for r in analyse(_node_groups(4)).links if r.link.channel is Channel.NODES_TO_NODES]
+    labels = {link.initiator_label for link in links if link.total == 3}
+    assert "node groups Ng1, Ng2, Ng3" in labels and not any("more" in label for label in labels)
+
+
+def test_variants_of_one_node_group_resource_are_named_once() -> None:
+    resources: Json = {
+        "Cp": sg(), "Cl": res("AWS::EKS::Cluster", Name="prod", ResourcesVpcConfig={"SecurityGroupIds": [ref("Cp")]}),
+        "Sg": sg(), "LtA": launch_template(ref("Sg")), "LtB": launch_template(ref("Sg")),
+        "Asg": res("AWS::AutoScaling::AutoScalingGroup",
+                   Tags=[{"Key": "kubernetes.io/cluster/prod", "Value": "owned", "PropagateAtLaunch": True}],
+                   MixedInstancesPolicy={"LaunchTemplate": {
+                       "LaunchTemplateSpecification": {"LaunchTemplateId": ref("LtA")},
+                       "Overrides": [{"LaunchTemplateSpecification": {"LaunchTemplateId": ref("LtB")}}]}}),
+    }
+    [link] = [r.link for r in analyse({"Resources": resources}).links
+              if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
+    assert (link.responder.label, link.responder.node_groups) == ("node group Asg", ("Asg",))

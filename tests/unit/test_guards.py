@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Iterator
+
+import pytest
 
 from cfnlint_eks_sg._guards import (
     FALSE,
@@ -120,12 +123,15 @@ def test_complementary_disjunction_holds_everywhere() -> None:
     assert truth_table(either, ("A",)) == [True, True]
 
 
-def test_term_cap_over_approximates_to_true() -> None:
+def test_term_cap_over_approximates_to_true(caplog: pytest.LogCaptureFixture) -> None:
     big = TRUE
-    for i in range(7):  # 2**7 = 128 terms > MAX_TERMS
-        big = big & (Guard.when(f"X{i}", True) | Guard.when(f"Y{i}", True))
+    with caplog.at_level(logging.DEBUG, logger="cfnlint_eks_sg._guards"):
+        for i in range(7):  # 2**7 = 128 terms > MAX_TERMS
+            big = big & (Guard.when(f"X{i}", True) | Guard.when(f"Y{i}", True))
     assert MAX_TERMS < 2**7
     assert big.is_true
+    # cfn-lint --debug says so: a finding may then name fewer scenarios
+    assert [r.getMessage() for r in caplog.records] == ["guard with 128 terms truncated"]
 
 
 def test_term_cap_not_hit_below_limit() -> None:
