@@ -201,10 +201,9 @@ def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Mem
     for name, param, keys in declared:
         if SEPARATOR in name:
             continue  # a companion's parameter: that stack's business
-        description = param.get("Description")
-        text = str(description) if isinstance(description, str) else ""
+        text = _description(param)
         described = re.search(r"(?i)control.?plane", text) and re.search(r"(?i)security.?group", text)
-        if (_CP_PARAMETER.search(name) or described) and str(param.get("Type", "")) != "Number" and (
+        if (_CP_PARAMETER.search(name) or described) and param.get("Type") != "Number" and (
                 described or not _OTHER_ROLE.search(text)):
             for key in keys:
                 if key not in elsewhere:
@@ -217,7 +216,7 @@ def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Mem
         if key.origin is Origin.IMPORT and _CP_IMPORT.search(key.ident):
             found[key] = Member(key, TRUE, perm.path)
             continue
-        if key.origin is Origin.PARAMETER and _OTHER_ROLE.search(_description(model, key.ident)):
+        if key.origin is Origin.PARAMETER and _OTHER_ROLE.search(_description(model.parameters.get(key.ident, {}))):
             continue
         peer = perm.peer
         if not isinstance(peer, GroupPeer) or peer.key not in node_keys or key in node_keys:
@@ -231,8 +230,8 @@ def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Mem
 _OTHER_ROLE: Final = re.compile(r"(?i)(vpc.?)?endpoints?\b|load.?balancer|\b(alb|nlb|elb)\b|bastion|database|\brds\b")
 
 
-def _description(model: Model, name: str) -> str:
-    description = model.parameters.get(name, {}).get("Description")
+def _description(parameter: Mapping[object, object]) -> str:
+    description = parameter.get("Description")
     return str(description) if isinstance(description, str) else ""
 
 

@@ -175,8 +175,8 @@ def test_opaque_peer_may_be_anything() -> None:
 def test_invisible_rules_give_unknown() -> None:
     model = model_of({"Peer": sg()})
     verdict = half(model, [pkey("P")], Direction.INGRESS, [rkey("Peer")])
-    assert verdict.reach is Reach.UNKNOWN
-    assert verdict.why  # says what is not visible
+    assert verdict == Half(Reach.UNKNOWN, Direction.INGRESS, why="the rules of parameter P are defined outside this "
+                                                                  "template")
 
 
 def test_one_invisible_group_prevents_blocked() -> None:
@@ -415,6 +415,9 @@ def test_condition_names() -> None:
     assert index.condition_names([rkey("A")], Direction.INGRESS) == {"HasA", "Open"}
     assert index.condition_names([rkey("A")], Direction.EGRESS) == {"HasA"}
     assert index.condition_names([rkey("Peer"), pkey("P")], Direction.INGRESS) == set()
+    bare = PermissionIndex(model_of({"B": {"Type": "AWS::EC2::SecurityGroup", "Condition": "HasB",
+                                           "Properties": {"SecurityGroupEgress": [egress({"CidrIp": "10.0.0.0/8"})]}}}))
+    assert bare.condition_names([rkey("B")], Direction.INGRESS) == {"HasB"}  # no rule: the group's own condition
 
 
 # --- identity: rules on keys that may name the group (issue 23, defects 1 and 2) -----------------------------
@@ -429,6 +432,8 @@ def test_a_rule_on_a_group_id_the_template_does_not_pin_down_may_be_any_groups()
     model = model_of({"A": sg(), "Peer": sg(), "Lookup": res("Custom::Lookup"), "R": _rule_on(opaque)})
     verdict = half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")])
     assert verdict.reach is Reach.UNKNOWN and "which may be A" in verdict.why
+    unknown_owner = GroupKey.make(Origin.OPAQUE, "!GetAtt Lookup.GroupId")
+    assert _opening(model, [rkey("A")], [rkey("Peer")]).depends_on(P443) == (unknown_owner,)
     # It opens only what it says: other ports stay blocked.
     assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")],
                 ports=PortSet.span(10250, 10250)).reach is Reach.BLOCKED
@@ -619,7 +624,7 @@ def test_address_rules_are_judged_subnet_by_subnet(rules: list[Json], blocks: Ad
 
 def test_rules_are_named_and_placed_as_the_user_wrote_them() -> None:
     model = model_of({
-        "A": sg(SecurityGroupIngress=[ingress(src("A"))]),
+        "A": sg(SecurityGroupIngress=[ingress(src("A")), ingress({})]),
         "In": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("A"), IpProtocol="tcp", FromPort=1, ToPort=2,
                   SourceSecurityGroupId=ref("A")),
         "Cl": res("AWS::EKS::Cluster"),
@@ -627,6 +632,7 @@ def test_rules_are_named_and_placed_as_the_user_wrote_them() -> None:
     shown = {(rule_label(p), rule_path(p)) for p in model.permissions if p.group in (rkey("A"), pkey("X"))}
     assert shown == {
         ("the ingress rule A.SecurityGroupIngress[0]", ("Resources", "A", "Properties", "SecurityGroupIngress", 0)),
+        ("the ingress rule A.SecurityGroupIngress[1]", ("Resources", "A", "Properties", "SecurityGroupIngress", 1)),
         ("the ingress rule In", ("Resources", "In")),
         (f"the default egress of {rkey('A')}", ("Resources", "A")),
     }

@@ -528,3 +528,31 @@ def test_a_managed_node_group_that_names_no_cluster_joins_an_unnamed_one() -> No
     roles = roles_of({"ClA": res("AWS::EKS::Cluster"), "ClB": res("AWS::EKS::Cluster"),
                       "Ng": res("AWS::EKS::Nodegroup")})
     assert node(roles, "Ng").cluster == "(unnamed)"
+
+
+def test_rules_that_are_no_evidence_hide_none_that_are() -> None:
+    """Rules on a parameter documented as an endpoint's group, on the nodes' own group, from a bastion, or from an
+    address range say nothing about the control plane, and the rule after them is still read."""
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources.update(_with_rule_from_nodes(ref("EndpointSg"), "A1"))
+    resources.update(_with_rule_from_nodes(ref("NodeSG"), "A2"))
+    resources["A3"] = res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0other", SourceSecurityGroupId="sg-0bastion",
+                          IpProtocol="tcp", FromPort=443, ToPort=443)
+    resources["A4"] = res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0cidr", CidrIp="10.0.0.0/8",
+                          IpProtocol="tcp", FromPort=443, ToPort=443)
+    resources.update(_with_rule_from_nodes("sg-0api", "Z"))
+    params: Json = {"ClusterName": {"Type": "String"},
+                    "EndpointSg": {"Type": "AWS::EC2::SecurityGroup::Id", "Description": "VPC endpoint group"}}
+    keys = cp_keys(roles_of(resources, params), "${ClusterName}")
+    assert keys == [key(Origin.LITERAL, "sg-0api"), key(Origin.EXTERNAL_CLUSTER, "${ClusterName}")]
+
+
+def test_an_imported_control_plane_is_checked_in_every_scenario() -> None:
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources.update(_with_rule_from_nodes({"Fn::ImportValue": "eksctl-prod-cluster::SecurityGroup"}))
+    template: Json = {"Parameters": {"ClusterName": {"Type": "String"}}, "Resources": resources}
+    every = analyse(template).all_findings()
+    assert "EK1001" not in every  # its rule admits the nodes on 443
+    [kubelet] = every["EK1002"]  # the nodes admit nothing: the control plane is named in the fix
+    assert kubelet.message_fields()["fix"] == (
+        "an ingress rule on NodeSG allowing TCP 10250 from imported eksctl-prod-cluster::SecurityGroup")
