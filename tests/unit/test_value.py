@@ -65,3 +65,28 @@ def test_copies_and_pickles_are_equal(value: object) -> None:
     assert pickle.loads(pickle.dumps(value)) == value
     assert copy.deepcopy(value) == value
     assert copy.copy(value) == value
+
+
+def test_order_is_strict_where_it_should_be() -> None:
+    same, other = PortRange(1, 2), PortRange(1, 2)
+    assert not same < other and not same > other and same <= other and same >= other
+    assert PortRange(1, 3) > PortRange(1, 2) and not PortRange(1, 2) >= PortRange(1, 3)
+
+
+@pytest.mark.parametrize("compare", ["__lt__", "__le__", "__gt__", "__ge__", "__eq__"])
+def test_comparing_with_another_class_is_left_to_python(compare: str) -> None:
+    assert getattr(PortRange(1, 2), compare)(PortSet.span(1, 2)) is NotImplemented
+    assert getattr(PortRange(1, 2), compare)((1, 2)) is NotImplemented
+
+
+def test_hashes_spread_over_values() -> None:
+    assert len({hash(PortRange(i, i)) for i in range(200)}) == 200
+    assert len({hash(CidrPeer(f"10.0.{i}.0/24", 4)) for i in range(200)}) == 200
+
+
+def test_the_refusal_names_the_field_and_the_class() -> None:
+    value = PortSet.span(1, 2)
+    with pytest.raises(AttributeError, match="cannot assign to field 'ranges' of an immutable PortSet"):
+        value.ranges = ()
+    with pytest.raises(AttributeError, match="cannot delete field 'ranges' of an immutable PortSet"):
+        del value.ranges
