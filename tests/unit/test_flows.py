@@ -102,19 +102,25 @@ def test_an_ip_family_the_template_does_not_fix_makes_a_one_family_rule_undecida
                                         f"does not fix, and the flow is open only if the cluster is {opener}")
 
 
-def test_a_control_plane_group_guessed_from_its_rules_never_makes_a_flow_allowed() -> None:
-    """The nodes admit every TCP port from sg-0api, which only a 443 rule from the nodes suggests is the control
-    plane's: explain says the flow hangs on that guess, and where it comes from."""
+def _guessed_control_plane(node_group: Json) -> Json:
+    """A node-only stack whose node group `node_group` talks to sg-0api, which only a 443 rule from the nodes
+    suggests is the control plane's group."""
     nodes_tag = {"Key": {"Fn::Sub": "kubernetes.io/cluster/${ClusterName}"}, "Value": "owned",
                  "PropagateAtLaunch": True}
-    template: Json = {"Parameters": {"ClusterName": {"Type": "String"}}, "Resources": {
-        "NodeSG": sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId="sg-0api")]),
+    return {"Parameters": {"ClusterName": {"Type": "String"}}, "Resources": {
+        "NodeSG": node_group,
         "Lt": launch_template(ref("NodeSG")),
         "Nodes": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
                      Tags=[nodes_tag]),
         "ApiIn": res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0api", SourceSecurityGroupId=ref("NodeSG"),
                      IpProtocol="tcp", FromPort=443, ToPort=443),
     }}
+
+
+def test_a_control_plane_group_guessed_from_its_rules_never_makes_a_flow_allowed() -> None:
+    """The nodes admit every TCP port from sg-0api: explain says the flow hangs on the guess, and where it comes
+    from."""
+    template = _guessed_control_plane(sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId="sg-0api")]))
     [kubelet] = [r for r in analyse(template).links if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
     [state] = kubelet.states
     opening = state.ingress[TCP]
@@ -181,16 +187,7 @@ def test_every_scenario_where_both_ends_exist_is_checked_whatever_the_order() ->
 
 
 def test_a_guessed_control_plane_leaves_the_nodes_egress_half_undecided_too() -> None:
-    nodes_tag = {"Key": {"Fn::Sub": "kubernetes.io/cluster/${ClusterName}"}, "Value": "owned",
-                 "PropagateAtLaunch": True}
-    template: Json = {"Parameters": {"ClusterName": {"Type": "String"}}, "Resources": {
-        "NodeSG": sg(SecurityGroupEgress=[tcp(443, 443, DestinationSecurityGroupId="sg-0api")]),
-        "Lt": launch_template(ref("NodeSG")),
-        "Nodes": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
-                     Tags=[nodes_tag]),
-        "ApiIn": res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0api", SourceSecurityGroupId=ref("NodeSG"),
-                     IpProtocol="tcp", FromPort=443, ToPort=443),
-    }}
+    template = _guessed_control_plane(sg(SecurityGroupEgress=[tcp(443, 443, DestinationSecurityGroupId="sg-0api")]))
     [join] = [r for r in analyse(template).links if r.link.channel is Channel.NODES_TO_CONTROL_PLANE]
     verdict = join.states[0].egress[TCP].verdict(Direction.EGRESS, PortSet.span(443, 443))
     assert (verdict.reach, verdict.why) == (Reach.UNKNOWN, "the role of sg-0api may allow it: only the shape of its "
