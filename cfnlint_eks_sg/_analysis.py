@@ -38,7 +38,7 @@ from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, 
 from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg._hybrid import refused_remote_networks
 from cfnlint_eks_sg._internet import ApiAccess, aws_api_access
-from cfnlint_eks_sg._model import Direction, Model, Settings, build_model
+from cfnlint_eks_sg._model import Model, Settings, build_model
 from cfnlint_eks_sg._nested import nested_stacks
 from cfnlint_eks_sg._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
@@ -111,8 +111,8 @@ class Analysis:
         if not is_companion_path(gap.path):
             return finding
         link = gap.link
-        deciding = link.responder if gap.direction is Direction.INGRESS else link.initiator
-        ends = (deciding.path, *(peer.path for peer in link.all_peers()))  # a class: every peer in it
+        # Both ends of the flow, and every peer of a class: a flow with one end here is this template's.
+        ends = (link.initiator.path, link.responder.path, *(peer.path for peer in link.all_peers()))
         if all(is_companion_path(end) and self._anchor(end) is None for end in ends):
             return None  # a flow between companions: theirs to report
         group = preferred(gap.side)
@@ -231,7 +231,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
              anchors: Mapping[str, Path]) -> Analysis:
     if isinstance(template, Mapping):
         template = with_fixed_values(template)  # a parameter of one allowed value is that value
-    model = build_model(template, Settings.from_template(template))
+    model = build_model(template)  # with the settings of its own Metadata
     roles = infer_roles(model)
     scenarios = Scenarios(conditions, _condition_names(template, conditions))
     analysis = Analysis(model, roles, anchors=dict(anchors))

@@ -23,6 +23,7 @@ from cfnlint_eks_sg._groups import Companion
 
 _CACHE_SIZE: Final = 256
 MAX_BYTES: Final = 5_000_000  # CloudFormation's own limit for a template in S3 is 1 MB
+_TOO_LARGE: Final = f"it is larger than {MAX_BYTES // 1_000_000} MB"
 _DRIVE_OR_NETWORK: Final = re.compile(r"^([a-zA-Z]:|\\\\|//)")
 
 
@@ -83,7 +84,7 @@ def _inside(root: FilePath, here: FilePath, written: str) -> tuple[FilePath | No
         if not target.is_file():
             return None, "there is no such file"
         if target.stat().st_size > MAX_BYTES:
-            return None, f"it is larger than {MAX_BYTES // 1_000_000} MB"
+            return None, _TOO_LARGE
     except (OSError, ValueError) as error:
         return None, f"its path cannot be used ({error})"
     return target, ""
@@ -101,10 +102,12 @@ def _decoded(path: FilePath) -> dict[str, object] | str:
     """The decoded template, or why it could not be read; cached on path and content (reading is
     cheap, decoding is not; file times are too coarse to tell two quick saves apart)."""
     try:
-        content = path.read_bytes()[:MAX_BYTES + 1]
+        content = _bounded(path)
         text = content.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return f"it cannot be read ({error})"
+    except _TooLargeError:
+        return _TOO_LARGE
     key = (str(path), hashlib.sha256(content).hexdigest())
     with _LOCK:
         hit = _CACHE.get(key)
@@ -128,6 +131,19 @@ def _decoded(path: FilePath) -> dict[str, object] | str:
     return result
 
 
+class _TooLargeError(Exception):
+    """The file is over MAX_BYTES when read (it grew after `_inside` checked its size)."""
+
+
+def _bounded(path: FilePath) -> bytes:
+    """The file's bytes, reading no more than one byte past MAX_BYTES: a file over it is refused, never cut."""
+    with path.open("rb") as handle:
+        content = handle.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        raise _TooLargeError
+    return content
+
+
 def cdk_assets(linted: str | None, directory: str | None) -> dict[str, str]:
     """Object key -> file, from the `*.assets.json` manifests CDK writes next to its templates in `cdk.out`
     (read only inside the root; paths relative to the template that names them)."""
@@ -143,13 +159,13 @@ def cdk_assets(linted: str | None, directory: str | None) -> dict[str, str]:
         if target is None:
             continue  # a link out of the root, a directory, a device, too large
         try:
-            files = json.loads(target.read_bytes()[:MAX_BYTES + 1]).get("files", {})
-        except (OSError, ValueError, AttributeError, RecursionError, MemoryError):
+            files = json.loads(_bounded(target)).get("files")
+        except (OSError, ValueError, AttributeError, RecursionError, MemoryError, _TooLargeError):
             continue
         for asset in files.values() if isinstance(files, dict) else ():
-            source = asset.get("source", {}) if isinstance(asset, dict) else {}
+            source = asset.get("source") if isinstance(asset, dict) else {}
             path = source.get("path") if isinstance(source, dict) else None
-            destinations = asset.get("destinations", {}) if isinstance(asset, dict) else {}
+            destinations = asset.get("destinations") if isinstance(asset, dict) else {}
             for destination in destinations.values() if isinstance(destinations, dict) else ():
                 key = destination.get("objectKey") if isinstance(destination, dict) else None
                 if isinstance(key, str) and isinstance(path, str):

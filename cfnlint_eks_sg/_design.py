@@ -235,7 +235,7 @@ def public_exposure(model: Model, roles: Roles, allowed: PortSet | None) -> Iter
     0.0.0.0/0 or ::/0, rules whose ranges together hold the internet, and rules that parameters' Defaults open
     that way (an exposure check: what a deployment gets when nobody says otherwise, said so)."""
     allowed = allowed or NO_PORTS
-    roles_of = _roles_of(model, roles)
+    roles_of = _roles_of(roles)
     for group, perms in _ingress_of(model, roles_of).items():
         kinds = roles_of[group]
         control_plane = "control-plane" in kinds
@@ -262,7 +262,7 @@ def public_exposure(model: Model, roles: Roles, allowed: PortSet | None) -> Iter
 def undecided_exposure(model: Model, roles: Roles) -> Iterator[Finding]:
     """IK0001: a node or control-plane group's rule open to the whole internet on a protocol or ports this template
     does not fix, where no parameter Default decides them."""
-    roles_of = _roles_of(model, roles)
+    roles_of = _roles_of(roles)
     for group, perms in _ingress_of(model, roles_of).items():
         decided = {p.path for p in perms if p.assumed}
         open_ = [p for p in perms if p.protocol is None and p.path not in decided and isinstance(p.peer, CidrPeer)]
@@ -293,7 +293,7 @@ def _ingress_of(model: Model, roles_of: dict[GroupKey, set[str]]) -> dict[GroupK
     return rules
 
 
-def _roles_of(model: Model, roles: Roles) -> dict[GroupKey, set[str]]:
+def _roles_of(roles: Roles) -> dict[GroupKey, set[str]]:
     """The groups on nodes or control planes, and groups written for nodes that another stack's nodes carry."""
     roles_of: dict[GroupKey, set[str]] = {}
     for node in roles.node_groups:

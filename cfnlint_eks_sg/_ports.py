@@ -152,7 +152,9 @@ def parse_protocol(raw: object) -> IpProtocol | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        text = str(raw) if -1 <= raw <= 255 else "invalid"  # str() refuses ints of 4,300+ digits
+        if not -1 <= raw <= 255:
+            return None  # before str(), which refuses ints of 4,300+ digits
+        text = str(raw)
     elif isinstance(raw, str):
         text = raw.strip().lower()
     else:

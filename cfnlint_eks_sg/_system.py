@@ -218,8 +218,6 @@ def _renamed(value: object, names: Mapping[str, str], conditions: Mapping[str, s
             if values and arg in values:
                 return values[arg]
             return {"Ref": names.get(arg, arg)}
-        if name == "Condition" and isinstance(arg, str):
-            return {"Condition": conditions.get(arg, arg)}
         if name == "Fn::GetAtt":
             return {"Fn::GetAtt": _getatt(arg, names)}
         if name == "Fn::Sub":
@@ -232,7 +230,7 @@ def _renamed(value: object, names: Mapping[str, str], conditions: Mapping[str, s
                                       *(_renamed(a, names, conditions, depth + 1, values) for a in arg[1:])]}
     renamed: dict[object, object] = {}
     for key, item in value.items():
-        if key == "Condition" and isinstance(item, str):  # a resource's or output's own condition
+        if key == "Condition" and isinstance(item, str):  # `{Condition: C}`, or a resource's or output's own
             renamed[key] = conditions.get(item, item)
         elif key == "DependsOn":
             renamed[key] = item

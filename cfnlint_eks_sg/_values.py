@@ -138,8 +138,8 @@ class Reducer:
             return match.group(0)
 
         rendered = _VARIABLE.sub(inline, text)
-        if unresolved:
-            return KEEP if rendered == text else {"Fn::Sub": [rendered, variables] if variables else rendered}
+        if unresolved:  # without variables nothing is inlined, so a changed text always has some
+            return KEEP if rendered == text else {"Fn::Sub": [rendered, variables]}
         return _VARIABLE.sub(_unescaped, rendered)
 
     def _if(self, arg: object) -> object:

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from cfnlint_eks_sg._analysis import analyse
+from collections.abc import Callable, Iterator
+
+from cfnlint_eks_sg._analysis import Analysis, analyse
+from cfnlint_eks_sg._companions import Loaded, Refused
 from cfnlint_eks_sg._findings import Finding
+from cfnlint_eks_sg._groups import Companion
+from cfnlint_eks_sg._ports import PortSet
 from cfnlint_eks_sg._resolve import Path
-from tests.unit.pieces import Json, StubConditions, field, findings, getatt, ref, res, sg
+from cfnlint_eks_sg._system import combine, inline
+from tests.unit.pieces import (
+    Json,
+    StubConditions,
+    eks_cluster,
+    field,
+    findings,
+    getatt,
+    launch_template,
+    managed_nodegroup,
+    ref,
+    res,
+    sg,
+)
 
 # --- template pieces -----------------------------------------------------------------------------------
 
@@ -356,3 +374,256 @@ def test_wk2001_exclusive_conditions_need_the_engine() -> None:
     assert [field(f, "cluster") for f in findings(template, "WK2001")] == ["Blue", "Green"]
     exclusive = StubConditions(["IsBlue", "IsGreen"], lambda s: not (s["IsBlue"] and s["IsGreen"]))
     assert findings(template, "WK2001", exclusive) == []
+
+
+class NamelessEngine:
+    """A condition engine that does not say which conditions it parsed (no `_conditions`)."""
+
+    def __init__(self, allowed: Callable[[dict[str, bool]], bool]) -> None:
+        self._allowed = allowed
+
+    def build_scenarios(self, conditions: dict[str, set[bool]]) -> Iterator[dict[str, bool]]:
+        return StubConditions(sorted(conditions), self._allowed).build_scenarios(conditions)
+
+
+def test_an_engine_that_does_not_list_its_conditions_gets_the_template_ones() -> None:
+    """The template's declared conditions go to the engine, which knows IsBlue and IsGreen exclude each other."""
+    template: Json = {
+        "Parameters": {"Cp": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Conditions": {"IsBlue": {"Fn::Equals": ["a", "b"]}, "IsGreen": {"Fn::Equals": ["a", "c"]}},
+        "Resources": {
+            "Blue": {**cluster(ref("Cp")), "Condition": "IsBlue"},
+            "Green": {**cluster(ref("Cp")), "Condition": "IsGreen"},
+        },
+    }
+    engine = NamelessEngine(lambda s: not (s["IsBlue"] and s["IsGreen"]))
+    assert analyse(template, engine).findings_for("WK2001") == []
+
+
+# --- per-rule findings: cached per rule and port setting -------------------------------------------------
+
+
+def test_findings_of_a_rule_are_computed_once_per_port_setting() -> None:
+    """WK1003 checks the ports it is given: NodeSG lets the control plane in on 10250 only."""
+    analysis = analyse(base())
+    default = analysis.findings_for("WK1003")
+    assert analysis.findings_for("WK1003") is default  # every rule of a run shares the list
+    assert [field(f, "traffic") for f in default] == ["TCP 1025-10249, 10251-65535"]
+    webhook = PortSet.span(8443, 8443)
+    (only_8443,) = analysis.findings_for("WK1003", webhook)
+    assert (only_8443.path, field(only_8443, "traffic")) == (("Resources", "NodeSG"), "TCP 8443")
+    assert analysis.findings_for("WK1003", PortSet.span(10250, 10250)) == []
+    assert analysis.findings_for("WK1003") is default
+
+
+def test_reported_gaps_check_the_ports_given() -> None:
+    analysis = analyse(base())
+    webhook = PortSet.span(8443, 8443)
+    ((gap, finding),) = analysis.reported_gaps("WK1003", webhook)
+    assert [(str(protocol), str(ports)) for protocol, ports in gap.blocked] == [("TCP", "8443")]
+    assert [finding] == analysis.findings_for("WK1003", webhook)
+    assert analysis.reported_gaps("WK1003", PortSet.span(10250, 10250)) == []
+    assert analysis.reported_gaps("WK9999") == []
+
+
+def test_a_flow_that_hangs_on_an_outside_group_counts_the_aws_api_path_too() -> None:
+    """The nodes carry only a parameter group: the IK0001 of that group counts WK1006 with the six flows."""
+    template: Json = {
+        "Parameters": {"NodeSg": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Resources": {"CpSG": sg(), "Cl": eks_cluster(ref("CpSG")), "Lt": launch_template(ref("NodeSg")),
+                      "Ng": managed_nodegroup()},
+    }
+    (unknown,) = findings(template, "IK0001")
+    assert unknown.path == ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 0)
+    assert (field(unknown, "group"), field(unknown, "count")) == ("parameter NodeSg", "7")
+
+
+# --- companions: what of a joined system the linted template gets ------------------------------------------
+
+SETTINGS = "cfnlint-eks-sg"
+
+
+def joined(linted: Json, **companions: Json) -> Analysis:
+    """The analysis of `linted` joined with its companions (as `analyse_system` reads them from files)."""
+    loaded = [Loaded(Companion(f"{label}.yaml", None, ("Metadata", SETTINGS, "companions", number)), label, body)
+              for number, (label, body) in enumerate(companions.items())]
+    return analyse(combine(linted, loaded))
+
+
+def exported_cluster() -> Json:
+    """A cluster stack whose control-plane group lets nothing in; it exports the group and the cluster name."""
+    return {
+        "Resources": {"CpSG": sg(), "Cl": cluster(ref("CpSG"))},
+        "Outputs": {"CpSG": {"Value": ref("CpSG"), "Export": {"Name": "cp-sg"}},
+                    "Name": {"Value": ref("Cl"), "Export": {"Name": "cluster-name"}}},
+    }
+
+
+def importing_nodes(*node_ingress: Json) -> Json:
+    return {"Resources": {
+        "NodeSG": sg(SecurityGroupIngress=list(node_ingress)),
+        "Lt": launch_template(ref("NodeSG")),
+        "Ng": {"Type": "AWS::EKS::Nodegroup", "Properties": {
+            "ClusterName": {"Fn::ImportValue": "cluster-name"}, "LaunchTemplate": {"Id": ref("Lt")}}},
+    }}
+
+
+def nodes_resources(template: Json) -> Json:
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    return resources
+
+
+def test_a_companion_gap_goes_where_the_linted_template_names_the_group() -> None:
+    nodes = importing_nodes(tcp(0, 65535, SourceSecurityGroupId={"Fn::ImportValue": "cp-sg"}))
+    (api,) = joined(nodes, cluster=exported_cluster()).findings_for("EK1001")
+    assert api.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "SourceSecurityGroupId")
+    assert field(api, "fix") == "an ingress rule on cluster::CpSG allowing TCP 443 from NodeSG"
+
+
+def test_a_companion_gap_the_linted_template_does_not_name_goes_to_the_companions_setting() -> None:
+    """Nothing here names the cluster stack's group: the finding points at the companions list."""
+    (api,) = joined(importing_nodes(), cluster=exported_cluster()).findings_for("EK1001")
+    assert api.path == ("Metadata", SETTINGS, "companions")
+    assert field(api, "fix") == "an ingress rule on cluster::CpSG allowing TCP 443 from NodeSG"
+
+
+def test_a_companion_nodes_egress_gap_towards_this_control_plane_is_reported_here() -> None:
+    """The cluster stack admits the companion's nodes on 443, but the nodes may only send DNS: the egress half of
+    the flow into this template's control plane is broken, reported where this template names the nodes' group."""
+    cluster_stack = exported_cluster()
+    cluster_stack["Resources"] = {"CpSG": sg(SecurityGroupIngress=[
+        tcp(443, 443, SourceSecurityGroupId={"Fn::ImportValue": "node-sg"})]), "Cl": cluster(ref("CpSG"))}
+    nodes = importing_nodes(tcp(0, 65535, SourceSecurityGroupId={"Fn::ImportValue": "cp-sg"}))
+    nodes["Resources"] = {**nodes_resources(nodes), "NodeSG": sg(
+        SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId={"Fn::ImportValue": "cp-sg"})],
+        SecurityGroupEgress=[tcp(53, 53, CidrIp="10.0.0.0/8")])}
+    nodes["Outputs"] = {"NodeSG": {"Value": ref("NodeSG"), "Export": {"Name": "node-sg"}}}
+    (api,) = joined(cluster_stack, nodes=nodes).findings_for("EK1001")
+    assert api.path == ("Resources", "CpSG", "Properties", "SecurityGroupIngress", 0, "SourceSecurityGroupId")
+    assert field(api, "fix") == "an egress rule on nodes::NodeSG allowing TCP 443 to CpSG"
+
+
+def test_findings_between_companions_are_theirs() -> None:
+    """A companion with a broken cluster and two clusters sharing a group: its own lint run reports those."""
+    broken: Json = {"Resources": {
+        "CpSG": sg(), "NodeSG": sg(), "Shared": sg(),
+        "Cl": cluster(ref("CpSG"), ref("Shared")), "Other": cluster(ref("Shared")),
+        "Lt": launch_template(ref("NodeSG")), "Ng": nodegroup(),
+    }}
+    alone = analyse(broken).all_findings()
+    assert {"EK1001", "EK1002", "WK2001"} <= alone.keys()
+    assert joined({"Resources": {"Unrelated": sg()}}, team=broken).all_findings() == {}
+
+
+# --- nested stacks: they deploy with this template, so their findings are its own ---------------------------
+
+
+def url_of(stack: str) -> Path:
+    return ("Resources", stack, "Properties", "TemplateURL")
+
+
+def nested(parent: Json, **children: Json) -> Analysis:
+    """The analysis of `parent` with its nested stacks inlined (as `analyse_system` reads them from files)."""
+    loaded = [Loaded(Companion(f"{name}.yaml", name, url_of(name)), name, body) for name, body in children.items()]
+    return analyse(inline(parent, loaded), anchors={name: url_of(name) for name in children})
+
+
+def stack(name: str) -> Json:
+    return res("AWS::CloudFormation::Stack", TemplateURL=f"{name}.yaml")
+
+
+def test_a_nested_stack_finding_goes_to_its_template_url() -> None:
+    child: Json = {"Resources": {"Shared": sg(), "ClA": cluster(ref("Shared")), "ClB": cluster(ref("Shared"))}}
+    found = nested({"Resources": {"Child": stack("Child")}}, Child=child).findings_for("WK2001")
+    assert [(f.path, field(f, "cluster")) for f in found] == [(url_of("Child"), "Child::ClA"),
+                                                              (url_of("Child"), "Child::ClB")]
+
+
+def test_a_rule_on_a_nested_stack_group_is_not_foreign() -> None:
+    """The parent adds a rule to a group its nested stack creates: both deploy together (no IK0002)."""
+    child: Json = {"Resources": {"NodeSG": sg()}, "Outputs": {"NodeSG": {"Value": ref("NodeSG")}}}
+    rule = res("AWS::EC2::SecurityGroupIngress", GroupId=getatt("Child", "Outputs.NodeSG"), IpProtocol="tcp",
+               FromPort=22, ToPort=22, CidrIp="10.0.0.0/8")
+    assert nested({"Resources": {"Child": stack("Child"), "Ssh": rule}}, Child=child).findings_for("IK0002") == []
+    # the same rule on a group another stack owns is reported
+    outside = {"Parameters": {"NodeSG": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+               "Resources": {"Ssh": {**rule, "Properties": {**rule["Properties"], "GroupId": ref("NodeSG")}}}}  # type: ignore[dict-item]
+    assert [f.path for f in analyse(outside).findings_for("IK0002")] == [("Resources", "Ssh", "Properties", "GroupId")]
+
+
+def test_the_group_to_edit_decides_which_nested_stack_a_finding_goes_to() -> None:
+    """The nodes are in Workload, their group (whose egress is cut) in Network: the fix is Network's."""
+    network: Json = {
+        "Resources": {"CpSG": sg(SecurityGroupIngress=[tcp(443, 443, SourceSecurityGroupId=ref("NodeSG"))]),
+                      "NodeSG": sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId=ref("CpSG"))],
+                                   SecurityGroupEgress=[tcp(53, 53, CidrIp="10.0.0.0/8")])},
+        "Outputs": {"CpSG": {"Value": ref("CpSG")}, "NodeSG": {"Value": ref("NodeSG")}},
+    }
+    workload: Json = {
+        "Parameters": {"CpSG": {"Type": "String"}, "NodeSG": {"Type": "String"}},
+        "Resources": {"Cl": cluster(ref("CpSG")), "Lt": launch_template(ref("NodeSG")), "Ng": nodegroup()},
+    }
+    parent: Json = {"Resources": {
+        "Network": stack("Network"),
+        "Workload": {**stack("Workload"), "Properties": {
+            "TemplateURL": "Workload.yaml", "Parameters": {"CpSG": getatt("Network", "Outputs.CpSG"),
+                                                           "NodeSG": getatt("Network", "Outputs.NodeSG")}}},
+    }}
+    (api,) = nested(parent, Network=network, Workload=workload).findings_for("EK1001")
+    assert (api.path, field(api, "half")) == (url_of("Network"), "egress")
+    assert field(api, "node_group") == "Workload::Ng"
+
+
+def test_companion_findings_are_left_out_and_the_linted_ones_kept() -> None:
+    """The companion's shared group (WK2001) is its own run's; this template's foreign rule (IK0002) stays."""
+    team: Json = {"Resources": {"Shared": sg(), "ClA": cluster(ref("Shared")), "ClB": cluster(ref("Shared"))}}
+    linted: Json = {
+        "Parameters": {"Other": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Resources": {"Ssh": res("AWS::EC2::SecurityGroupIngress", GroupId=ref("Other"), IpProtocol="tcp",
+                                 FromPort=22, ToPort=22, CidrIp="10.0.0.0/8")},
+    }
+    every = joined(linted, team=team).all_findings()
+    assert {rule: [f.path for f in found] for rule, found in every.items()} == {
+        "IK0002": [("Resources", "Ssh", "Properties", "GroupId")]}
+
+
+# --- order: findings sort on the text of their paths (Finding.sort_key), which never compares str with int -------
+
+
+def test_findings_of_the_analysis_are_in_sort_key_order() -> None:
+    """Eleven companions that could not be read: their IK0001 findings come in Finding.sort_key order."""
+    refused = [Refused(Companion(f"c{n}.yaml", None, ("Metadata", SETTINGS, "companions", n)), "there is no such file")
+               for n in range(11)]
+    found = analyse({"Resources": {}}, refused=refused).findings_for("IK0001")
+    assert sorted(f.path[-1] for f in found) == list(range(11))
+    assert found == sorted(found, key=Finding.sort_key)
+
+
+def test_findings_of_a_flow_or_port_rule_are_in_sort_key_order() -> None:
+    """A node group open to the internet by its 4th and 12th rules (SSH, RDP): WK3001 in Finding.sort_key order."""
+    rules = [tcp(1000 + n, 1000 + n, CidrIp="10.0.0.0/8") for n in range(11)]
+    rules[2] = tcp(22, 22, CidrIp="0.0.0.0/0")
+    rules[10] = tcp(3389, 3389, CidrIp="0.0.0.0/0")
+    found = findings(base(NodeSG=sg(SecurityGroupIngress=[
+        tcp(10250, 10250, SourceSecurityGroupId=ref("CpSG")), *rules])), "WK3001")
+    assert sorted(f.path[-2] for f in found) == [3, 11]
+    assert found == sorted(found, key=Finding.sort_key)
+
+
+def test_a_companion_flow_into_a_nested_stack_group_is_this_template_s() -> None:
+    """A companion's nodes reach the API through a nested stack's group that lets nothing in: the nested
+    stack deploys with this template, so the gap goes to its TemplateURL."""
+    cluster_child: Json = {
+        "Resources": {"CpSG": sg(), "Cl": cluster(ref("CpSG"))},
+        "Outputs": {"CpSG": {"Value": ref("CpSG"), "Export": {"Name": "cp-sg"}},
+                    "Name": {"Value": ref("Cl"), "Export": {"Name": "cluster-name"}}},
+    }
+    parent: Json = {"Resources": {"ClusterStack": stack("ClusterStack")}}
+    tree = inline(parent, [Loaded(Companion("ClusterStack.yaml", "ClusterStack", url_of("ClusterStack")),
+                                  "ClusterStack", cluster_child)])
+    nodes = importing_nodes(tcp(0, 65535, SourceSecurityGroupId={"Fn::ImportValue": "cp-sg"}))
+    system = combine(tree, [Loaded(Companion("nodes.yaml", None, ("Metadata", SETTINGS, "companions", 0)),
+                                   "nodes", nodes)])
+    (api,) = analyse(system, anchors={"ClusterStack": url_of("ClusterStack")}).findings_for("EK1001")
+    assert (api.path, field(api, "half"), field(api, "node_group")) == (url_of("ClusterStack"), "ingress", "nodes::Ng")

@@ -10,6 +10,7 @@ from cfnlint_eks_sg._design import (
     orphaned_node_groups,
     public_exposure,
     shared_control_plane_groups,
+    undecided_exposure,
 )
 from cfnlint_eks_sg._findings import Finding
 from cfnlint_eks_sg._guards import Scenarios
@@ -680,3 +681,412 @@ def test_wk3001_judges_a_parameter_by_its_default(parameter: Json, rule: Json, r
     assert bool(found) is reported
     if reported:
         assert field(found[0], "source").endswith(f"(with the default {parameter['Default']} of parameter P)")
+
+
+# --- WK3001: ranges that hold the internet together ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rules", "what", "at", "source"), [
+    ((tcp(22, 22, CidrIp="128.0.0.0/1"), tcp(22, 22, CidrIp="0.0.0.0/1")), "TCP 22 (SSH)", (1, "CidrIp"),
+     "128.0.0.0/1, 0.0.0.0/1 (together every address)"),
+    ((tcp(20, 3389, CidrIpv6="8000::/1"), tcp(22, 22, CidrIpv6="::/1")), "TCP 22 (SSH)", (0, "CidrIpv6"),
+     "8000::/1, ::/1 (together every address)"),
+    (({"IpProtocol": "-1", "CidrIp": "0.0.0.0/1"}, {"IpProtocol": "-1", "CidrIp": "128.0.0.0/1"}), "all traffic",
+     (0, "CidrIp"), "0.0.0.0/1, 128.0.0.0/1 (together every address)"),
+    (({"IpProtocol": "-1", "CidrIp": "0.0.0.0/1"}, tcp(0, 65535, CidrIp="128.0.0.0/1")), "every TCP port",
+     (0, "CidrIp"), "0.0.0.0/1, 128.0.0.0/1 (together every address)"),
+    (({"IpProtocol": "udp", "FromPort": 0, "ToPort": 65535, "CidrIp": "0.0.0.0/1"},
+      {"IpProtocol": "-1", "CidrIp": "128.0.0.0/1"}), "every UDP port", (0, "CidrIp"),
+     "0.0.0.0/1, 128.0.0.0/1 (together every address)"),
+    ((tcp(22, 22, CidrIp="0.0.0.0/1"), tcp(22, 22, CidrIp="128.0.0.0/2"), tcp(22, 22, CidrIp="192.0.0.0/2")),
+     "TCP 22 (SSH)", (0, "CidrIp"), "0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/2 (together every address)"),
+])
+def test_wk3001_ranges_that_together_hold_the_internet(rules: tuple[Json, ...], what: str, at: Path,
+                                                       source: str) -> None:
+    """One finding for the ranges together, at the first of them by range, naming them as written."""
+    (found,) = exposure(open_node(*rules))
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", *at)
+    assert fields_of(found, "group", "role", "what", "source", "when") == ("NodeSG", "node", what, source, "")
+
+
+@pytest.mark.parametrize("rules", [
+    (tcp(22, 22, CidrIp="0.0.0.0/1"),),  # half the internet
+    (tcp(22, 22, CidrIp="0.0.0.0/1"), tcp(22, 22, CidrIp="128.0.0.0/2")),  # a quarter is missing
+    (tcp(22, 22, CidrIp="0.0.0.0/1"), tcp(3389, 3389, CidrIp="128.0.0.0/1")),  # no port open to all of it
+    (tcp(22, 22, CidrIp="0.0.0.0/1"), tcp(22, 22, CidrIpv6="8000::/1")),  # one half of each family
+    (tcp(30000, 32767, CidrIp="0.0.0.0/1"), tcp(30000, 32767, CidrIp="128.0.0.0/1")),  # NodePorts only
+    (tcp(22, 22, CidrIp="0.0.0.0/1"), tcp(22, 22, SourceSecurityGroupId="sg-0abc")),
+])
+def test_wk3001_ranges_that_leave_part_of_the_internet_out(rules: tuple[Json, ...]) -> None:
+    assert exposure(open_node(*rules)) == []
+
+
+def test_wk3001_halves_on_the_control_plane_count_443() -> None:
+    template = design(CpSG=sg(SecurityGroupIngress=[tcp(443, 443, CidrIp="0.0.0.0/1"),
+                                                    tcp(443, 443, CidrIp="128.0.0.0/1")]))
+    (found,) = exposure(template)
+    assert fields_of(found, "group", "role", "what") == ("CpSG", "control-plane", "TCP 443 (the Kubernetes API)")
+    assert exposure(template, PortSet.span(443, 443)) == []
+
+
+def test_wk3001_halves_with_a_world_open_rule_are_reported_once_each() -> None:
+    # the 0.0.0.0/0 rule is its own finding; the halves are another, which the world rule does not join
+    template = open_node(tcp(22, 22, CidrIp="0.0.0.0/0"), tcp(3389, 3389, CidrIp="0.0.0.0/1"),
+                         tcp(3389, 3389, CidrIp="128.0.0.0/1"))
+    assert [(field(f, "what"), field(f, "source")) for f in exposure(template)] == [
+        ("TCP 22 (SSH)", "0.0.0.0/0"),
+        ("TCP 3389 (RDP)", "0.0.0.0/1, 128.0.0.0/1 (together every address)"),
+    ]
+
+
+def test_wk3001_halves_whose_protocol_a_parameter_gives_are_not_added_up() -> None:
+    # a parameter's Default judges one rule; halves read with Defaults are not a fact that adds up
+    template = open_node({"IpProtocol": ref("P"), "CidrIp": "0.0.0.0/1"},
+                         {"IpProtocol": ref("P"), "CidrIp": "128.0.0.0/1"})
+    template["Parameters"] = {"P": {"Type": "String", "Default": "-1"}}
+    assert exposure(template) == []
+
+
+def test_wk3001_a_world_rule_whose_protocol_nothing_fixes_is_ik0001s() -> None:
+    template = open_node({"IpProtocol": ref("P"), "CidrIp": "0.0.0.0/0"})
+    template["Parameters"] = {"P": {"Type": "String"}}
+    assert exposure(template) == []
+    model = build_model(template)
+    (found,) = undecided_exposure(model, infer_roles(model))
+    assert found.rule_id == "IK0001"
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "CidrIp")
+
+
+# --- IK0001: exposure that the template leaves open -------------------------------------------------------
+
+
+def undecided(template: Json) -> list[Finding]:
+    model = build_model(template)
+    return list(undecided_exposure(model, infer_roles(model)))
+
+
+def open_by_parameter(*cidrs: object, parameter: Json | None = None, group: str = "NodeSG") -> Json:
+    rules = [{"IpProtocol": ref("P"), "CidrIp": cidr} for cidr in cidrs]
+    template = design(**{group: sg(SecurityGroupIngress=rules)})
+    template["Parameters"] = {"P": parameter or {"Type": "String"}}
+    return template
+
+
+def test_ik0001_world_rule_with_a_protocol_nothing_fixes() -> None:
+    (found,) = undecided(open_by_parameter("0.0.0.0/0"))
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "CidrIp")
+    assert fields_of(found, "kind", "group", "role", "source", "when") == ("exposure", "NodeSG", "node", "0.0.0.0/0",
+                                                                          "")
+
+
+def test_ik0001_names_a_control_plane_group_and_its_condition() -> None:
+    template = design(CpSG=sg(SecurityGroupIngress=[if_("Open", {"IpProtocol": ref("P"), "CidrIpv6": "::/0"})]),
+                      Lt=launch_template(ref("NodeSG"), ref("CpSG")))
+    template["Parameters"] = {"P": {"Type": "String"}}
+    (found,) = undecided(template)
+    assert fields_of(found, "group", "role", "source", "when") == (
+        "CpSG", "control-plane and node", "::/0", " when Open is true")
+
+
+def test_ik0001_halves_together_are_one_finding_at_the_first_range() -> None:
+    (found,) = undecided(open_by_parameter("128.0.0.0/1", "10.0.0.0/8", "0.0.0.0/1"))
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 2, "CidrIp")
+    assert fields_of(found, "source", "when") == ("0.0.0.0/1, 10.0.0.0/8, 128.0.0.0/1", "")
+
+
+@pytest.mark.parametrize("cidrs", [("0.0.0.0/1",), ("0.0.0.0/1", "10.0.0.0/8"), ("0.0.0.0/1", "8000::/1")])
+def test_ik0001_not_for_ranges_short_of_the_internet(cidrs: tuple[str, ...]) -> None:
+    assert undecided(open_by_parameter(*cidrs)) == []
+
+
+def test_ik0001_not_when_a_default_decides_or_the_group_has_no_role() -> None:
+    assert undecided(open_by_parameter("0.0.0.0/0", parameter={"Type": "String", "Default": "tcp"})) == []
+    assert undecided(open_by_parameter("0.0.0.0/0", group="Other")) == []
+
+
+# --- WK2002-WK2005: more shapes ----------------------------------------------------------------------------
+
+
+def test_wk2002_a_cluster_listing_the_group_twice_is_named_once() -> None:
+    template: Json = {"Resources": {"Shared": sg(), "A": eks_cluster(ref("Shared"), getatt("Shared", "GroupId")),
+                                    "Bastion": res("AWS::EC2::Instance", SecurityGroupIds=[ref("Shared")])}}
+    (found,) = findings(template, "WK2002")
+    assert fields_of(found, "group", "cluster", "resource", "when") == ("Shared", "cluster A", "Bastion", "")
+
+
+def test_wk2002_two_conditional_clusters_are_named_and_conditional() -> None:
+    template: Json = {"Resources": {
+        "Shared": sg(),
+        "A": with_condition(eks_cluster(ref("Shared")), "HasA"),
+        "B": with_condition(eks_cluster(ref("Shared")), "HasB"),
+        "Bastion": res("AWS::EC2::Instance", SecurityGroupIds=[ref("Shared")]),
+    }}
+    (found,) = findings(template, "WK2002")
+    assert field(found, "cluster") == "clusters A and B"
+    assert field(found, "when") != ""  # with neither cluster there is nothing to share
+    only_b = StubConditions(["HasA", "HasB"], lambda s: not s.get("HasA", False))
+    (found,) = findings(template, "WK2002", only_b)
+    assert fields_of(found, "cluster", "when") == ("cluster B", " when HasB is true")
+
+
+def test_wk2003_counts_each_tagged_group_once_and_only_groups_it_knows() -> None:
+    template = design(A=tagged(), B=tagged(), NodeSG=tagged(),
+                      Lt=launch_template(ref("NodeSG"), ref("B"), getatt("A", "GroupId"), ref("A"), "sg-0lit",
+                                         ref("P")))
+    template["Parameters"] = {"P": {"Type": "AWS::EC2::SecurityGroup::Id"}}
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "A", "Properties", "Tags")  # equal groups: the first by name
+    assert fields_of(found, "count", "groups") == ("3", "NodeSG, B, A")
+
+
+def test_wk2003_culprit_is_the_group_that_holds_the_most_after_sorting() -> None:
+    # equal tags, different rules: the anchor follows what the groups hold, whatever their names
+    template = design(NodeSG=tagged(GroupDescription="b nodes"), Aaa=tagged(GroupDescription="c nodes"),
+                      Lt=launch_template(ref("Aaa"), ref("NodeSG")))
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "NodeSG", "Properties", "Tags")
+
+
+def test_wk2003_a_conditional_member_names_its_condition() -> None:
+    template = design(Extra=tagged(), NodeSG=tagged(), Lt=launch_template(ref("NodeSG"), if_("Two", ref("Extra"))))
+    (found,) = findings(template, "WK2003")
+    assert fields_of(found, "count", "groups", "when") == ("2", "NodeSG, Extra", " when Two is true")
+    assert findings(template, "WK2003", StubConditions(["Two"], lambda s: not s["Two"])) == []
+
+
+def test_wk2003_conditional_node_group_names_its_condition() -> None:
+    template = design(Extra=tagged(), NodeSG=tagged(), Lt=launch_template(ref("NodeSG"), ref("Extra")),
+                      Ng=with_condition(managed_nodegroup(), "Nodes"))
+    (found,) = findings(template, "WK2003")
+    assert field(found, "when") == ""  # wherever the nodes exist, both groups are on them
+    assert findings(template, "WK2003", StubConditions(["Nodes"], lambda s: not s["Nodes"])) == []
+
+
+def test_wk2004_three_rules_on_a_group_defined_elsewhere() -> None:
+    imported = {"Fn::ImportValue": "eksctl-prod-cluster::ClusterSecurityGroupId"}
+    template: Json = {"Resources": {**egress(imported, "Eg2"), **egress(imported, "Eg1"),
+                                    "Eg3": with_condition(egress(imported, "Eg3")["Eg3"], "Extra")}}
+    (found,) = findings(template, "WK2004")
+    assert found.path == ("Resources", "Eg1", "Properties", "GroupId")  # not defined here: its first rule
+    assert fields_of(found, "resource", "count", "when") == ("Eg1, Eg2 and Eg3", "3", "")
+
+
+def test_wk2004_a_conditional_rule_names_its_condition() -> None:
+    imported = {"Fn::ImportValue": "eksctl-prod-cluster::ClusterSecurityGroupId"}
+    template: Json = {"Resources": {"Eg": with_condition(egress(imported)["Eg"], "Extra")}}
+    (found,) = findings(template, "WK2004")
+    assert (found.path, field(found, "when")) == (("Resources", "Eg", "Properties", "GroupId"), " when Extra is true")
+
+
+def test_wk2004_other_imports_are_not_the_cluster_group() -> None:
+    template: Json = {"Resources": egress({"Fn::ImportValue": "network-NodeSecurityGroup"})}
+    assert findings(template, "WK2004") == []
+
+
+def test_wk2005_a_group_whose_condition_never_holds_is_not_orphaned() -> None:
+    template = design(Orphan=with_condition(tagged(), "Extra"))
+    assert findings(template, "WK2005", StubConditions(["Extra"], lambda s: not s["Extra"])) == []
+
+
+def test_wk2001_a_group_only_one_cluster_lists_does_not_hide_a_shared_one() -> None:
+    template: Json = {"Resources": {"Own": sg(), "Shared": sg(),
+                                    "A": eks_cluster(ref("Own"), ref("Shared")), "B": eks_cluster(ref("Shared"))}}
+    assert [(field(f, "group"), field(f, "cluster")) for f in findings(template, "WK2001")] == [
+        ("Shared", "A"), ("Shared", "B")]
+
+
+def test_wk2003_a_member_listed_before_the_tagged_groups_does_not_hide_them() -> None:
+    template = design(Extra=tagged(), NodeSG=tagged(),
+                      Lt=launch_template("sg-0lit", ref("NodeSG"), ref("NodeSG"), ref("Extra")))
+    (found,) = findings(template, "WK2003")
+    assert fields_of(found, "count", "groups") == ("2", "NodeSG, Extra")
+
+
+@pytest.mark.parametrize("members", [
+    (if_("Two", ref("Extra")), ref("NodeSG")),
+    (ref("NodeSG"), if_("Two", ref("Extra"))),
+])
+def test_wk2003_a_conditional_member_anywhere_in_the_list_names_its_condition(members: tuple[Json, ...]) -> None:
+    template = design(Extra=tagged(), NodeSG=tagged(), Lt=launch_template(*members))
+    (found,) = findings(template, "WK2003")
+    assert field(found, "when") == " when Two is true"
+
+
+@pytest.mark.parametrize("members", [
+    (ref("NodeSG"), getatt("Cl", "ClusterSecurityGroupId")),
+    (getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")),
+])
+def test_wk2003_a_conditional_tag_anywhere_in_the_list_names_its_condition(members: tuple[Json, ...]) -> None:
+    conditional_tag = if_("TagNodes", {"Key": sub("kubernetes.io/cluster/${Cl}"), "Value": "owned"})
+    template = design(NodeSG=sg(Tags=[conditional_tag]), Lt=launch_template(*members))
+    (found,) = findings(template, "WK2003")
+    assert field(found, "when") == " when TagNodes is true"
+
+
+def test_wk2003_a_member_whose_condition_excludes_the_nodes_never_counts() -> None:
+    # Nodes and Two are exclusive (say, Env is prod, and Env is not prod): Extra is never on the nodes.
+    template = design(Extra=tagged(), NodeSG=tagged(), Lt=launch_template(ref("NodeSG"), if_("Two", ref("Extra"))),
+                      Ng=with_condition(managed_nodegroup(), "Nodes"))
+    exclusive = StubConditions(["Nodes", "Two"], lambda s: not (s.get("Nodes", False) and s.get("Two", False)))
+    assert findings(template, "WK2003", exclusive) == []
+
+
+def test_wk2003_without_a_group_of_this_template_the_finding_goes_on_the_node_group() -> None:
+    # two cluster groups tagged with the same cluster name: nothing here to untag, so the nodes are the place
+    template: Json = {"Resources": {
+        "A": res("AWS::EKS::Cluster", Name="prod", ResourcesVpcConfig={"SecurityGroupIds": []}),
+        "B": res("AWS::EKS::Cluster", Name="prod", ResourcesVpcConfig={"SecurityGroupIds": []}),
+        "Lt": launch_template(getatt("A", "ClusterSecurityGroupId"), getatt("B", "ClusterSecurityGroupId")),
+        "Ng": managed_nodegroup(cluster="A"),
+    }}
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "Ng")
+    assert field(found, "groups") == "the EKS cluster security group of A, the EKS cluster security group of B"
+
+
+def test_wk2003_a_companions_group_is_never_the_one_to_untag() -> None:
+    # combined system: `cluster::` resources come from a companion template, another file
+    companion_cluster = res("AWS::EKS::Cluster", Name="prod", ResourcesVpcConfig={"SecurityGroupIds": []})
+    template: Json = {"Resources": {
+        "cluster::Cl": companion_cluster, "cluster::Tagged": tagged("prod"),
+        "Own": tagged("prod", GroupDescription="z"),
+        "Lt": launch_template(ref("cluster::Tagged"), ref("Own")), "Ng": managed_nodegroup(cluster="cluster::Cl"),
+    }}
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "Own", "Properties", "Tags")
+    template["Resources"]["Lt"] = launch_template(  # type: ignore[index]
+        ref("cluster::Tagged"), getatt("cluster::Cl", "ClusterSecurityGroupId"))
+    (found,) = findings(template, "WK2003")
+    assert found.path == ("Resources", "Ng")
+
+
+CLUSTER_GROUP_WHY = "the EKS cluster security group, which the control plane, managed nodes and Fargate pods carry"
+
+
+def test_wk2004_says_why_the_cluster_group_is_shared() -> None:
+    (found,) = findings(design(**egress(getatt("Cl", "ClusterSecurityGroupId"))), "WK2004")
+    assert field(found, "why") == CLUSTER_GROUP_WHY
+
+
+def test_wk2004_a_single_purpose_group_does_not_hide_a_shared_one() -> None:
+    template = design(**egress(ref("NodeSG"), "A"), **egress(getatt("Cl", "ClusterSecurityGroupId"), "B"))
+    (found,) = findings(template, "WK2004")
+    assert field(found, "resource") == "B"
+
+
+def test_wk2004_rules_are_listed_by_what_they_hold_not_by_name() -> None:
+    group = getatt("Cl", "ClusterSecurityGroupId")
+    rules = {name: res("AWS::EC2::SecurityGroupEgress", GroupId=group, IpProtocol="tcp", FromPort=port, ToPort=port,
+                       CidrIp="10.0.0.0/8") for name, port in (("A", 443), ("B", 10250))}
+    (found,) = findings(design(**rules), "WK2004")
+    assert field(found, "resource") == "B and A"  # FromPort 10250 sorts before 443 as text
+
+
+def test_wk2004_a_control_plane_group_also_on_another_resource() -> None:
+    template = design(Bastion=res("AWS::EC2::Instance", SecurityGroupIds=[ref("CpSG")]), **egress(ref("CpSG")))
+    (found,) = findings(template, "WK2004")
+    assert (found.path, field(found, "why")) == (
+        ("Resources", "CpSG"), "used by AWS::EC2::Instance Bastion, the control plane of cluster Cl")
+
+
+@pytest.mark.parametrize(("group", "extra", "label"), [
+    (ref("P"), {}, "parameter P"),
+    (getatt("Vpc", "DefaultSecurityGroup"), {"Vpc": res("AWS::EC2::VPC", CidrBlock="10.0.0.0/16")},
+     "the default security group of Vpc"),
+    (ref("cluster::Shared"), {"cluster::Shared": sg()}, "cluster::Shared"),  # a companion's group: another file
+])
+def test_wk2004_on_a_group_not_defined_here_goes_on_the_rule(group: Json, extra: dict[str, Json], label: str) -> None:
+    template = design(Cl=eks_cluster(group), Lt=launch_template(group), **extra, **egress(group))
+    template["Parameters"] = {"P": {"Type": "AWS::EC2::SecurityGroup::Id"}}
+    (found,) = findings(template, "WK2004")
+    assert (found.path, field(found, "group")) == (("Resources", "Eg", "Properties", "GroupId"), label)
+
+
+@pytest.mark.parametrize("names", [("Aaa", "Zzz"), ("Zzz", "Aaa")])
+def test_wk2005_an_exempt_group_does_not_hide_an_orphan(names: tuple[str, str]) -> None:
+    karpenter, orphan = names
+    exempt = sg(Tags=[{"Key": sub("kubernetes.io/cluster/${Cl}"), "Value": "owned"},
+                      {"Key": "karpenter.sh/discovery", "Value": ref("Cl")}])
+    assert paths(orphans(design(**{karpenter: exempt, orphan: tagged()}))) == [("Resources", orphan)]
+
+
+def test_wk3001_a_group_written_for_nodes_elsewhere_counts_as_a_node_group() -> None:
+    template = design(Orphan=tagged(SecurityGroupIngress=[tcp(22, 22, CidrIp="0.0.0.0/0")]))
+    (found,) = exposure(template)
+    assert fields_of(found, "group", "role", "what") == ("Orphan", "node", "TCP 22 (SSH)")
+
+
+def test_wk3001_remote_access_says_what_eks_opens() -> None:
+    (found,) = findings(design(Ng=remote_ng()), "WK3001")
+    assert fields_of(found, "group", "what") == (
+        "the remote-access group EKS creates for Ng", "TCP 22 (SSH; RemoteAccess without SourceSecurityGroups)")
+
+
+def test_wk3001_remote_access_of_each_node_group() -> None:
+    template = design(Ng=remote_ng(SourceSecurityGroups=[ref("NodeSG")]), Ng2=remote_ng())
+    assert [f.path for f in exposure(template)] == [("Resources", "Ng2", "Properties", "RemoteAccess")]
+
+
+def test_ik0001_a_rule_whose_range_is_not_an_address_is_not_exposure() -> None:
+    assert undecided(open_by_parameter("not-a-cidr")) == []
+
+
+def test_wk3001_remote_access_finding_is_wk3001() -> None:
+    (found,) = exposure(design(Ng=remote_ng()))
+    assert found.rule_id == "WK3001"
+
+
+def ingress(cidr: str, **props: object) -> Json:
+    return res("AWS::EC2::SecurityGroupIngress", GroupId=ref("NodeSG"), CidrIp=cidr, **props)
+
+
+def test_wk3001_halves_anchor_at_the_lowest_range_whatever_the_resources_hold() -> None:
+    # the 128.0.0.0/1 rule's resource sorts first by content; the finding still goes to 0.0.0.0/1
+    template = design(NodeSG=sg(SecurityGroupIngress=[tcp(22, 22, CidrIp="0.0.0.0/1")]),
+                      Upper=ingress("128.0.0.0/1", IpProtocol="tcp", FromPort=22, ToPort=22))
+    (found,) = exposure(template)
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "CidrIp")
+
+
+def test_wk3001_halves_written_twice_anchor_by_what_the_rules_hold() -> None:
+    # two rules name 0.0.0.0/1: the first by content (Description "a"), not by resource name
+    ssh: Json = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}
+    template = design(A=ingress("0.0.0.0/1", Description="b", **ssh), B=ingress("0.0.0.0/1", Description="a", **ssh),
+                      C=ingress("128.0.0.0/1", **ssh))
+    (found,) = exposure(template)
+    assert found.path == ("Resources", "B", "Properties", "CidrIp")
+
+
+def test_ik0001_halves_anchor_at_the_lowest_range_whatever_the_resources_hold() -> None:
+    template = open_by_parameter("0.0.0.0/1")
+    template["Resources"]["Upper"] = ingress("128.0.0.0/1", IpProtocol=ref("P"))  # type: ignore[index]
+    (found,) = undecided(template)
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "CidrIp")
+
+
+def test_ik0001_halves_written_twice_anchor_by_what_the_rules_hold() -> None:
+    template = design(A=ingress("0.0.0.0/1", Description="b", IpProtocol=ref("P")),
+                      B=ingress("0.0.0.0/1", Description="a", IpProtocol=ref("P")),
+                      C=ingress("128.0.0.0/1", IpProtocol=ref("P")))
+    template["Parameters"] = {"P": {"Type": "String"}}
+    (found,) = undecided(template)
+    assert found.path == ("Resources", "B", "Properties", "CidrIp")
+
+
+def test_ik0001_ipv6_halves() -> None:
+    rules = [{"IpProtocol": ref("P"), "CidrIpv6": cidr} for cidr in ("8000::/1", "::/1")]
+    template = design(NodeSG=sg(SecurityGroupIngress=rules))
+    template["Parameters"] = {"P": {"Type": "String"}}
+    (found,) = undecided(template)
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "CidrIpv6")  # by text
+    assert field(found, "source") == "8000::/1, ::/1"
+
+
+def test_ik0001_world_rules_and_other_families_are_not_halves() -> None:
+    # the world rule is its own finding; the ::/1 rule is no part of the IPv4 internet
+    found = undecided(open_by_parameter("0.0.0.0/0", "0.0.0.0/1"))
+    assert [field(f, "source") for f in found] == ["0.0.0.0/0"]
+    template = open_by_parameter("0.0.0.0/1", "128.0.0.0/1")
+    template["Resources"]["NodeSG"]["Properties"]["SecurityGroupIngress"].append(  # type: ignore[index]
+        {"IpProtocol": ref("P"), "CidrIpv6": "::/1"})
+    assert [field(f, "source") for f in undecided(template)] == ["0.0.0.0/1, 128.0.0.0/1"]

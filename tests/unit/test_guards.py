@@ -112,6 +112,15 @@ def test_or_subsumption_among_many_terms() -> None:
     assert str(big) == str((A & NOT_B) | NOT_A | (B & C))
 
 
+@pytest.mark.parametrize("suffix", [str(n) for n in range(60)])
+def test_or_drops_a_subsumed_term_whatever_the_names(suffix: str) -> None:
+    """`(a and d) or (b and c) or a` is `a or (b and c)`: the order a set hands the terms over in follows the
+    names' hashes, and no order may leave the longer term in a finding's text."""
+    a, b, c, d = (Guard.when(f"{letter}{suffix}", True) for letter in "abcd")
+    assert (a & d) | (b & c) | a == a | (b & c)
+    assert str((a & d) | (b & c) | a) == f"a{suffix} is true or b{suffix} is true and c{suffix} is true"
+
+
 def test_or_keeps_unrelated_terms() -> None:
     assert ((A & B) | (NOT_A & C)).terms == terms((("A", True), ("B", True)), (("A", False), ("C", True)))
 

@@ -252,6 +252,12 @@ def test_parse_protocol_invalid(raw: object) -> None:
     assert parse_protocol(raw) is None
 
 
+def test_parse_protocol_number_too_large_to_print_is_invalid() -> None:
+    """Python refuses to print ints of 4,300+ digits: such a protocol is invalid, never a crash."""
+    assert parse_protocol(10**5000) is None
+    assert parse_protocol(-(10**5000)) is None
+
+
 def test_protocol_constants() -> None:
     assert parse_protocol("-1") == ALL_TRAFFIC
     assert parse_protocol("tcp") == TCP

@@ -159,6 +159,20 @@ def test_alternatives_deep_nesting_stops_expanding() -> None:
     assert len(remainder[0].guard.names()) == MAX_DEPTH
 
 
+def test_alternatives_else_chain_stops_at_depth_cap() -> None:
+    """An `Fn::If` chain through its false branches (`If [C0, "x0", If [C1, ...]]`) is expanded as deep as a
+    then-chain: MAX_DEPTH levels, then the rest as one unexpanded value."""
+    levels: list[object] = ["last"]
+    for i in reversed(range(200)):
+        levels.insert(0, {"Fn::If": [f"C{i}", f"x{i}", levels[0]]})
+    alts = list(alternatives(levels[0], ()))
+    assert [a.value for a in alts[:MAX_DEPTH]] == [f"x{i}" for i in range(MAX_DEPTH)]
+    assert len(alts) == MAX_DEPTH + 1
+    remainder = alts[-1]
+    assert remainder.value is levels[MAX_DEPTH]
+    assert remainder.guard == Guard(frozenset({frozenset((f"C{i}", False) for i in range(MAX_DEPTH))}))
+
+
 # --- present ------------------------------------------------------------------------------------
 
 
@@ -374,6 +388,16 @@ def test_name_token_moderate_nesting() -> None:
     for _ in range(MAX_DEPTH):
         value = {"Fn::Join": ["", [value]]}
     assert name_token(value) == "x"
+
+
+@pytest.mark.parametrize(("levels", "expected"), [(MAX_DEPTH, "${ClusterName}"), (MAX_DEPTH + 1, None)])
+def test_name_token_through_sub_variables_up_to_the_depth_cap(levels: int, expected: str | None) -> None:
+    """`!Sub ["${V}", {V: !Sub ["${V}", {V: ... !Ref ClusterName}]}]` is `${ClusterName}` up to MAX_DEPTH
+    levels of variables; deeper is not written down."""
+    value: object = {"Ref": "ClusterName"}
+    for _ in range(levels):
+        value = {"Fn::Sub": ["${V}", {"V": value}]}
+    assert name_token(value) == expected
 
 
 # --- sub_variables ------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from cfnlint_eks_sg._model import (
 )
 from cfnlint_eks_sg._ports import ALL_TRAFFIC
 from cfnlint_eks_sg._roles import NodeRole, Roles, infer_roles
-from tests.unit.pieces import Json, key, ref, res, rkey, sg, sub
+from cfnlint_eks_sg._roles import node_resources as resources_making_nodes
+from tests.unit.pieces import Json, eks_cluster, key, launch_template, managed_nodegroup, ref, res, rkey, sg, sub
 
 
 def tagged_asg(cluster_tag: object, group: str = "NodeSG") -> Json:
@@ -556,3 +557,60 @@ def test_an_imported_control_plane_is_checked_in_every_scenario() -> None:
     [kubelet] = every["EK1002"]  # the nodes admit nothing: the control plane is named in the fix
     assert kubelet.message_fields()["fix"] == (
         "an ingress rule on NodeSG allowing TCP 10250 from imported eksctl-prod-cluster::SecurityGroup")
+
+
+# --- groups made for nodes, and the resources that make the nodes ---------------------------------
+
+
+@pytest.mark.parametrize("towards_control_plane", [True, False])
+def test_a_group_talking_to_the_control_plane_is_made_for_nodes_after_address_rules(
+        towards_control_plane: bool) -> None:
+    """A group with a rule to or from the control plane's group is made for nodes, however many address rules
+    (a bastion's SSH, an office range) the template lists before it."""
+    node_rule = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
+    resources: Json = {
+        "Bastion": sg(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                             "CidrIp": "203.0.113.0/24"}]),
+        "Office": sg(SecurityGroupEgress=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                           "CidrIp": "198.51.100.0/24"}]),
+        "CpSg": sg(),
+        "Workers": sg(),
+        "Cl": eks_cluster(ref("CpSg")),
+    }
+    if towards_control_plane:
+        resources["Rule"] = res("AWS::EC2::SecurityGroupIngress", GroupId=ref("CpSg"),
+                                SourceSecurityGroupId=ref("Workers"), **node_rule)
+    else:
+        resources["Rule"] = res("AWS::EC2::SecurityGroupIngress", GroupId=ref("Workers"),
+                                SourceSecurityGroupId=ref("CpSg"), **node_rule)
+    assert roles_of(resources).made_for_nodes == [rkey("Workers")]
+
+
+def test_the_resources_that_make_nodes_are_the_node_group_and_its_launch_template() -> None:
+    resources: Json = {"CpSg": sg(), "NodeSg": sg(), "Cl": eks_cluster(ref("CpSg")),
+                       "Lt": launch_template(ref("NodeSg")), "Ng": managed_nodegroup("Cl", "Lt")}
+    assert resources_making_nodes(roles_of(resources)) == {"Cl": {"Ng", "Lt"}}
+
+
+def test_findings_on_an_imported_clusters_group_are_placed_at_the_node_group_naming_it() -> None:
+    """The cluster is defined elsewhere: what its own group lets in cannot be seen, and IK0001 points at the node
+    group that names the cluster, the line to read."""
+    nodegroup = res("AWS::EKS::Nodegroup", ClusterName={"Fn::ImportValue": "prod-cluster-name"},
+                    LaunchTemplate={"Id": ref("Lt")})
+    template: Json = {"Resources": {"NodeSg": sg(), "Lt": launch_template(ref("NodeSg")), "Ng": nodegroup}}
+    [unverified] = analyse(template).findings_for("IK0001")
+    assert unverified.path == ("Resources", "Ng")
+    assert unverified.message_fields()["group"] == (
+        "the EKS cluster security group of cluster !ImportValue(prod-cluster-name)")
+
+
+@pytest.mark.parametrize("description", [["VPC endpoint group"], {"Text": "VPC endpoint group"}, 443])
+def test_a_description_that_is_not_text_says_nothing_about_the_group(description: object) -> None:
+    """cfn-lint rejects a non-text Description (E-rule); the plugin neither reads it as "an endpoint's group" nor
+    fails on it: the parameter group with a rule from the nodes is the control plane, as without a description."""
+    resources = node_resources(sub("kubernetes.io/cluster/${ClusterName}"))
+    resources.update(_with_rule_from_nodes(ref("ApiSg")))
+    params: Json = {"ClusterName": {"Type": "String"},
+                    "ApiSg": {"Type": "AWS::EC2::SecurityGroup::Id", "Description": description}}
+    keys = cp_keys(roles_of(resources, params), "${ClusterName}")
+    assert key(Origin.PARAMETER, "ApiSg") in keys

@@ -90,3 +90,18 @@ def test_the_refusal_names_the_field_and_the_class() -> None:
         value.ranges = ()
     with pytest.raises(AttributeError, match="cannot delete field 'ranges' of an immutable PortSet"):
         del value.ranges
+
+
+@pytest.mark.parametrize(("compare", "low_high", "same", "high_low"), [
+    ("__lt__", True, False, False),
+    ("__le__", True, True, False),
+    ("__gt__", False, False, True),
+    ("__ge__", False, True, True),
+])
+def test_each_comparison_answers_for_its_own_class_itself(compare: str, low_high: bool, same: bool,
+                                                          high_low: bool) -> None:
+    """NotImplemented is only for another class: a value of its own class gets the answer of the key order."""
+    low, high = PortRange(1, 2), PortRange(1, 3)
+    assert getattr(low, compare)(high) is low_high
+    assert getattr(low, compare)(PortRange(1, 2)) is same
+    assert getattr(high, compare)(low) is high_low
