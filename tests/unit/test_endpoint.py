@@ -272,3 +272,200 @@ def test_ik1007_invisible_control_plane_group_with_a_standalone_rule_is_not_judg
     rule = res("AWS::EC2::SecurityGroupIngress", GroupId=ref("ControlPlaneSG"), IpProtocol="tcp",
                FromPort=443, ToPort=443, SourceSecurityGroupId=ref("NodeSG"))
     assert clients(private_cluster(groups=[ref("CpSG"), ref("ControlPlaneSG")], Rule=rule)) == []
+
+
+# --- IK0001: WK1010 and WK1011 hang on a setting this template does not fix --------------------------------
+
+SETTING_PARAMETERS: Json = {"Priv": {"Type": "String"}, "Pub": {"Type": "String"},
+                            "Cidrs": {"Type": "CommaDelimitedList"}, "Dns": {"Type": "String"}}
+NAT = ("with only the public endpoint on, nodes reach the API from their NAT or public addresses, which "
+       "PublicAccessCidrs")
+
+
+def given(template: Json) -> Json:
+    template["Parameters"] = {**template.get("Parameters", {}), **SETTING_PARAMETERS}  # type: ignore[dict-item]
+    return template
+
+
+@pytest.mark.parametrize(("vpc_config", "place", "why"), [
+    ({"EndpointPrivateAccess": ref("Priv"), "PublicAccessCidrs": ["203.0.113.0/24"]}, "EndpointPrivateAccess",
+     f"{NAT} (203.0.113.0/24) must list; EndpointPrivateAccess is given by !Ref Priv, which this template does not "
+     "fix"),
+    ({"EndpointPublicAccess": ref("Pub"), "PublicAccessCidrs": ["203.0.113.0/24"]}, "EndpointPublicAccess",
+     f"{NAT} (203.0.113.0/24) must list; EndpointPublicAccess is given by !Ref Pub, which this template does not fix"),
+    ({"PublicAccessCidrs": ref("Cidrs")}, "PublicAccessCidrs",
+     f"{NAT} must list; PublicAccessCidrs is given by !Ref Cidrs, which this template does not fix"),
+    ({"EndpointPrivateAccess": ref("Priv"), "PublicAccessCidrs": ref("Cidrs")}, "EndpointPrivateAccess",
+     f"{NAT} must list; EndpointPrivateAccess is given by !Ref Priv, which this template does not fix"),
+])
+def test_wk1010_on_a_setting_not_fixed_here_is_ik0001(vpc_config: Json, place: str, why: str) -> None:
+    """The setting's expression is unknown, never its AWS default: IK0001 at that setting, naming it."""
+    (found,) = restricted(given(public(**vpc_config)))
+    assert (found.rule_id, found.path) == ("IK0001", (*VPC_CONFIG, place))
+    assert found.message_fields() == {"kind": "setting", "check": "WK1010", "cluster": "Cl", "when": "", "why": why}
+
+
+def test_wk1010_an_empty_list_admits_nothing() -> None:
+    (found,) = restricted(public(PublicAccessCidrs=[]))
+    assert (found.rule_id, field(found, "cidrs")) == ("WK1010", "nothing")
+
+
+def test_wk1010_a_private_endpoint_not_fixed_in_one_branch_only() -> None:
+    """Private access on when Private holds, a parameter otherwise: IK0001 for that other branch only."""
+    template = given(public(EndpointPrivateAccess=if_("Private", True, ref("Priv")),
+                            PublicAccessCidrs=["203.0.113.0/24"]))
+    (found,) = restricted(template)
+    assert (found.rule_id, found.path) == ("IK0001", (*VPC_CONFIG, "EndpointPrivateAccess", "Fn::If", 2))
+    assert field(found, "when") == " when Private is false"
+
+
+@pytest.mark.parametrize(("vpc", "private", "path", "why"), [
+    ({"EnableDnsHostnames": ref("Dns")}, True, ("Resources", "Vpc", "Properties", "EnableDnsHostnames"),
+     "private endpoint access needs EnableDnsHostnames of VPC Vpc to be true, and EnableDnsHostnames is given by "
+     "!Ref Dns, which this template does not fix"),
+    ({"EnableDnsHostnames": True, "EnableDnsSupport": ref("Dns")}, True,
+     ("Resources", "Vpc", "Properties", "EnableDnsSupport"),
+     "private endpoint access needs EnableDnsSupport of VPC Vpc to be true, and EnableDnsSupport is given by "
+     "!Ref Dns, which this template does not fix"),
+    ({}, ref("Priv"), (*VPC_CONFIG, "EndpointPrivateAccess"),
+     "EnableDnsHostnames of VPC Vpc is not set (false by default), which breaks private endpoint access, and "
+     "EndpointPrivateAccess is given by !Ref Priv, which this template does not fix"),
+    ({"EnableDnsHostnames": True, "EnableDnsSupport": False}, ref("Priv"), (*VPC_CONFIG, "EndpointPrivateAccess"),
+     "EnableDnsSupport of VPC Vpc is false, which breaks private endpoint access, and EndpointPrivateAccess is given "
+     "by !Ref Priv, which this template does not fix"),
+    ({"EnableDnsHostnames": ref("Dns")}, ref("Priv"), ("Resources", "Vpc", "Properties", "EnableDnsHostnames"),
+     "private endpoint access needs EnableDnsHostnames of VPC Vpc to be true, and EnableDnsHostnames is given by "
+     "!Ref Dns, which this template does not fix"),
+])
+def test_wk1011_on_a_setting_not_fixed_here_is_ik0001(vpc: Json, private: object, path: Path, why: str) -> None:
+    (found,) = dns(given(network(vpc, private)))
+    assert (found.rule_id, found.path) == ("IK0001", path)
+    assert found.message_fields() == {"kind": "setting", "check": "WK1011", "cluster": "Cl", "when": "", "why": why}
+
+
+def test_wk1011_dns_settings_the_template_does_not_fix_are_not_checked_without_private_access() -> None:
+    assert dns(given(network({"EnableDnsHostnames": ref("Dns")}, False))) == []
+
+
+# --- IK1007: who else may call the API -----------------------------------------------------------------------
+
+
+def test_ik1007_a_rule_on_another_port_before_a_client_rule() -> None:
+    """Every rule of the control-plane group counts, not only the first that is not on 443."""
+    assert clients(private_cluster(tcp(22, 22, CidrIp="10.8.0.0/16"), tcp(443, 443, CidrIp="10.9.0.0/16"))) == []
+
+
+def test_ik1007_a_rule_whose_ports_are_not_fixed_may_admit_clients() -> None:
+    rule = {"IpProtocol": "tcp", "FromPort": ref("Port"), "ToPort": 443, "CidrIp": "10.8.0.0/16"}
+    template = private_cluster(rule)
+    template["Parameters"]["Port"] = {"Type": "Number"}  # type: ignore[index]
+    assert clients(template) == []
+
+
+def test_ik1007_a_client_carrying_the_nodes_group() -> None:
+    """An admin instance on the nodes' group, which the control plane admits on 443, is a client."""
+    instance = res("AWS::EC2::Instance", ImageId="ami-0abc", SecurityGroupIds=[ref("NodeSG")])
+    assert clients(private_cluster(Bastion=instance)) == []
+
+
+@pytest.mark.parametrize("carrier", [
+    res("AWS::EC2::Instance", ImageId="ami-0abc", SecurityGroupIds=[ref("OtherSG")]),  # not admitted on 443
+    res("AWS::ElasticLoadBalancingV2::LoadBalancer", SecurityGroups=[ref("NodeSG")]),  # runs no code
+])
+def test_ik1007_what_is_no_client(carrier: Json) -> None:
+    """OtherSG is named by rules that do not let it reach the API: egress of CpSG, ingress of NodeSG, 22 on CpSG."""
+    template = private_cluster(
+        tcp(22, 22, SourceSecurityGroupId=ref("OtherSG")),
+        Carrier=carrier,
+        OtherSG=sg(),
+        NodeSG=sg(SecurityGroupIngress=[tcp(1025, 65535, SourceSecurityGroupId=ref("CpSG")),
+                                        tcp(443, 443, SourceSecurityGroupId=ref("OtherSG"))]),
+    )
+    template["Resources"]["CpSG"]["Properties"]["SecurityGroupEgress"] = [  # type: ignore[index]
+        tcp(443, 443, DestinationSecurityGroupId=ref("OtherSG"))]
+    (found,) = clients(template)
+    assert field(found, "group") == "CpSG"
+
+
+def test_ik1007_other_standalone_rules_do_not_hide_it() -> None:
+    """A standalone ingress on the nodes' group, or egress on any group, cannot let clients reach the API."""
+    template = private_cluster(
+        NodeIn=res("AWS::EC2::SecurityGroupIngress", GroupId=ref("NodeSG"), IpProtocol="tcp", FromPort=443,
+                   ToPort=443, SourceSecurityGroupId=ref("CpSG")),
+        OpaqueOut=res("AWS::EC2::SecurityGroupEgress", GroupId=getatt("Lookup", "GroupId"), IpProtocol="tcp",
+                      FromPort=443, ToPort=443, CidrIp="10.8.0.0/16"),
+        Lookup=res("Custom::GroupLookup", ServiceToken="arn:aws:lambda:us-east-1:111111111111:function:lookup"),
+    )
+    assert [f.rule_id for f in clients(template)] == ["IK1007"]
+
+
+def test_ik1007_a_standalone_ingress_on_a_group_that_may_be_the_control_planes() -> None:
+    template = private_cluster(
+        OpaqueIn=res("AWS::EC2::SecurityGroupIngress", GroupId=getatt("Lookup", "GroupId"), IpProtocol="tcp",
+                     FromPort=443, ToPort=443, CidrIp="10.8.0.0/16"),
+        Lookup=res("Custom::GroupLookup", ServiceToken="arn:aws:lambda:us-east-1:111111111111:function:lookup"),
+    )
+    assert clients(template) == []
+
+
+# --- several branches and clusters: each one is judged -----------------------------------------------------
+
+
+def test_wk1010_a_branch_open_to_all_does_not_hide_the_restricted_one() -> None:
+    (found,) = restricted(public(PublicAccessCidrs=if_("Open", ["0.0.0.0/0"], ["203.0.113.0/24"])))
+    assert (field(found, "cidrs"), field(found, "when")) == ("203.0.113.0/24", " when Open is false")
+
+
+def test_wk1010_a_branch_without_the_public_endpoint_does_not_hide_the_other() -> None:
+    template = public(EndpointPublicAccess=if_("Pub", False, True), PublicAccessCidrs=["203.0.113.0/24"])
+    assert [field(f, "when") for f in restricted(template)] == [" when Pub is false"]
+
+
+def test_wk1010_every_branch_with_the_public_endpoint_is_reported() -> None:
+    template = public(EndpointPublicAccess=if_("Pub", True, NO_VALUE), PublicAccessCidrs=["203.0.113.0/24"])
+    assert sorted(field(f, "when") for f in restricted(template)) == [" when Pub is false", " when Pub is true"]
+
+
+def test_wk1010_a_branch_the_engine_rules_out_does_not_hide_the_other() -> None:
+    """Restricted when C holds; public access branches on NotC, which the engine says is never C."""
+    template = public(EndpointPublicAccess=if_("NotC", True, NO_VALUE),
+                      PublicAccessCidrs=if_("C", ["203.0.113.0/24"], ["0.0.0.0/0"]))
+    template["Conditions"] = {"C": {"Fn::Equals": [ref("AWS::Region"), "us-east-1"]},
+                              "NotC": {"Fn::Not": [{"Condition": "C"}]}}
+    (found,) = findings(template, "WK1010", StubConditions(["C", "NotC"], lambda s: s.get("C") != s.get("NotC")))
+    assert field(found, "when") == " when C is true and NotC is false"
+
+
+def test_wk1011_a_branch_without_private_access_does_not_hide_the_other() -> None:
+    (found,) = dns(network(private=if_("Priv", False, True)))
+    assert field(found, "when") == " when Priv is false"
+
+
+def test_wk1011_a_dns_branch_that_never_meets_private_access_does_not_hide_the_other() -> None:
+    """Private access is on only when Q is false; EnableDnsHostnames is false, or left to its default."""
+    (found,) = dns(network({"EnableDnsHostnames": if_("Q", False, NO_VALUE)}, private=if_("Q", False, True)))
+    assert (found.path, field(found, "state"), field(found, "when")) == (
+        ("Resources", "Vpc"), "not set (false by default)", " when Q is false")
+
+
+def test_wk1011_each_cluster_is_judged() -> None:
+    template = network(Other=eks_cluster(EndpointPrivateAccess=True), Cl=eks_cluster(
+        SubnetIds=[ref("SubA")], EndpointPrivateAccess=True))
+    template["Resources"] = {"Other": template["Resources"].pop("Other"),  # type: ignore[attr-defined]
+                             **template["Resources"]}  # type: ignore[dict-item]
+    assert [(field(f, "cluster"), field(f, "setting")) for f in dns(template)] == [("Cl", "EnableDnsHostnames")]
+
+
+def test_ik1007_each_cluster_is_judged() -> None:
+    """Only Cl4 (private, its group admitting nobody) is reported, whatever the clusters before it."""
+    template: Json = {
+        "Parameters": {"ParamSG": {"Type": "AWS::EC2::SecurityGroup::Id"}},
+        "Resources": {
+            "Sg1": sg(), "Cl1": eks_cluster(ref("Sg1")),  # public only
+            "Cl2": eks_cluster(ref("ParamSG"), EndpointPrivateAccess=True),  # rules elsewhere
+            "Sg3": sg(SecurityGroupIngress=[tcp(443, 443, CidrIp="10.0.0.0/8")]),
+            "Cl3": eks_cluster(ref("Sg3"), EndpointPrivateAccess=True),  # a VPN range may call it
+            "Sg4": sg(), "Cl4": eks_cluster(ref("Sg4"), EndpointPrivateAccess=True),
+        },
+    }
+    assert [(field(f, "cluster"), field(f, "group")) for f in clients(template)] == [("Cl4", "Sg4")]

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._guards import Guard
-from cfnlint_eks_sg._model import Direction, GroupKey, Origin
-from cfnlint_eks_sg._ports import TCP, PortSet
-from cfnlint_eks_sg._reach import Reach
+from cfnlint_eks_sg._companions import Loaded
+from cfnlint_eks_sg._flows import Endpoint, Family, Link, family_in
+from cfnlint_eks_sg._groups import Companion
+from cfnlint_eks_sg._guards import TRUE, Guard
+from cfnlint_eks_sg._model import Direction, GroupKey, Origin, Truth
+from cfnlint_eks_sg._ports import NO_PORTS, TCP, PortSet
+from cfnlint_eks_sg._reach import Doubt, Opening, Reach
 from cfnlint_eks_sg._requirements import Channel
+from cfnlint_eks_sg._roles import ClusterRole
+from cfnlint_eks_sg._system import combine
 from tests.unit.pieces import (
     Json,
     StubConditions,
@@ -213,3 +218,83 @@ def test_variants_of_one_node_group_resource_are_named_once() -> None:
     [link] = [r.link for r in analyse({"Resources": resources}).links
               if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
     assert (link.responder.label, link.responder.node_groups) == ("node group Asg", ("Asg",))
+
+
+# --- what the flows stage hands on: endpoints, labels and the doubts of a half (issue 24) ---------------------
+
+
+def test_cidr_rules_towards_the_nodes_are_judged_against_the_subnets_of_the_node_group() -> None:
+    """The control plane admits 10.0.0.0/16 and the node group runs in 10.0.1.0/24: TCP 443 is allowed."""
+    template = _node_groups(1, SecurityGroupIngress=[{"IpProtocol": "-1", "SourceSecurityGroupId": ref("Cp")}])
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    resources["Cp"] = sg(SecurityGroupIngress=[tcp(443, 443, CidrIp="10.0.0.0/16")])
+    resources["Subnet"] = res("AWS::EC2::Subnet", CidrBlock="10.0.1.0/24", VpcId="vpc-1")
+    resources["Ng0"] = managed_nodegroup(lt="Lt0", Subnets=[ref("Subnet")])
+    [join] = [r for r in analyse(template).links if r.link.channel is Channel.NODES_TO_CONTROL_PLANE]
+    [state] = join.states
+    assert state.ingress[TCP].verdict(Direction.INGRESS, PortSet.span(443, 443)).reach is Reach.ALLOWED
+
+
+def test_a_verdict_that_hangs_on_several_guessed_groups_names_each_of_them() -> None:
+    template = _guessed_control_plane(sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId="sg-0api")]))
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    resources["ApiIn2"] = res("AWS::EC2::SecurityGroupIngress", GroupId="sg-0api2", IpProtocol="tcp", FromPort=443,
+                              ToPort=443, SourceSecurityGroupId=ref("NodeSG"))
+    [kubelet] = [r for r in analyse(template).links if r.link.channel is Channel.CONTROL_PLANE_TO_NODES]
+    [doubt] = kubelet.states[0].ingress[TCP].unsure(PortSet.span(10250, 10250))
+    assert doubt.label == "the role of sg-0api, sg-0api2"
+
+
+def test_a_one_half_link_without_a_list_of_peers_is_labelled_by_the_other_side_itself() -> None:
+    cluster = ClusterRole("Cl", "Cl", True, (), GroupKey.make(Origin.CLUSTER, "Cl"), TRUE, ("Resources", "Cl"), ())
+    nodes = Endpoint("node group Ng", (), True, TRUE, ("Resources", "Ng"), ("Ng",))
+    other = Endpoint("node group Other", (), True, TRUE, ("Resources", "Other"), ("Other",))
+    into = Link(Channel.NODES_TO_NODES, cluster, other, nodes, (Direction.INGRESS,))
+    assert (into.initiator_label, into.responder_label, into.all_peers()) == ("node group Other", "node group Ng",
+                                                                            (other,))
+    out = Link(Channel.NODES_TO_NODES, cluster, nodes, other, (Direction.EGRESS,))
+    assert (out.initiator_label, out.responder_label, out.all_peers()) == ("node group Ng", "node group Other",
+                                                                          (other,))
+
+
+def test_an_ip_family_no_setting_explains_is_said_to_be_not_fixed_here() -> None:
+    """Scenarios that leave the family's condition open (no scenario the condition engine accepts): the doubt
+    says the family is not fixed, and names no place."""
+    https = PortSet.span(443, 443)
+    opening = Family(Truth.UNKNOWN).opening(lambda ipv6: Opening(NO_PORTS if ipv6 else https, NO_PORTS))
+    assert opening.verdict(Direction.EGRESS, https).reach is Reach.UNKNOWN
+    assert opening.unsure(https) == (Doubt(None, https, "it is not fixed here, and the flow is open only if the "
+                                                        "cluster is IPv4", (), "the cluster's IpFamily"),)
+
+
+def test_the_ip_family_doubt_names_the_branch_that_holds_in_the_scenario() -> None:
+    family = {"Fn::If": ["C", ref("FamilyA"), ref("FamilyB")]}
+    template = _ipv4_egress_only(family)
+    template["Parameters"] = {name: {"Type": "String"} for name in ("FamilyA", "FamilyB", "Env")}
+    template["Conditions"] = {"C": {"Fn::Equals": [ref("Env"), "a"]}}
+    cluster = analyse(template, StubConditions(["C"])).roles.clusters["Cl"]
+    for value, name in ((True, "FamilyA"), (False, "FamilyB")):
+        found = family_in(cluster, {"C": value})
+        assert found.value is Truth.UNKNOWN and found.setting is not None
+        assert found.setting.why == f"is given by !Ref {name}, which this template does not fix"
+
+
+def test_a_companions_node_group_of_a_cluster_defined_elsewhere_is_left_to_its_own_lint_run() -> None:
+    """Cluster prod is in neither template: what its control plane needs from the companion's nodes is theirs;
+    the node groups of both templates still meet (WK1009 on the companion's group, which the linted one reaches)."""
+    def node_group(number: int, rules: list[Json]) -> Json:
+        return {f"Sg{number}": sg(SecurityGroupIngress=rules), f"Lt{number}": launch_template(ref(f"Sg{number}")),
+                f"Ng{number}": res("AWS::EKS::Nodegroup", ClusterName="prod",
+                                   LaunchTemplate={"Id": ref(f"Lt{number}")})}
+
+    linted = {"Resources": node_group(1, [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}])}
+    dns = [tcp(53, 53, CidrIp="0.0.0.0/0"), {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "CidrIp": "0.0.0.0/0"}]
+    companion = Loaded(Companion("nodes.yaml", None, ("Metadata", "cfnlint-eks-sg", "companions", 0)), "nodes",
+                       {"Resources": node_group(2, dns)})
+    every = analyse(combine(linted, [companion])).all_findings()
+    from_control_plane = [f for found in every.values() for f in found
+                          if f.message_fields().get("initiator", "").startswith("The control plane")]
+    assert from_control_plane == []
+    assert [field(f, "responder") for f in every["WK1009"]] == ["node group nodes::Ng2"]

@@ -354,3 +354,363 @@ def test_outside_the_templates_vpcs_is_undecided(peer: Json) -> None:
     template = nodes([tcp(443, 443, **peer)], Vpc=VPC, Secondary=SECONDARY)
     assert wk1006(template) == []
     assert undecided(template).startswith("their egress on TCP 443 goes only to ")
+
+
+# --- what each finding says, word for word ----------------------------------------------------------------
+
+ALLOW_OR_ENDPOINTS = ("Allow TCP 443 to 0.0.0.0/0, or add interface endpoints for ec2, ecr.api, ecr.dkr and sts and an "
+                      "S3 gateway endpoint")
+NOWHERE = (f"their egress allows TCP 443 {NO_PATH}, so they cannot register, pull images or assume roles. "
+           f"{ALLOW_OR_ENDPOINTS}")
+ELSEWHERE = ", which may hold VPC endpoints (or a path to the internet) this template does not show"
+MAYBE = "(an egress rule of NodeSG) may or may not reach the AWS APIs"
+NEEDS = ("interface endpoints for ec2, ecr.api, ecr.dkr and sts that accept them and an S3 endpoint, or a path to "
+         "0.0.0.0/0")
+
+
+def reported(template: Json) -> tuple[str, str, str]:
+    """(rule, why, anywhere) of the one finding WK1006 gives, at NodeSG, always, for Ng of Cl."""
+    (found,) = direct(template)
+    fields = found.message_fields()
+    assert (found.path, fields["node_group"], fields["cluster"], fields["when"]) == (("Resources", "NodeSG"), "Ng",
+                                                                                     "Cl", "")
+    if found.rule_id == "IK0001":
+        assert (fields["kind"], fields["needs"]) == ("aws_apis", NEEDS)
+    return found.rule_id, fields["why"], fields.get("anywhere", "")
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    (nodes([tcp(80, 80, CidrIp="0.0.0.0/0")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
+    # An IPv4 cluster reaches the AWS APIs over IPv4: ::/0 is no path, nor something that may hold endpoints.
+    (nodes([tcp(443, 443, CidrIpv6="::/0")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
+    (ipv6([tcp(80, 80, CidrIp="0.0.0.0/0")]), ("WK1006", NOWHERE, "0.0.0.0/0 ::/0")),
+    (ipv6([tcp(443, 443, CidrIp="0.0.0.0/0")]), (
+        "WK1006", "their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. Add an "
+                  "egress rule for TCP 443 to ::/0", "::/0")),
+    (ipv6([tcp(443, 443, CidrIpv6="::/0")]), (
+        "WK1006", "their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too (many AWS "
+                  "endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0", "0.0.0.0/0")),
+    (ipv6([tcp(443, 443, CidrIpv6="2600::/16")]), ("IK0001", f"2600::/16 {MAYBE}", "")),
+    (ipv6([tcp(443, 443, CidrIp="0.0.0.0/0"), tcp(443, 443, CidrIpv6="2600::/16")]), (
+        "IK0001", "their egress allows TCP 443 to 0.0.0.0/0; to ::/0, which an IPv6 cluster needs too, it depends on "
+                  f"this: 2600::/16 {MAYBE}", "")),
+    (ipv6([tcp(443, 443, CidrIp="52.0.0.0/8"), tcp(443, 443, CidrIpv6="2600::/16")]), (
+        "IK0001", f"52.0.0.0/8 {MAYBE}; 2600::/16 {MAYBE}", "")),
+    # The first rule that leaves it open is named: a private range never reaches the internet.
+    (nodes([tcp(443, 443, CidrIp="10.0.0.0/8"), tcp(443, 443, CidrIp="52.0.0.0/8")]),
+     ("IK0001", f"52.0.0.0/8 {MAYBE}", "")),
+    # A rule to a group elsewhere whose ports are not fixed is no path to the internet.
+    (nodes([{"IpProtocol": "tcp", "FromPort": ref("Port"), "ToPort": 443, "DestinationSecurityGroupId": "sg-0abc"},
+            tcp(443, 443, CidrIp="52.0.0.0/8")]), ("IK0001", f"52.0.0.0/8 {MAYBE}", "")),
+])
+def test_what_the_finding_says(template: Json, expected: tuple[str, str, str]) -> None:
+    assert reported(template) == expected
+
+
+@pytest.mark.parametrize(("protocol", "why"), [
+    (ref("Proto"), "the egress rule NodeSG.SecurityGroupEgress[0] may or may not open it: its IpProtocol or ports are "
+                   "not fixed here (a parameter, a mapping or an invalid value)"),
+    ("tcp", "an egress rule of theirs whose destination is not decidable here may allow it"),
+])
+def test_a_destination_given_by_a_parameter(protocol: object, why: str) -> None:
+    template = nodes([{"IpProtocol": protocol, "FromPort": 443, "ToPort": 443, "CidrIp": ref("Range")}])
+    template["Parameters"] = {"Proto": {"Type": "String"}, "Range": {"Type": "String"}}
+    assert reported(template) == ("IK0001", why, "")
+
+
+def test_a_rule_to_a_group_elsewhere_never_explains_the_internet_path() -> None:
+    """The rule to sg-0abc whose ports are not fixed goes to a group, not the internet: what leaves the path open
+    is the rule whose destination is a parameter."""
+    template = nodes([{"IpProtocol": "tcp", "FromPort": ref("Port"), "ToPort": 443, "DestinationSecurityGroupId":
+                       "sg-0abc"}, tcp(443, 443, CidrIp=ref("Range"))])
+    template["Parameters"] = {"Port": {"Type": "Number"}, "Range": {"Type": "String"}}
+    assert reported(template) == ("IK0001", "an egress rule of theirs whose destination is not decidable here may "
+                                            "allow it", "")
+
+
+def test_a_range_that_cannot_be_read_may_reach_the_internet() -> None:
+    assert reported(nodes([tcp(443, 443, CidrIp="10.0.0.0/33")])) == ("IK0001", f"10.0.0.0/33 {MAYBE}", "")
+
+
+def test_an_endpoint_group_that_accepts_only_another_stacks_group() -> None:
+    """sg-0other is another stack's group, so never NodeSG: the endpoint does not accept the nodes."""
+    network = private_network(EcrDkr=endpoint("ecr.dkr", "OtherSG"),
+                              OtherSG=sg(SecurityGroupIngress=[tcp(443, 443, SourceSecurityGroupId="sg-0other")]))
+    template = nodes([*TO_ENDPOINTS, tcp(443, 443, DestinationSecurityGroupId=ref("OtherSG"))], **network)
+    assert reported(template)[1].endswith(f"{INCOMPLETE}the ecr.dkr endpoint EcrDkr does not accept them on TCP 443")
+
+
+@pytest.mark.parametrize(("egress", "listed"), [
+    ([tcp(443, 443, DestinationSecurityGroupId="sg-0endpoints")], "sg-0endpoints"),
+    ([tcp(443, 443, CidrIp="10.1.0.0/16"), tcp(443, 443, DestinationPrefixListId="pl-0abc"),
+      tcp(443, 443, DestinationSecurityGroupId="sg-0abc")], "10.1.0.0/16, prefix list pl-0abc and sg-0abc"),
+    ([tcp(443, 443, CidrIp=f"10.{i}.0.0/16") for i in range(1, 5)],
+     "10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16 and 1 more"),
+    ([tcp(443, 443, CidrIp=f"10.{i}.0.0/16") for i in range(1, 6)],
+     "10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16 and 2 more"),
+])
+def test_what_may_hold_endpoints_is_listed(egress: list[Json], listed: str) -> None:
+    """Up to three destinations by name, then how many more."""
+    assert reported(nodes(egress)) == ("IK0001", f"their egress on TCP 443 goes only to {listed}{ELSEWHERE}", "")
+
+
+INSIDE = ("of this template, which defines no VPC endpoint: they cannot register, pull images or assume roles. "
+          f"{ALLOW_OR_ENDPOINTS} (endpoints another stack creates in that VPC would close this: suppress WK1006 on "
+          "this group then)")
+
+
+@pytest.mark.parametrize(("template", "why"), [
+    (nodes([tcp(443, 443, CidrIp=getatt("Vpc", "CidrBlock"))], Vpc=VPC),
+     f"their egress on TCP 443 goes only to the CIDR block of Vpc (10.0.0.0/16), inside VPC Vpc {INSIDE}"),
+    (nodes([tcp(443, 443, CidrIp="10.0.1.0/24"), tcp(443, 443, CidrIp="10.9.1.0/24")], Vpc=VPC,
+           Vpc2=res("AWS::EC2::VPC", CidrBlock="10.9.0.0/16")),
+     f"their egress on TCP 443 goes only to 10.0.1.0/24 and 10.9.1.0/24, inside VPCs Vpc and Vpc2 {INSIDE}"),
+])
+def test_only_inside_the_templates_vpcs_is_worded(template: Json, why: str) -> None:
+    assert reported(template) == ("WK1006", why, "0.0.0.0/0")
+
+
+def test_undecided_endpoints_and_gaps_are_all_named() -> None:
+    network = private_network()
+    del network["Ec2"]
+    template = nodes([tcp(443, 443, CidrIp="52.0.0.0/8"), *TO_ENDPOINTS], **network)
+    assert reported(template) == ("IK0001", f"52.0.0.0/8 {MAYBE}; no ec2 interface endpoint", "")
+
+
+def test_an_incomplete_endpoint_path_has_no_single_range_to_open() -> None:
+    network = private_network()
+    del network["Ec2"], network["Sts"]
+    assert reported(nodes(TO_ENDPOINTS, **network)) == (
+        "WK1006", f"their egress does not allow TCP 443 to 0.0.0.0/0 and {INCOMPLETE}no ec2 interface endpoint; no "
+                  "sts interface endpoint", "")
+
+
+def test_the_vpc_default_group_on_an_endpoint_is_worded() -> None:
+    template = nodes(TO_ENDPOINTS, **private_network(Sts=endpoint("sts", group=None)))
+    assert undecided(template) == ("the sts endpoint Sts carries no security group here, so EC2 gives it the VPC "
+                                   "default group, whose rules are not in this template")
+
+
+def test_complete_endpoints_leave_nothing_undecided() -> None:
+    assert direct(nodes(TO_ENDPOINTS, **private_network())) == []
+
+
+def test_an_ipv6_cluster_reaching_the_endpoints_needs_no_ipv4_internet() -> None:
+    """With endpoints the path is judged through them, whatever the cluster's ::/0 egress."""
+    template = ipv6([tcp(443, 443, CidrIpv6="::/0"), *TO_ENDPOINTS])
+    template["Resources"].update(private_network())  # type: ignore[attr-defined]
+    assert direct(template) == []
+
+
+# --- endpoints reached by address -------------------------------------------------------------------------
+
+
+def subnets(**resources: Json) -> dict[str, Json]:
+    """VPC 10.0.0.0/16 with node subnet 10.0.1.0/24 and endpoint subnet 10.0.9.0/24."""
+    return {"Vpc": VPC, "NodeNet": res("AWS::EC2::Subnet", VpcId=ref("Vpc"), CidrBlock="10.0.1.0/24"),
+            "EpNet": res("AWS::EC2::Subnet", VpcId=ref("Vpc"), CidrBlock="10.0.9.0/24"), **resources}
+
+
+def by_address(node_egress: Json, endpoint_ingress: Json) -> Json:
+    """Nodes in NodeNet, interface endpoints (S3 too) in EpNet; each side's rule on the other as given."""
+    network = private_network(EpSG=sg(SecurityGroupIngress=[endpoint_ingress]), S3=endpoint("s3"))
+    for name in ("Ec2", "EcrApi", "EcrDkr", "Sts", "S3"):
+        network[name]["Properties"]["SubnetIds"] = [ref("EpNet")]  # type: ignore[index]
+    template = nodes([node_egress], **network, **subnets())
+    template["Resources"]["Ng"]["Properties"]["Subnets"] = [ref("NodeNet")]  # type: ignore[index]
+    return template
+
+
+def test_endpoints_reached_by_their_subnets_range() -> None:
+    """A CIDR rule counts for the subnets it covers, on both halves."""
+    template = by_address(tcp(443, 443, CidrIp="10.0.9.0/24"), tcp(443, 443, CidrIp="10.0.1.0/24"))
+    assert direct(template) == []
+
+
+def test_endpoint_that_does_not_accept_the_nodes_subnet() -> None:
+    template = by_address(tcp(443, 443, CidrIp="10.0.9.0/24"), tcp(443, 443, CidrIp="10.0.2.0/24"))
+    text = reported(template)[1]
+    assert text.startswith(f"their egress does not allow TCP 443 to 0.0.0.0/0 and {INCOMPLETE}")
+    assert "; the sts endpoint Sts does not accept them on TCP 443" in text
+
+
+def test_node_egress_that_misses_the_endpoints_subnet() -> None:
+    template = by_address(tcp(443, 443, CidrIp="10.0.8.0/24"), tcp(443, 443, CidrIp="10.0.1.0/24"))
+    text = reported(template)[1]
+    assert text.startswith(f"their egress does not allow TCP 443 to 0.0.0.0/0 and {INCOMPLETE}")
+    assert "; their egress does not allow TCP 443 to the sts endpoint Sts" in text
+
+
+@pytest.mark.parametrize(("node_egress", "endpoint_ingress", "half"), [
+    # nodes in a subnet the template shows; the endpoint's rule a range around it that may or may not cover it
+    (tcp(443, 443, DestinationSecurityGroupId=ref("EpSG")), tcp(443, 443, CidrIp=ref("Range")),
+     "the ingress rule EpSG.SecurityGroupIngress[0]"),
+    (tcp(443, 443, CidrIp=ref("Range")), tcp(443, 443, SourceSecurityGroupId=ref("NodeSG")),
+     "the egress rule NodeSG.SecurityGroupEgress[0]"),
+])
+def test_the_undecided_half_is_the_one_named(node_egress: Json, endpoint_ingress: Json, half: str) -> None:
+    template = by_address(node_egress, endpoint_ingress)
+    template["Parameters"] = {"Range": {"Type": "String"}}
+    text = undecided(template)
+    assert f"whether the ec2 endpoint Ec2 accepts them on TCP 443 is not decidable here ({half} may allow it" in text
+
+
+# --- the node groups' own groups defined elsewhere ----------------------------------------------------------
+
+
+def elsewhere(template: Json) -> Json:
+    """`template` with Ng also carrying parameter NodeParam (its rules live in another stack)."""
+    template["Resources"]["Lt"] = launch_template(ref("NodeSG"), ref("NodeParam"))  # type: ignore[index]
+    template["Parameters"] = {"NodeParam": {"Type": "AWS::EC2::SecurityGroup::Id"}}
+    return template
+
+
+def test_ipv6_half_on_a_group_elsewhere_joins_that_groups_ik0001() -> None:
+    analysis = analyse(elsewhere(ipv6([tcp(443, 443, CidrIp="0.0.0.0/0")])))
+    assert [field(f, "group") for f in analysis.findings_for("IK0001")] == ["parameter NodeParam"]
+    assert analysis.findings_for("WK1006") == []
+    model = build_model(elsewhere(ipv6([tcp(443, 443, CidrIp="0.0.0.0/0")])))
+    result = aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, []))
+    assert (result.findings, [(str(g), flow) for g, flow in result.hidden]) == (
+        [], [("parameter NodeParam", "WK1006 (node group Ng -> the AWS APIs, TCP 443)")])
+
+
+def test_endpoints_and_a_group_elsewhere_join_that_groups_ik0001() -> None:
+    network = private_network()
+    del network["Ec2"]
+    model = build_model(elsewhere(nodes(TO_ENDPOINTS, **network)))
+    result = aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, []))
+    assert (result.findings, [str(g) for g, _ in result.hidden]) == ([], ["parameter NodeParam"])
+
+
+# --- an IP family this template does not fix ----------------------------------------------------------------
+
+FAMILY = ("an IPv6 cluster needs TCP 443 to ::/0 as well as to 0.0.0.0/0, and whether the cluster is IPv6 is not "
+          "known: its IpFamily is given by !Ref Family, which this template does not fix")
+
+
+def family(template: Json, value: object = None) -> Json:
+    """`template` with Cl's IpFamily given by `value` (parameter Family by default)."""
+    template["Resources"]["Cl"] = res(  # type: ignore[index]
+        "AWS::EKS::Cluster", ResourcesVpcConfig={"SecurityGroupIds": [ref("CpSG")]},
+        KubernetesNetworkConfig={"IpFamily": ref("Family") if value is None else value})
+    template["Parameters"] = {"Family": {"Type": "String"}}
+    return template
+
+
+def test_a_family_not_fixed_decides_the_ipv6_half() -> None:
+    assert reported(family(nodes([tcp(443, 443, CidrIp="0.0.0.0/0")]))) == ("IK0001", FAMILY, "")
+
+
+def test_a_family_not_fixed_does_not_matter_when_both_halves_are_open() -> None:
+    assert direct(family(nodes([tcp(443, 443, CidrIp="0.0.0.0/0"), tcp(443, 443, CidrIpv6="::/0")]))) == []
+
+
+def test_a_family_not_fixed_in_one_branch() -> None:
+    (found,) = direct(family(nodes([tcp(443, 443, CidrIp="0.0.0.0/0")]), if_("V6", ref("Family"), "ipv4")))
+    assert (found.rule_id, field(found, "why"), field(found, "when")) == ("IK0001", FAMILY, " when V6 is true")
+
+
+def test_a_family_not_fixed_with_a_conditional_group() -> None:
+    """Extra, attached when X holds, opens ::/0: only without it does the family decide."""
+    template = family(nodes([tcp(443, 443, CidrIp="0.0.0.0/0")],
+                            Extra=sg(SecurityGroupEgress=[tcp(443, 443, CidrIpv6="::/0")])))
+    template["Resources"]["Lt"] = launch_template(ref("NodeSG"), if_("X", ref("Extra")))  # type: ignore[index]
+    (found,) = direct(template)
+    assert (found.rule_id, field(found, "why"), field(found, "when")) == ("IK0001", FAMILY, " when X is false")
+
+
+def test_a_family_not_fixed_on_the_cluster_group_points_at_the_node_group() -> None:
+    strip = res("AWS::EC2::SecurityGroupEgress", GroupId=getatt("Cl", "ClusterSecurityGroupId"), IpProtocol="tcp",
+                FromPort=443, ToPort=443, CidrIp="0.0.0.0/0")
+    template = family(nodes(None, Ng=managed_nodegroup(lt=None), Strip=strip))
+    (found,) = direct(template)
+    assert (found.rule_id, found.path, field(found, "why")) == ("IK0001", ("Resources", "Ng"), FAMILY)
+
+
+# --- conditions and what explain shows -------------------------------------------------------------------------
+
+
+def test_conditional_rules_are_judged_per_scenario() -> None:
+    template = nodes([if_("Open", tcp(443, 443, CidrIp="52.0.0.0/8"), tcp(80, 80, CidrIp="0.0.0.0/0"))])
+    assert [(f.rule_id, field(f, "when")) for f in direct(template)] == [
+        ("IK0001", " when Open is true"), ("WK1006", " when Open is false")]
+
+
+def test_a_conditional_prefix_list_rule_for_the_s3_gateway() -> None:
+    template = nodes([TO_ENDPOINTS[0], if_("S3", TO_ENDPOINTS[1])], **private_network())
+    (found,) = direct(template)
+    assert field(found, "why").endswith("no egress on TCP 443 to a prefix list, which the S3 gateway endpoint needs")
+    assert field(found, "when") == " when S3 is false"
+
+
+def test_a_conditional_rule_of_an_endpoints_group() -> None:
+    """EpSG accepts the nodes only when Accept holds (the condition of a second ec2 endpoint, closed to them)."""
+    network = private_network(EpSG=sg(SecurityGroupIngress=[
+        if_("Accept", tcp(443, 443, SourceSecurityGroupId=ref("NodeSG")))]),
+        Ec2Closed=with_condition(endpoint("ec2", "ClosedSG"), "Accept"), ClosedSG=sg())
+    (found,) = direct(nodes(TO_ENDPOINTS, **network))
+    assert field(found, "why") == (f"their egress does not allow TCP 443 to 0.0.0.0/0 and {INCOMPLETE}the ec2 "
+                                   "endpoint Ec2 does not accept them on TCP 443; the ecr.api endpoint EcrApi does "
+                                   "not accept them on TCP 443; the ecr.dkr endpoint EcrDkr does not accept them on "
+                                   "TCP 443; the sts endpoint Sts does not accept them on TCP 443")
+    assert field(found, "when") == " when Accept is false"
+
+
+def test_a_conditional_egress_rule_to_an_endpoints_group() -> None:
+    closed = tcp(80, 80, DestinationSecurityGroupId=ref("EpSG"))  # (no rule at all would be the default egress)
+    (found,) = direct(nodes([if_("Reach", TO_ENDPOINTS[0], closed)], **private_network(S3=endpoint("s3"))))
+    assert field(found, "why").startswith(f"their egress does not allow TCP 443 to 0.0.0.0/0 and {INCOMPLETE}their "
+                                          "egress does not allow TCP 443 to the ec2 endpoint Ec2")
+    assert field(found, "when") == " when Reach is false"
+
+
+def verdicts(template: Json) -> list[tuple[str, tuple[dict[str, bool], ...]]]:
+    model = build_model(template)
+    (verdict,) = aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, [])).verdicts
+    assert (verdict.node_group, verdict.cluster) == ("Ng", "Cl")
+    return [(text, tuple(dict(s) for s in at)) for text, at in verdict.verdicts]
+
+
+def test_explain_shows_each_verdict_with_its_scenarios() -> None:
+    template = nodes([if_("Open", tcp(443, 443, CidrIp="52.0.0.0/8"), tcp(80, 80, CidrIp="0.0.0.0/0"))])
+    assert verdicts(template) == [(f"UNKNOWN: 52.0.0.0/8 {MAYBE}", ({"Open": True},)),
+                                  (f"BLOCKED: {NOWHERE}", ({"Open": False},))]
+    assert verdicts(nodes(None)) == [("ALLOWED", ({},))]
+
+
+def test_explain_marks_only_a_blocked_verdict_as_failing() -> None:
+    """`explain --check` fails on BLOCKED in some scenario, never on UNKNOWN alone."""
+    def blocked(template: Json) -> bool:
+        model = build_model(template)
+        (verdict,) = aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, [])).verdicts
+        return verdict.blocked
+
+    assert blocked(nodes([tcp(80, 80, CidrIp="0.0.0.0/0")])) is True
+    assert blocked(nodes([tcp(443, 443, CidrIp="52.0.0.0/8")])) is False
+    assert blocked(nodes(None)) is False
+
+
+def test_a_conditional_node_group_is_judged_where_it_exists() -> None:
+    """Only the scenarios in which the node group exists count: there it always fails, so no `when`."""
+    template = nodes([tcp(80, 80, CidrIp="0.0.0.0/0")], Ng=with_condition(managed_nodegroup(), "WithNodes"))
+    (found,) = direct(template)
+    assert (found.rule_id, field(found, "when")) == ("WK1006", "")
+    assert verdicts(template) == [(f"BLOCKED: {NOWHERE}", ({"WithNodes": True},))]
+
+
+def test_node_groups_on_the_same_group_elsewhere_are_listed_together() -> None:
+    template = elsewhere(ipv6([tcp(443, 443, CidrIp="0.0.0.0/0")]))
+    template["Resources"]["Ng2"] = managed_nodegroup()  # type: ignore[index]
+    model = build_model(template)
+    result = aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, []))
+    assert [(str(g), flow) for g, flow in result.hidden] == [
+        ("parameter NodeParam", "WK1006 (node groups Ng, Ng2 -> the AWS APIs, TCP 443)")]
+
+
+def test_an_ipv6_cluster_only_inside_the_vpc_misses_both_halves() -> None:
+    template = ipv6([tcp(443, 443, CidrIp="10.0.1.0/24")])
+    template["Resources"]["Vpc"] = VPC  # type: ignore[index]
+    rule, why, anywhere = reported(template)
+    assert (rule, anywhere) == ("WK1006", "0.0.0.0/0 ::/0")
+    assert why == f"their egress on TCP 443 goes only to 10.0.1.0/24, inside VPC Vpc {INSIDE}"

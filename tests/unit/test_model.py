@@ -1081,3 +1081,115 @@ def test_model_is_pure() -> None:
     first, second = build_model(template), build_model(template)
     assert first.permissions == second.permissions
     assert first.groups == second.groups
+
+
+# --- reading rules: branches, defaults of parameters, peers, default egress (issue 24) ---------------------------
+
+OPAQUE_ID: Json = getatt("Lookup", "GroupId")  # a GroupId this template cannot pin down: it may be any group
+
+
+def standalone(kind: str, group: object, condition: str | None = None, **rule: object) -> Json:
+    """An AWS::EC2::SecurityGroup<kind> resource on `group`, under `condition` when given."""
+    resource = res(f"AWS::EC2::SecurityGroup{kind}", GroupId=group, **rule)
+    return {**resource, "Condition": condition} if condition is not None else resource
+
+
+def test_two_conditional_standalone_egress_rules_each_remove_the_default() -> None:
+    model = build_model(tmpl({
+        "G": sg(),
+        "Out1": standalone("Egress", ref("G"), "X", **cidr_rule("tcp", 443, 443)),
+        "Out2": standalone("Egress", ref("G"), "Y", **cidr_rule("tcp", 80, 80)),
+    }))
+    neither = Guard.when("X", False) & Guard.when("Y", False)
+    assert [p.guard for p in default_egress(model, "G")] == [neither, neither]
+
+
+def test_a_default_egress_exists_only_where_no_rule_removes_it() -> None:
+    """Inline egress under X removes it there; a rule on an unknown group under X may have too, but there it is
+    gone anyway: no default in doubt is left, not even one that holds nowhere."""
+    model = build_model(tmpl({
+        "G": sg(SecurityGroupEgress=fn_if("X", [cidr_rule("tcp", 443, 443)], NO_VALUE)),
+        "Lookup": res("Custom::Lookup"),
+        "Out": standalone("Egress", OPAQUE_ID, "X", **cidr_rule("tcp", 443, 443)),
+    }))
+    assert [(p.peer, p.guard, p.certain) for p in default_egress(model, "G")] == [
+        (ANYWHERE_V4, NOT_X, True), (ANYWHERE_V6, NOT_X, False)]
+
+
+def test_a_group_with_inline_egress_does_not_keep_the_next_group_from_its_default() -> None:
+    model = build_model(tmpl({"A": sg(SecurityGroupEgress=[cidr_rule("tcp", 443, 443)]), "B": sg()}))
+    assert default_egress(model, "A") == []
+    assert [p.peer for p in default_egress(model, "B")] == [ANYWHERE_V4, ANYWHERE_V6]
+
+
+def test_the_eks_default_egress_a_rule_on_an_unknown_group_may_remove_says_so() -> None:
+    model = build_model(tmpl({
+        "Cl": res("AWS::EKS::Cluster", KubernetesNetworkConfig={"IpFamily": "ipv6"}),
+        "Lookup": res("Custom::Lookup"),
+        "Out": standalone("Egress", OPAQUE_ID, None, **cidr_rule("tcp", 443, 443)),
+    }))
+    doubt = ("a standalone egress rule on the group !GetAtt Lookup.GroupId, which may be the EKS cluster security "
+             "group of Cl, would remove this default (eksctl#6455)")
+    anywhere = [(p.peer, p.doubt) for p in perms(model, key(Origin.CLUSTER, "Cl"), Direction.EGRESS, "EKS default")
+                if not isinstance(p.peer, GroupPeer)]
+    assert anywhere == [(ANYWHERE_V4, doubt), (ANYWHERE_V6, doubt)]
+
+
+def test_ports_a_condition_chooses_give_one_permission_per_branch() -> None:
+    model = build_model(tmpl({"G": sg(SecurityGroupIngress=[cidr_rule("tcp", 443, fn_if("X", 443, 444))])}))
+    assert [(p.ports, p.guard) for p in perms(model, rkey("G"), Direction.INGRESS)] == [
+        (PortSet.span(443, 443), X), (PortSet.span(443, 444), NOT_X)]
+
+
+def test_a_rule_whose_protocol_is_not_fixed_here_names_no_ports() -> None:
+    perm = one_rule(cidr_rule(ref("Proto")), {"Proto": {"Type": "String"}})
+    assert (perm.protocol, perm.ports, perm.opens(TCP)) == (None, NO_PORTS, (NO_PORTS, ALL_PORTS))
+
+
+def test_a_rule_notes_where_it_names_its_peer_group() -> None:
+    model = build_model(tmpl({"A": sg(SecurityGroupIngress=[{"IpProtocol": "-1", "SourceSecurityGroupId": ref("B")}]),
+                              "B": sg()}))
+    assert model.peer_places[rkey("B")] == [("Resources", "A", "Properties", "SecurityGroupIngress", 0,
+                                             "SourceSecurityGroupId")]
+
+
+WORLD_CIDR: Json = {"Type": "String", "Default": "0.0.0.0/0"}
+PORT_22: Json = {"Type": "Number", "Default": 22}
+
+
+@pytest.mark.parametrize(("rule", "parameters", "assumed"), [
+    # Every value a Default gives is named, in the order of the rule's properties.
+    ({"FromPort": ref("Port"), "ToPort": ref("Last"), "CidrIp": ref("Cidr")},
+     {"Port": PORT_22, "Last": {"Type": "Number", "Default": 23}, "Cidr": WORLD_CIDR},
+     ["with the default 22 of parameter Port, the default 23 of parameter Last, the default 0.0.0.0/0 of parameter "
+      "Cidr"]),
+    # Ports from a parameter without a Default stay unread; the range's Default is still assumed.
+    ({"FromPort": ref("Free"), "ToPort": ref("Free"), "CidrIp": ref("Cidr")},
+     {"Free": {"Type": "Number"}, "Cidr": WORLD_CIDR}, ["with the default 0.0.0.0/0 of parameter Cidr"]),
+    # A Default the parameter's AllowedValues refuse is never what a deployment gets.
+    ({"FromPort": ref("Port"), "ToPort": 22, "CidrIp": "0.0.0.0/0"}, {"Port": {**PORT_22, "AllowedValues": [443]}},
+     []),
+    # A range parameter that can never be the whole internet never opens a group to it.
+    ({"CidrIp": ref("Cidr")}, {"Cidr": {"Type": "String", "Default": "10.0.0.0/8",
+                                        "AllowedValues": ["10.0.0.0/8", "192.168.0.0/16"]}}, []),
+    ({"CidrIp": ref("Cidr")}, {"Cidr": {**WORLD_CIDR, "AllowedPattern": r"0\.0\.0\.0/0|10\..*"}},
+     ["with the default 0.0.0.0/0 of parameter Cidr"]),
+    # Each range property against its own parameter.
+    ({"CidrIp": ref("Cidr"), "CidrIpv6": ref("Cidr6")},
+     {"Cidr": {"Type": "String", "Default": "10.0.0.0/8", "AllowedPattern": r"10\..*"},
+      "Cidr6": {"Type": "String", "Default": "::/0"}}, ["with the default ::/0 of parameter Cidr6"]),
+])
+def test_rules_are_also_read_with_the_defaults_a_deployment_gets(rule: Json, parameters: Json,
+                                                                  assumed: list[str]) -> None:
+    model = build_model(tmpl({"G": sg(SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                                             **rule}])}, parameters))
+    assert sorted({p.assumed for p in model.assumed}) == assumed
+
+
+def test_a_rule_read_with_defaults_is_the_same_rule_with_the_default_values() -> None:
+    model = build_model(tmpl({"G": sg(), "In": standalone("Ingress", ref("G"), None, IpProtocol="tcp", FromPort=22,
+                                                           ToPort=22, CidrIp=ref("Cidr"))}, {"Cidr": WORLD_CIDR}))
+    [perm] = model.assumed
+    assert perm == Permission(rkey("G"), Direction.INGRESS, ANYWHERE_V4, TCP, PortSet.span(22, 22), TRUE,
+                              ("Resources", "In", "Properties", "CidrIp"), "standalone",
+                              assumed="with the default 0.0.0.0/0 of parameter Cidr")

@@ -7,9 +7,12 @@ import re
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
+from cfnlint_eks_sg._companions import Loaded, Refused
 from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._model import build_model
-from cfnlint_eks_sg._outside import foreign_rules, unverifiable_flows
+from cfnlint_eks_sg._groups import Companion
+from cfnlint_eks_sg._model import GroupKey, Origin, build_model
+from cfnlint_eks_sg._outside import foreign_rules, unreadable_companions, unverifiable_flows
+from cfnlint_eks_sg._system import combine
 from tests.unit.pieces import (
     Json,
     eks_cluster,
@@ -297,3 +300,342 @@ def test_causes_of_the_same_checks_share_one_finding() -> None:
     other = {"IpProtocol": ref("Proto"), "FromPort": 443, "ToPort": 443, "SourceSecurityGroupId": FROM_CP}
     (found,) = ik0001(own_node_group(kubelet, other))
     assert field(found, "causes").count("; the ingress rule NodeSG.SecurityGroupIngress[1]: ") == 1
+
+
+# --- IK0001: which halves and protocols count ------------------------------------------------------------
+
+
+def test_a_flow_one_half_blocks_is_left_to_its_own_rule() -> None:
+    """CpSG admits nothing: EK1001 is blocked (EK1001 reports it), whatever the node group's hidden egress."""
+    template = node_group_elsewhere(CpSG=sg())
+    (found,) = ik0001(template)
+    assert "EK1001" not in checks(found)
+    assert {"EK1002", "WK1003", "WK1004"} <= checks(found)
+    assert analyse(template).findings_for("EK1001") != []
+
+
+def test_each_protocol_of_a_flow_is_judged() -> None:
+    """TCP 53 is open, UDP 53 hangs on a rule whose protocol is a parameter: only UDP is unverified."""
+    udp = {"IpProtocol": ref("Proto"), "FromPort": 53, "ToPort": 53, "SourceSecurityGroupId": ref("NodeSG")}
+    template = own_node_group(tcp(53, 53, SourceSecurityGroupId=ref("NodeSG")), udp,
+                              {"IpProtocol": "-1", "SourceSecurityGroupId": FROM_CP})
+    (found,) = ik0001(template)
+    assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 1)
+    assert field(found, "flows") == ("EK1005 (node group Ng -> node group Ng, UDP 53); WK1009 (node group Ng -> node "
+                                     "group Ng, all traffic)")
+    assert field(found, "count") == "2"
+
+
+def test_a_rule_from_a_group_that_may_be_the_control_planes() -> None:
+    """NodeSG admits parameter Other, which may be the control plane's parameter group: Other decides it."""
+    template: Json = {
+        "Parameters": {"ControlPlaneSG": PARAMETERS["ClusterControlPlaneSecurityGroup"],
+                       "Other": PARAMETERS["ClusterControlPlaneSecurityGroup"]},
+        "Resources": {
+            "CpSG": sg(), "Cl": eks_cluster(ref("CpSG"), ref("ControlPlaneSG")),
+            "NodeSG": sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId=ref("Other"))]),
+            "Lt": launch_template(ref("NodeSG")), "Ng": managed_nodegroup(),
+        },
+    }
+    other = next(f for f in ik0001(template) if field(f, "group") == "parameter Other")
+    assert other.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 0, "SourceSecurityGroupId")
+    assert checks(other) == {"EK1002", "WK1003", "WK1004"}
+
+
+def test_an_untrusted_cluster_group_decides_the_flows() -> None:
+    """With cluster_security_group_defaults off, the EKS cluster group's rules are not visible."""
+    template: Json = {"Metadata": {"cfnlint-eks-sg": {"cluster_security_group_defaults": False}},
+                      "Resources": {"Cl": eks_cluster(), "Ng": managed_nodegroup(lt=None)}}
+    (found,) = ik0001(template)
+    assert field(found, "group") == "the EKS cluster security group of Cl"
+    assert {"EK1001", "EK1002", "WK1003", "WK1004"} <= checks(found)
+
+
+# --- IK0001: what of this template leaves a flow open ------------------------------------------------------
+
+
+ASG_TAGS = [{"Key": "kubernetes.io/cluster/Cl", "Value": "owned", "PropagateAtLaunch": True}]
+
+
+def test_node_groups_sharing_a_launch_template_elsewhere() -> None:
+    template: Json = {"Parameters": {"LtId": {"Type": "String"}}, "Resources": {
+        "CpSG": sg(), "Cl": eks_cluster(ref("CpSG")),
+        "Ng": managed_nodegroup(lt=None, LaunchTemplate={"Id": ref("LtId")}),
+        "Ng2": managed_nodegroup(lt=None, LaunchTemplate={"Id": ref("LtId")}),
+    }}
+    (found,) = [f for f in ik0001(template) if field(f, "kind") == "undecided"]
+    assert found.path == ("Resources", "Ng")
+    assert field(found, "causes") == ("which groups node groups Ng, Ng2 carry is not visible here (its launch "
+                                      "template is defined elsewhere)")
+
+
+def test_a_launch_configuration_elsewhere_is_named_once() -> None:
+    """The node group's label already says what is defined elsewhere."""
+    template: Json = {"Resources": {
+        "CpSG": sg(), "NodeSG": sg(), "Cl": eks_cluster(ref("CpSG")), "Lt": launch_template(ref("NodeSG")),
+        "Asg": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")},
+                   LaunchConfigurationName="old-lc", Tags=ASG_TAGS),
+    }}
+    (found,) = [f for f in ik0001(template) if field(f, "kind") == "undecided"]
+    assert field(found, "causes") == ("which groups node group Asg (a launch configuration defined elsewhere) carries "
+                                      "is not visible here")
+
+
+def test_a_node_group_without_a_group_points_at_itself() -> None:
+    template: Json = {"Resources": {
+        "CpSG": sg(), "Cl": eks_cluster(ref("CpSG")),
+        "Lt": res("AWS::EC2::LaunchTemplate", LaunchTemplateData={"ImageId": "ami-0abc"}),
+        "Asg": res("AWS::AutoScaling::AutoScalingGroup", LaunchTemplate={"LaunchTemplateId": ref("Lt")}, Tags=ASG_TAGS),
+    }}
+    (found,) = [f for f in ik0001(template) if field(f, "kind") == "undecided"]
+    assert found.path == ("Resources", "Asg")
+    assert field(found, "causes") == ("node group Asg: no security group is visible on it (EC2 then uses the VPC "
+                                      "default group)")
+    assert {"EK1001", "EK1002"} <= checks(found)
+
+
+def undecided_rules(first: str, second: str) -> Json:
+    """Two standalone rules on NodeSG from the cluster group whose protocol is a parameter: `first` on 10250,
+    `second` on 443."""
+    def rule(port: int) -> Json:
+        return res("AWS::EC2::SecurityGroupIngress", GroupId=ref("NodeSG"), IpProtocol=ref("Proto"), FromPort=port,
+                   ToPort=port, SourceSecurityGroupId=FROM_CP)
+    template = own_node_group()
+    template["Resources"].update({first: rule(10250), second: rule(443)})  # type: ignore[attr-defined]
+    return template
+
+
+def test_the_place_of_shared_causes_does_not_follow_the_names() -> None:
+    """Renaming the rules (swapping their names) leaves the finding on the same rule."""
+    one = ik0001(undecided_rules("A", "B"))
+    two = ik0001(undecided_rules("B", "A"))
+    assert len(one) == len(two) == 1
+    assert {one[0].path, two[0].path} == {("Resources", "A"), ("Resources", "B")}
+    held = [build_model(t).resources[str(f.path[1])] for t, f in ((undecided_rules("A", "B"), one[0]),
+                                                                  (undecided_rules("B", "A"), two[0]))]
+    assert held[0] == held[1]
+
+
+# --- IK0001: flows other checks hang on a group (WK1006) -----------------------------------------------------
+
+
+def test_flows_of_other_checks_are_listed_on_their_group() -> None:
+    model = build_model(node_group_elsewhere(ref("NodeSG"), NodeSG=sg()))
+    a, b = GroupKey.make(Origin.LITERAL, "sg-0a"), GroupKey.make(Origin.LITERAL, "sg-0b")
+    found = list(unverifiable_flows(model, [], more=[(b, "WK1006 (node group Ng -> the AWS APIs, TCP 443)"),
+                                                     (a, "WK1006 (node group Ng2 -> the AWS APIs, TCP 443)")]))
+    assert sorted((field(f, "group"), field(f, "flows"), field(f, "count")) for f in found) == [
+        ("sg-0a", "WK1006 (node group Ng2 -> the AWS APIs, TCP 443)", "1"),
+        ("sg-0b", "WK1006 (node group Ng -> the AWS APIs, TCP 443)", "1"),
+    ]
+    assert all(f.path[:1] != ("Parameters",) for f in found)  # literal ids are no parameters
+
+
+def test_groups_with_the_same_flows_share_a_finding() -> None:
+    model = build_model(node_group_elsewhere(ref("NodeSG"), NodeSG=sg()))
+    flow = "WK1006 (node group Ng -> the AWS APIs, TCP 443)"
+    a, b, c = (GroupKey.make(Origin.LITERAL, name) for name in ("sg-0a", "sg-0b", "sg-0c"))
+    (found,) = unverifiable_flows(model, [], more=[(a, flow), (b, flow), (c, flow)])
+    assert field(found, "group") == "sg-0a, sg-0b and sg-0c"
+
+
+# --- IK0001: groups only companions name ---------------------------------------------------------------------
+
+
+def companion(template: Json, label: str = "cluster", number: int = 0) -> Loaded:
+    return Loaded(Companion(f"{label}.yaml", None, ("Metadata", "cfnlint-eks-sg", "companions", number)), label,
+                  template)
+
+
+CLUSTER_STACK: Json = {
+    "Parameters": {"ControlPlaneSG": PARAMETERS["ClusterControlPlaneSecurityGroup"]},
+    "Resources": {"Cl": eks_cluster(ref("ControlPlaneSG"))},
+    "Outputs": {"Name": {"Value": ref("Cl"), "Export": {"Name": "cluster-Name"}},
+                "ClusterSG": {"Value": getatt("Cl", "ClusterSecurityGroupId"),
+                              "Export": {"Name": "cluster-ClusterSG"}}},
+}
+NODE_STACK: Json = {"Resources": {
+    "NodeSG": sg(SecurityGroupIngress=[{"IpProtocol": "-1", "SourceSecurityGroupId": {"Fn::ImportValue":
+                                                                                       "cluster-ClusterSG"}}]),
+    "Lt": launch_template(ref("NodeSG")),
+    "Ng": res("AWS::EKS::Nodegroup", ClusterName={"Fn::ImportValue": "cluster-Name"}, LaunchTemplate={"Id": ref("Lt")}),
+}}
+
+
+def test_a_group_only_a_companion_names_is_placed_where_its_flows_touch_this_template() -> None:
+    (found,) = ik0001(combine(NODE_STACK, [companion(CLUSTER_STACK)]))
+    assert found.path == ("Resources", "Ng")
+    assert field(found, "group") == "parameter cluster::ControlPlaneSG"
+    assert field(found, "flows") == "EK1001 (node group Ng -> the control plane of cluster cluster::Cl, TCP 443)"
+
+
+def test_a_group_a_companion_and_this_template_name_is_placed_here() -> None:
+    """The node stack also names the companion's parameter (through an import): the finding goes there."""
+    cluster = {**CLUSTER_STACK, "Outputs": {**CLUSTER_STACK["Outputs"],  # type: ignore[dict-item]
+                                            "Cp": {"Value": ref("ControlPlaneSG"), "Export": {"Name": "cluster-Cp"}}}}
+    nodes = {"Resources": {**NODE_STACK["Resources"],  # type: ignore[dict-item]
+                           "Peer": sg(SecurityGroupEgress=[tcp(443, 443, DestinationSecurityGroupId={
+                               "Fn::ImportValue": "cluster-Cp"})])}}
+    found = [f for f in ik0001(combine(nodes, [companion(cluster)]))
+             if field(f, "group") == "parameter cluster::ControlPlaneSG"]
+    assert [f.path for f in found] == [("Resources", "Peer", "Properties", "SecurityGroupEgress", 0,
+                                        "DestinationSecurityGroupId")]
+
+
+# --- IK0001: companions that were not read ----------------------------------------------------------------------
+
+
+METADATA = ("Metadata", "cfnlint-eks-sg", "companions", 0)
+TEMPLATE_URL = ("Resources", "Net", "Properties", "TemplateURL")
+
+
+def refused(path: str, where: tuple[str | int, ...], reason: str = "missing") -> Refused:
+    return Refused(Companion(path, None, where), reason)
+
+
+def test_an_unread_companion_and_nested_stack() -> None:
+    found = list(unreadable_companions([refused("cluster.yaml", METADATA), refused("net.yaml", TEMPLATE_URL,
+                                                                                     "not decodable")]))
+    assert [(f.rule_id, f.path, f.message_fields()) for f in found] == [
+        ("IK0001", METADATA, {"kind": "companion", "companion": "cluster.yaml", "reason": "missing"}),
+        ("IK0001", TEMPLATE_URL, {"kind": "nested", "companion": "net.yaml", "reason": "not decodable"}),
+    ]
+
+
+def test_an_unread_companion_is_reported_once_per_reason() -> None:
+    items = [refused("cluster.yaml", METADATA), refused("cluster.yaml", METADATA),
+             refused("cluster.yaml", METADATA, "outside the root")]
+    assert [field(f, "reason") for f in unreadable_companions(items)] == ["missing", "outside the root"]
+
+
+def test_an_unread_companions_name_is_shown_printable_and_short() -> None:
+    (odd,) = unreadable_companions([refused("a\x00b\nc.yaml", METADATA)])
+    assert field(odd, "companion") == "a?b?c.yaml"
+    (long,) = unreadable_companions([refused("x" * 300, METADATA)])
+    assert field(long, "companion") == "x" * 200
+
+
+# --- IK0002: companions and nested stacks -----------------------------------------------------------------------
+
+FOREIGN_PARAMETERS: Json = {"Shared": PARAMETERS["ClusterControlPlaneSecurityGroup"]}
+OWN_RULE: Json = res("AWS::EC2::SecurityGroupIngress", GroupId=ref("Shared"), IpProtocol="tcp", FromPort=443,
+                     ToPort=443, CidrIp="10.0.0.0/16")
+
+
+def stacks() -> Json:
+    """This template adds a rule to companion a's group Cp; companions a and b each add one to their parameter."""
+    a: Json = {"Parameters": FOREIGN_PARAMETERS, "Resources": {"Cp": sg(), "Rule": OWN_RULE},
+               "Outputs": {"Cp": {"Value": ref("Cp"), "Export": {"Name": "a-Cp"}}}}
+    b: Json = {"Parameters": FOREIGN_PARAMETERS, "Resources": {"Rule": OWN_RULE}}
+    linted: Json = {"Resources": {"OnCp": res("AWS::EC2::SecurityGroupIngress", GroupId={"Fn::ImportValue": "a-Cp"},
+                                              IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="10.1.0.0/16")}}
+    return combine(linted, [companion(a, "a", 0), companion(b, "b", 1)])
+
+
+@pytest.mark.parametrize(("nested", "reported"), [
+    ((), ["Cp"]),  # a companion's rules are its own lint run's to report; its group is another stack's
+    (("b",), ["Cp", "b::Shared"]),  # a nested stack's rules deploy with this one
+    (("a",), ["a::Shared"]),  # a nested stack's group goes with this stack
+])
+def test_companions_and_nested_stacks(nested: tuple[str, ...], reported: list[str]) -> None:
+    found = list(foreign_rules(build_model(stacks()), nested))
+    assert sorted(field(f, "group").removeprefix("parameter ") for f in found) == sorted(
+        r if "::" in r else f"a::{r}" for r in reported)
+
+
+def test_a_rule_on_a_group_this_template_cannot_pin_down_is_not_reported() -> None:
+    """A custom resource's attribute may be any group: IK0002 names only groups another stack surely owns."""
+    template: Json = {"Resources": {
+        "Lookup": res("Custom::GroupLookup", ServiceToken="arn:aws:lambda:us-east-1:111111111111:function:lookup"),
+        "R": rule("Ingress", getatt("Lookup", "GroupId")), "Own": sg(),
+    }}
+    assert list(foreign_rules(build_model(template))) == []
+
+
+def test_several_egress_rules_are_named_together() -> None:
+    (found,) = foreign(A=rule("Egress", ref("ControlPlaneSG")),
+                       B=rule("Egress", ref("ControlPlaneSG"), Description="b"),
+                       C=rule("Ingress", ref("ControlPlaneSG")))
+    assert field(found, "count") == "3"
+    extra = "; the standalone egress rules {} also remove that group's default allow-all egress (eksctl#6455)"
+    assert field(found, "extra") in (extra.format("A, B"), extra.format("B, A"))  # ordered by what they hold
+
+
+def test_one_egress_rule_is_named_alone() -> None:
+    (found,) = foreign(A=rule("Egress", ref("ControlPlaneSG")), C=rule("Ingress", ref("ControlPlaneSG")))
+    assert field(found, "extra").startswith("; the standalone egress rule A also ")
+
+
+def test_a_group_only_companions_name_in_flows_from_their_control_plane() -> None:
+    """The companion's cluster group keeps only 443 out and this template lets the nodes in: only the flows from
+    the control plane (a companion's end) hang on the parameter, and the finding still goes to this template's end."""
+    cluster = {**CLUSTER_STACK, "Resources": {
+        **CLUSTER_STACK["Resources"],  # type: ignore[dict-item]
+        "Strip": res("AWS::EC2::SecurityGroupEgress", GroupId=getatt("Cl", "ClusterSecurityGroupId"),
+                     IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="0.0.0.0/0"),
+    }}
+    nodes = {"Resources": {
+        **NODE_STACK["Resources"],  # type: ignore[dict-item]
+        "CpFromNodes": res("AWS::EC2::SecurityGroupIngress", GroupId={"Fn::ImportValue": "cluster-ClusterSG"},
+                           IpProtocol="tcp", FromPort=443, ToPort=443, SourceSecurityGroupId=ref("NodeSG")),
+    }}
+    (found,) = ik0001(combine(nodes, [companion(cluster)]))
+    assert (found.path, field(found, "group")) == (("Resources", "Ng"), "parameter cluster::ControlPlaneSG")
+    assert checks(found) == {"EK1002", "WK1003"}
+
+
+def test_flows_between_companions_are_theirs() -> None:
+    system = combine({"Resources": {}}, [companion(CLUSTER_STACK), companion(NODE_STACK, "nodes", 1)])
+    assert ik0001(system) == []
+
+
+def test_a_null_group_item_is_named_where_it_is_written() -> None:
+    """A null in a group list (a stubbed import) is a group this template cannot see."""
+    template = node_group_elsewhere(ref("NodeSG"), NodeSG=sg(), Lt=launch_template(ref("NodeSG"), None))
+    (found,) = ik0001(template)
+    assert found.path == (*LT_ENTRY[:-1], 1)
+    assert field(found, "group") == "the group null at Resources/Lt/Properties/LaunchTemplateData/SecurityGroupIds/1"
+
+
+def test_four_flows_are_all_listed() -> None:
+    template: Json = {
+        "Parameters": {"ControlPlaneSG": PARAMETERS["ClusterControlPlaneSecurityGroup"],
+                       "Other": PARAMETERS["ClusterControlPlaneSecurityGroup"]},
+        "Resources": {"CpSG": sg(), "Cl": eks_cluster(ref("CpSG"), ref("ControlPlaneSG")),
+                      "NodeSG": sg(SecurityGroupIngress=[tcp(0, 65535, SourceSecurityGroupId=ref("Other"))]),
+                      "Lt": launch_template(ref("NodeSG")), "Ng": managed_nodegroup()},
+    }
+    (found,) = [f for f in ik0001(template) if field(f, "group") == "parameter ControlPlaneSG"]
+    assert field(found, "count") == "4"
+    assert field(found, "flows") == (
+        "EK1001 (node group Ng -> the control plane of cluster Cl, TCP 443); EK1002 (the control plane of cluster Cl "
+        "-> node group Ng, TCP 10250); WK1004 (the control plane of cluster Cl -> node group Ng, TCP 443); WK1003 (the "
+        "control plane of cluster Cl -> node group Ng, TCP 1025-10249, 10251-65535)")
+
+
+def peer_rule_place(first: str, second: str) -> object:
+    """The FromPort of the egress rule where IK0001 names the companion's parameter, when groups `first` (443)
+    and `second` (8443) of this template both name it."""
+    cluster = {**CLUSTER_STACK, "Outputs": {**CLUSTER_STACK["Outputs"],  # type: ignore[dict-item]
+                                            "Cp": {"Value": ref("ControlPlaneSG"), "Export": {"Name": "cluster-Cp"}}}}
+    to_cp = {"Fn::ImportValue": "cluster-Cp"}
+    nodes = {"Resources": {**NODE_STACK["Resources"],  # type: ignore[dict-item]
+                           first: sg(SecurityGroupEgress=[tcp(443, 443, DestinationSecurityGroupId=to_cp)]),
+                           second: sg(SecurityGroupEgress=[tcp(8443, 8443, DestinationSecurityGroupId=to_cp)])}}
+    (found,) = [f for f in ik0001(combine(nodes, [companion(cluster)]))
+                if field(f, "group") == "parameter cluster::ControlPlaneSG"]
+    assert found.path[2:] == ("Properties", "SecurityGroupEgress", 0, "DestinationSecurityGroupId")
+    return nodes["Resources"][str(found.path[1])]["Properties"]["SecurityGroupEgress"][0]["FromPort"]  # type: ignore[index]
+
+
+def test_the_place_in_this_template_does_not_follow_the_names() -> None:
+    """Two groups here name the companion's parameter: the finding goes to the same rule whatever their names."""
+    assert peer_rule_place("PeerA", "PeerB") == peer_rule_place("PeerB", "PeerA")
+
+
+def test_a_rule_on_a_group_a_companions_custom_resource_returns_is_not_reported() -> None:
+    lookup = res("Custom::GroupLookup", ServiceToken="arn:aws:lambda:us-east-1:111111111111:function:lookup")
+    a: Json = {"Resources": {"Lookup": lookup},
+               "Outputs": {"G": {"Value": getatt("Lookup", "GroupId"), "Export": {"Name": "a-Lookup"}}}}
+    linted: Json = {"Resources": {"Own": sg(), "R": rule("Ingress", {"Fn::ImportValue": "a-Lookup"})}}
+    assert list(foreign_rules(build_model(combine(linted, [companion(a, "a")])))) == []

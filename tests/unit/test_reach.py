@@ -22,7 +22,7 @@ from cfnlint_eks_sg._reach import (
     rule_label,
     rule_path,
 )
-from tests.unit.pieces import Json, ref, res, rkey, sg
+from tests.unit.pieces import Json, if_, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)
 EPHEMERAL = PortSet.span(1025, 65535)
@@ -662,3 +662,113 @@ def test_what_a_side_opens_when_it_is_one_of_two_things() -> None:
                              (first, second, why._replace(ports=PortSet.span(22, 22))))
     same = this.either(this, why)
     assert same == this  # nothing differs: nothing to doubt
+
+
+# --- what each rule counts for, and what an undecidable verdict names (issue 24) ------------------------------
+
+CIDR_PORTS: Json = {"FromPort": ref("Cidr"), "ToPort": ref("Cidr")}  # ports a parameter gives: not fixed here
+UNFIXED_PORTS = "its IpProtocol or ports are not fixed here (a parameter, a mapping or an invalid value)"
+
+
+def test_a_rule_of_a_group_that_may_be_this_one_may_open_its_way_to_the_internet() -> None:
+    """A has no internet egress of its own, but a rule on a GroupId the template cannot pin down may be A's."""
+    model = model_of({
+        "A": sg(SecurityGroupEgress=[egress({"CidrIp": "10.0.0.0/8"})]), "Lookup": res("Custom::Lookup"),
+        "Out": res("AWS::EC2::SecurityGroupEgress", GroupId={"Fn::GetAtt": ["Lookup", "GroupId"]},
+                   **egress({"CidrIp": "0.0.0.0/0"})),
+    })
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {}, False,
+                                             internet=True)
+    assert opening.verdict(Direction.EGRESS, P443).reach is Reach.UNKNOWN
+    assert opening.verdict(Direction.EGRESS, PortSet.span(80, 80)).reach is Reach.BLOCKED
+
+
+def test_a_rule_naming_a_group_of_the_other_side_hangs_only_on_its_own_ports() -> None:
+    """The rule names P, which is on the other side: whether it allows the flow depends on its ports, not on
+    whether P may be Q."""
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")}) | CIDR_PORTS])})
+    opening = _opening(model, [rkey("A")], [pkey("P"), pkey("Q")])
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.UNKNOWN
+    assert opening.depends_on(P443) == ()
+    [doubt] = opening.unsure(P443)
+    rule = next(p for p in model.permissions if p.direction is Direction.INGRESS)
+    assert (doubt.rule, doubt.reason) == (rule, UNFIXED_PORTS)
+
+
+def test_every_rule_naming_a_peer_that_may_be_the_other_side_counts() -> None:
+    """A rule from the other side's own group comes first; the next one, from R, may be from it too."""
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress({"SourceSecurityGroupId": ref("P")}),
+                                                   ingress({"SourceSecurityGroupId": ref("R")}, first=80, last=80)])})
+    opening = _opening(model, [rkey("A")], [pkey("P")])
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.ALLOWED
+    assert opening.verdict(Direction.INGRESS, PortSet.span(80, 80)).reach is Reach.UNKNOWN
+    assert opening.depends_on(PortSet.span(80, 80)) == (pkey("R"), pkey("P"))
+
+
+def test_a_rule_its_condition_leaves_out_does_not_hide_the_rules_after_it() -> None:
+    model = model_of({"A": sg(SecurityGroupIngress=[if_("C", ingress(src("Peer"))),
+                                                   ingress(src("Peer"), first=80, last=80)]), "Peer": sg()})
+    for scenario, reach in (({"C": False}, Reach.BLOCKED), ({"C": True}, Reach.ALLOWED)):
+        assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")], scenario=scenario).reach is reach
+        assert half(model, [rkey("A")], Direction.INGRESS, [rkey("Peer")], scenario=scenario,
+                    ports=PortSet.span(80, 80)).reach is Reach.ALLOWED
+
+
+def test_a_side_with_rules_elsewhere_hangs_on_that_group_not_on_its_visible_rules() -> None:
+    """IK0001 names P, whose rules are not here; A's rule in doubt is no cause of its own then."""
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress(src("Peer")) | CIDR_PORTS]), "Peer": sg()})
+    opening = _opening(model, [rkey("A"), pkey("P")], [rkey("Peer")])
+    verdict = opening.verdict(Direction.INGRESS, P443)
+    assert (verdict.reach, verdict.why) == (Reach.UNKNOWN, "the rules of parameter P are defined outside this template")
+    assert opening.unsure(P443) == ()
+    assert opening.depends_on(P443) == (pkey("P"),)
+
+
+def _address_opening(rules: list[Json], blocks: Addresses, ipv6: bool = False) -> Opening:
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress(rule) for rule in rules]),
+                      "Pl": res("AWS::EC2::PrefixList", Entries=[{"Cidr": "10.0.0.0/16"}])})
+    return PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
+
+
+def test_a_rule_that_covers_no_subnet_of_the_other_side_is_never_in_doubt() -> None:
+    """192.168.0.0/16 never covers 10.0.0.0/24, whatever its ports: only the parameter range may."""
+    opening = _address_opening([{"CidrIp": "192.168.0.0/16"} | CIDR_PORTS, {"CidrIp": ref("Cidr")}],
+                               subnets("10.0.0.0/24"))
+    assert [doubt.reason for doubt in opening.unsure(P443)] == ["its peer (CidrIp !Ref Cidr) is not known here"]
+
+
+def test_a_rule_in_doubt_on_every_subnet_is_named_once() -> None:
+    opening = _address_opening([{"CidrIp": "10.0.0.0/8"} | CIDR_PORTS], subnets("10.0.0.0/24", "10.0.1.0/24"))
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.UNKNOWN
+    assert [doubt.reason for doubt in opening.unsure(P443)] == [UNFIXED_PORTS]
+
+
+def test_a_range_in_doubt_is_no_cause_where_another_rule_surely_opens_the_ports() -> None:
+    """IPv4 or IPv6 is not fixed: 0.0.0.0/0 opens 443 to IPv4 anyway, so only the family decides, never whether
+    the subnets lie inside 10.0.0.0/8."""
+    rules: list[Json] = [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/8"}]
+    as_ipv4 = _address_opening(rules, subnets("10.0.0.0/24", complete=False))
+    as_ipv6 = _address_opening(rules, subnets("10.0.0.0/24", complete=False), ipv6=True)
+    assert as_ipv4.doubts == ()
+    family = Doubt(None, NO_PORTS, "the setting", ("Resources", "Cl"), "the cluster's IpFamily")
+    either = as_ipv4.either(as_ipv6, family)
+    assert either.verdict(Direction.INGRESS, P443).reach is Reach.UNKNOWN
+    assert either.unsure(P443) == (family._replace(ports=P443),)
+
+
+def test_a_prefix_list_of_ipv4_entries_never_surely_admits_ipv6_traffic() -> None:
+    """The template's prefix list holds 10.0.0.0/16, which covers the subnet's IPv4 block: IPv6 traffic is
+    another matter."""
+    assert _address_opening([{"SourcePrefixListId": ref("Pl")}], subnets("10.0.0.0/24")).verdict(
+        Direction.INGRESS, P443).reach is Reach.ALLOWED
+    verdict = _address_opening([{"SourcePrefixListId": ref("Pl")}], subnets("10.0.0.0/24"), ipv6=True).verdict(
+        Direction.INGRESS, P443)
+    assert verdict.reach is not Reach.ALLOWED
+
+
+def test_a_range_this_template_cannot_read_may_or_may_not_reach_the_internet() -> None:
+    """10.0.0.0/33 is no range: what it names is not known here, like a parameter's (never BLOCKED)."""
+    model = model_of({"A": sg(SecurityGroupEgress=[egress({"CidrIp": "10.0.0.0/33"})])})
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {}, False,
+                                             internet=True)
+    assert opening.verdict(Direction.EGRESS, P443).reach is Reach.UNKNOWN

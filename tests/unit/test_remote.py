@@ -249,3 +249,12 @@ def test_the_links_to_remote_networks_name_and_place_both_ends() -> None:
          (*remote, "RemotePodNetworks", 0, "Cidrs", 0), True,
          Addresses((Block(ipaddress.ip_network(PODS), apart=("{Ref:'NodeCidr'}",)),), True)),
     ]
+
+
+def test_a_rule_to_a_range_not_fixed_here_is_the_cause_named() -> None:
+    """The remote network has no group: what leaves EK4002 open is the control plane's rule to another parameter."""
+    analysis = analyse(restricted(tcp(10250, 10250, CidrIp=ref("OtherCidr")), nodes=ref("NodeCidr"), pods=None))
+    (found,) = [f for f in analysis.findings_for("IK0001") if f.message_fields().get("kind") == "undecided"]
+    assert found.path == ("Resources", "CpSG", "Properties", "SecurityGroupEgress", 1)
+    assert field(found, "causes") == ("the egress rule CpSG.SecurityGroupEgress[1]: its peer (CidrIp !Ref OtherCidr) "
+                                      "is not known here")
