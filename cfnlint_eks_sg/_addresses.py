@@ -30,6 +30,8 @@ class AddressReader(TemplateReader):
         for name in self.by_type.get("AWS::EC2::VPC", []):
             block = network(get(self._props(name), "CidrBlock"))
             self.model.vpcs[name] = (block,) if block is not None else ()
+            if block is not None:
+                self.model.vpc_primaries[name] = block
         for name in self.by_type.get("AWS::EC2::VPCCidrBlock", []):
             vpc = self.vpc_named(get(self._props(name), "VpcId"))
             block = network(get(self._props(name), "CidrBlock"))

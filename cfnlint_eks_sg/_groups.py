@@ -527,6 +527,7 @@ class Model:
         self.uses: list[Use] = []
         self.endpoints: list[VpcEndpoint] = []
         self.vpcs: dict[str, tuple[Network, ...]] = {}  # VPCs created here: their known blocks
+        self.vpc_primaries: dict[str, Network] = {}  # their CidrBlock (what `GetAtt Vpc.CidrBlock` is), when known
         self.referenced: set[GroupKey] = set()  # named by a resource other than rules, or an output
         self.exported: set[GroupKey] = set()  # this template's groups handed to other stacks
         self.value_stacks: dict[GroupKey, set[str]] = {}  # the stacks that name a value key

@@ -266,8 +266,8 @@ def _target(model: Model, peer: object) -> tuple[str, str | None]:
     if isinstance(peer, CidrPeer):
         covers = peer.covers
         if covers is not None and covers.vpc_primary in model.vpcs:
-            known = ", ".join(map(str, model.vpcs[covers.vpc_primary]))
-            return f"the CIDR block of {covers.vpc_primary}{f' ({known})' if known else ''}", covers.vpc_primary
+            primary = model.vpc_primaries.get(covers.vpc_primary)  # never a secondary block (VPCCidrBlock)
+            return f"the CIDR block of {covers.vpc_primary}{f' ({primary})' if primary else ''}", covers.vpc_primary
         homes = [_home(model, n) for n in (covers.networks if covers is not None else ())]
         return peer.cidr, (homes[0] if homes and None not in homes else None)
     if isinstance(peer, PrefixListPeer):

@@ -447,6 +447,8 @@ def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:
         # EC2 rejects a rule without a peer (spec M-12): cfn-lint's finding to make, not a verdict.
         return Match.MAYBE
     if isinstance(peer, PrefixListPeer):
+        if peer.covers is not None and union_covers(_WHOLE[6 if ipv6 else 4], peer.covers.networks):
+            return Match.SURELY  # entries that hold every address (::/1 and 8000::/1) cover any subnet
         return Match.MAYBE if ipv6 else _covers(peer.covers, block)
     if not isinstance(peer, CidrPeer):
         return Match.MAYBE

@@ -465,6 +465,9 @@ INSIDE = ("of this template, which defines no VPC endpoint: they cannot register
     (nodes([tcp(443, 443, CidrIp="10.0.1.0/24"), tcp(443, 443, CidrIp="10.9.1.0/24")], Vpc=VPC,
            Vpc2=res("AWS::EC2::VPC", CidrBlock="10.9.0.0/16")),
      f"their egress on TCP 443 goes only to 10.0.1.0/24 and 10.9.1.0/24, inside VPCs Vpc and Vpc2 {INSIDE}"),
+    (nodes([tcp(443, 443, CidrIp=getatt("Vpc", "CidrBlock"))], Vpc=VPC,
+           Secondary=res("AWS::EC2::VPCCidrBlock", VpcId=ref("Vpc"), CidrBlock="10.1.0.0/16")),
+     f"their egress on TCP 443 goes only to the CIDR block of Vpc (10.0.0.0/16), inside VPC Vpc {INSIDE}"),
 ])
 def test_only_inside_the_templates_vpcs_is_worded(template: Json, why: str) -> None:
     assert reported(template) == ("WK1006", why, "0.0.0.0/0")

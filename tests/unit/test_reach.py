@@ -772,3 +772,45 @@ def test_a_range_this_template_cannot_read_may_or_may_not_reach_the_internet() -
     opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {}, False,
                                              internet=True)
     assert opening.verdict(Direction.EGRESS, P443).reach is Reach.UNKNOWN
+
+
+@pytest.mark.parametrize(("entries", "ipv6", "blocks"), [
+    (["::/1", "8000::/1"], True, subnets("10.0.0.0/24")),
+    (["::/0"], True, subnets("10.0.0.0/24")),
+    (["0.0.0.0/1", "128.0.0.0/1"], False, Addresses()),
+])
+def test_a_prefix_list_whose_entries_hold_every_address_covers_any_subnet(
+        entries: list[str], ipv6: bool, blocks: Addresses) -> None:
+    """Whatever the subnets' blocks (IPv6 blocks are not modelled; here the IPv4 ones are not known), a prefix list
+    that holds every address of the flow's family admits the whole other side, alone or next to other rules."""
+    model = model_of({
+        "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Everything")}),
+                                      ingress({"CidrIp": "192.168.0.0/16"})]),
+        "Everything": res("AWS::EC2::PrefixList", Entries=[{"Cidr": cidr} for cidr in entries]),
+    })
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.ALLOWED
+
+
+def test_a_prefix_list_holding_part_of_the_ipv6_space_stays_undecided() -> None:
+    """::/1 alone: whether the other side's IPv6 addresses lie inside it is not known (not modelled)."""
+    model = model_of({
+        "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Half")}), ingress({"CidrIp": "10.0.0.0/8"})]),
+        "Half": res("AWS::EC2::PrefixList", Entries=[{"Cidr": "::/1"}]),
+    })
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, True,
+                                             subnets("10.0.0.0/24"))
+    verdict = opening.verdict(Direction.INGRESS, P443)
+    assert (verdict.reach, verdict.why.partition(": ")[2]) == (
+        Reach.UNKNOWN, "the IPv6 entries of prefix list ${Half} are not modelled")
+
+
+def test_a_prefix_list_holding_every_ipv6_address_admits_no_ipv4_traffic() -> None:
+    """::/0 in a prefix list is every IPv6 address and no IPv4 one: an IPv4 flow stays closed."""
+    model = model_of({
+        "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Ipv6")})]),
+        "Ipv6": res("AWS::EC2::PrefixList", AddressFamily="IPv6", Entries=[{"Cidr": "::/0"}]),
+    })
+    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
+                                             subnets("10.0.0.0/24"))
+    assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
