@@ -67,13 +67,17 @@ def cfg(**overrides: object) -> ManualArgs:
     return ManualArgs(**base)  # type: ignore[typeddict-item,no-any-return]
 
 
-@pytest.fixture(autouse=True)
-def isolated_cfnlint_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """cfn-lint reads ./.cfnlintrc and ~/.cfnlintrc even through its API: keep both empty."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("HOME", str(tmp_path))
+def isolate_cfnlint_config(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """cfn-lint reads ./.cfnlintrc and ~/.cfnlintrc even through its API: both are `directory`, which is empty."""
+    monkeypatch.chdir(directory)
+    monkeypatch.setenv("HOME", str(directory))
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_REGION", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def isolated_cfnlint_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    isolate_cfnlint_config(tmp_path, monkeypatch)
     yield
 
 

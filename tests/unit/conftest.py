@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import isolate_cfnlint_config
+
 
 @pytest.fixture(scope="session")
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -16,8 +18,5 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def isolated_cfnlint_config(_isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """As tests/conftest.py's, in one empty directory for the session (unit tests write no files there)."""
-    monkeypatch.chdir(_isolated_home)
-    monkeypatch.setenv("HOME", str(_isolated_home))
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_REGION", raising=False)
+    isolate_cfnlint_config(_isolated_home, monkeypatch)
     yield

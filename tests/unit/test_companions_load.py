@@ -232,7 +232,9 @@ def test_a_cfnlintrc_directory_is_not_a_file(tree: Path) -> None:
     assert load(str(tree / "stacks" / "nodes.yaml"), [_companion("../shared/cluster.yaml")])[0] == []
 
 
-def test_each_file_is_decoded_once_per_content(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts cfn-lint's decoder is given, in order."""
     calls: list[str] = []
     real = cfnlint.decode.decode_str
 
@@ -241,6 +243,11 @@ def test_each_file_is_decoded_once_per_content(tree: Path, monkeypatch: pytest.M
         return real(text)
 
     monkeypatch.setattr(cfnlint.decode, "decode_str", counting)
+    return calls
+
+
+def test_each_file_is_decoded_once_per_content(tree: Path, decoded: list[str]) -> None:
+    calls = decoded
     _file(tree / "stacks" / "once.yaml", "Resources: {Once: {Type: A}}\n")
     _file(tree / "stacks" / "bad.yaml", "- not a template\n")
     linted = str(tree / "stacks" / "nodes.yaml")
@@ -254,15 +261,9 @@ def test_each_file_is_decoded_once_per_content(tree: Path, monkeypatch: pytest.M
     assert changed.template == {"Resources": {"Once": {"Type": "B"}}} and len(calls) == 3
 
 
-def test_the_cache_forgets_the_least_recently_used_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    real = cfnlint.decode.decode_str
-
-    def counting(text: str) -> object:
-        calls.append(text)
-        return real(text)
-
-    monkeypatch.setattr(cfnlint.decode, "decode_str", counting)
+def test_the_cache_forgets_the_least_recently_used_file(tree: Path, decoded: list[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = decoded
     monkeypatch.setattr(_companions, "_CACHE", type(_companions._CACHE)())
     monkeypatch.setattr(_companions, "_CACHE_SIZE", 2)
     linted = str(tree / "stacks" / "nodes.yaml")
