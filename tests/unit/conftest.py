@@ -1,7 +1,12 @@
-"""The unit tests run thousands of times under mutation testing: one isolated directory per session, not per test."""
+"""The unit tests run thousands of times under mutation testing: one isolated directory per session, not per test.
+
+The directory is not pytest's `tmp_path_factory`: each mutant's session would add a numbered directory that a
+forked child never unlocks, and every later session would scan them all.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +16,9 @@ from tests.conftest import isolate_cfnlint_config
 
 
 @pytest.fixture(scope="session")
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
+def _isolated_home() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="cfnlint-eks-sg-home-") as home:
+        yield Path(home)
 
 
 @pytest.fixture(autouse=True)
