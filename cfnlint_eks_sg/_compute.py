@@ -38,6 +38,7 @@ from cfnlint_eks_sg._groups import (
 from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg._ports import parse_port
 from cfnlint_eks_sg._resolve import (
+    Alt,
     Path,
     canonical,
     function,
@@ -66,32 +67,42 @@ class ComputeReader(AddressReader):
 
     def _read_cluster(self, name: str) -> None:
         props = self._props(name)
-        guard = self._guard(name)
         base: Path = ("Resources", name, "Properties")
         quick_start = str(self.resources[name]["Type"]) == QUICK_START_CLUSTER
         if str(self.resources[name]["Type"]) == "Custom::AWSCDK-EKS-Cluster":
             # CDK's custom resource carries the CreateCluster request in camelCase under Config.
             props = get(props, "Config")
             base = (*base, "Config")
-        vpc_key = _key_of(props, "ResourcesVpcConfig")
-        vpc = get(props, vpc_key)
-        vpc_path: Path = (*base, vpc_key)
-        ids_key = _key_of(vpc, "SecurityGroupIds")
-        additional = tuple(self.group_members(get(vpc, ids_key), (*vpc_path, ids_key), guard))
         tokens = ["${" + name + "}"]
         explicit = name_token(get(props, _key_of(props, "Name")))
         if explicit is not None:
             tokens.append(explicit)
-        network = get(props, _key_of(props, "KubernetesNetworkConfig"))
-        network_path: Path = (*base, _key_of(props, "KubernetesNetworkConfig"))
+        self.model.clusters.append(self._cluster_def(name, props, base, tuple(tokens), quick_start))
+        key = GroupKey.make(Origin.CLUSTER, name)
+        tag_guard = TRUE
+        self.model.groups[key] = Group(key, self.settings.cluster_security_group_defaults, self._guard(name),
+                                       ("Resources", name),
+                                       tuple((t, tag_guard) for t in tokens),
+                                       tuple(CLUSTER_TAG + t for t in tokens))
+
+    def _cluster_def(self, name: str, props: object, base: Path, tokens: tuple[str, ...],
+                     quick_start: bool) -> ClusterDef:
+        """What the cluster's properties say: its groups, network, endpoint access and settings."""
+        guard = self._guard(name)
+        vpc_key = _key_of(props, "ResourcesVpcConfig")
+        vpc = get(props, vpc_key)
+        vpc_path: Path = (*base, vpc_key)
+        ids_key = _key_of(vpc, "SecurityGroupIds")
+        network_key = _key_of(props, "KubernetesNetworkConfig")
+        network = get(props, network_key)
         compute = get(props, _key_of(props, "ComputeConfig"))
-        auto_mode = get(compute, _key_of(compute, "Enabled")) in (True, "true", "True")
         subnets = get(vpc, _key_of(vpc, "SubnetIds"))
         network_vpc = self._vpc_of(subnets)
-        cluster = ClusterDef(
-            name, tuple(tokens), additional, guard, ("Resources", name),
-            self._setting(network, network_path, "IpFamily", Truth.FALSE, guard, _ip_family),
-            auto_mode,
+        return ClusterDef(
+            name, tokens, tuple(self.group_members(get(vpc, ids_key), (*vpc_path, ids_key), guard)), guard,
+            ("Resources", name),
+            self._setting(network, (*base, network_key), "IpFamily", Truth.FALSE, guard, _ip_family),
+            get(compute, _key_of(compute, "Enabled")) in (True, "true", "True"),
             private_access=self._setting(vpc, vpc_path, "EndpointPrivateAccess", Truth.FALSE, guard),
             public_access=self._setting(vpc, vpc_path, "EndpointPublicAccess", Truth.TRUE, guard),
             public_cidrs=self._cidr_lists(vpc, vpc_path, guard),
@@ -103,13 +114,6 @@ class ComputeReader(AddressReader):
             service_ranges=self._service_ranges(network, guard),
             self_egress=self._self_egress(props, base, guard, quick_start),
         )
-        self.model.clusters.append(cluster)
-        key = GroupKey.make(Origin.CLUSTER, name)
-        tag_guard = TRUE
-        self.model.groups[key] = Group(key, self.settings.cluster_security_group_defaults, guard,
-                                       ("Resources", name),
-                                       tuple((t, tag_guard) for t in tokens),
-                                       tuple(CLUSTER_TAG + t for t in tokens))
 
     def _remote_networks(self, props: object, base: Path, guard: Guard) -> Iterator[RemoteNetwork]:
         """RemoteNetworkConfig's node and pod CIDR blocks, per Fn::If branch (EKS Hybrid Nodes)."""
@@ -350,16 +354,29 @@ class ComputeReader(AddressReader):
     def _read_auto_scaling_group(self, name: str) -> None:
         props = self._props(name)
         guard = self._guard(name)
-        base: Path = ("Resources", name, "Properties")
-        _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
+        _, cluster_tags = self._tags(get(props, "Tags"), ("Resources", name, "Properties", "Tags"), guard)
         evidence = [t for t, _ in cluster_tags]
-        variants: list[tuple[str, list[Member], bool, list[str], Guard]] = []
+        variants = [*self._launch_template_variants(props, guard), *self._launch_configuration_variants(props, guard)]
+        if not variants:
+            variants.append(("", [], False, [], guard))
+        many = len(variants) > 1
+        addresses = self.addresses(self.subnet_values(get(props, "VPCZoneIdentifier")))
+        for via, members, known, names, branch in variants:
+            self.model.attachments.append(Attachment(
+                name, Compute.AUTO_SCALING_GROUP, tuple(members), known, branch, ("Resources", name),
+                tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else "",
+                addresses=addresses))
+
+    def _launch_template_variants(self, props: object, guard: Guard) -> list[_Variant]:
+        """The kinds of node an auto scaling group's launch templates make (its own, a mixed instances policy's
+        and its overrides'), each launch template once."""
         specs: list[object] = [get(props, "LaunchTemplate")]
         mixed = get(get(props, "MixedInstancesPolicy"), "LaunchTemplate")
         specs.append(get(mixed, "LaunchTemplateSpecification"))
         overrides = get(mixed, "Overrides")
         if isinstance(overrides, list):
             specs += [get(o, "LaunchTemplateSpecification") for o in overrides]
+        variants: list[_Variant] = []
         seen: set[str] = set()
         for spec in specs:
             if spec is None:
@@ -371,24 +388,20 @@ class ComputeReader(AddressReader):
                     seen.add(lt)
                     members, names = self._lt_groups(lt)
                     variants.append((lt, members, True, names, branch))
+        return variants
+
+    def _launch_configuration_variants(self, props: object, guard: Guard) -> list[_Variant]:
+        """The kind of node an auto scaling group's launch configuration makes, if it names one."""
         lc = function(get(props, "LaunchConfigurationName"))
         if lc and lc[0] == "Ref" and self._type(lc[1]) == "AWS::AutoScaling::LaunchConfiguration":
             lc_name = str(lc[1])
             lc_props = self._props(lc_name)
             lc_path: Path = ("Resources", lc_name, "Properties", "SecurityGroups")
             members = list(self.group_members(get(lc_props, "SecurityGroups"), lc_path, self._guard(lc_name), True))
-            variants.append((lc_name, members, True, _bootstrap_names(get(lc_props, "UserData")), guard))
-        elif lc is not None or isinstance(get(props, "LaunchConfigurationName"), str):
-            variants.append(("a launch configuration defined elsewhere", [], False, [], guard))
-        if not variants:
-            variants.append(("", [], False, [], guard))
-        many = len(variants) > 1
-        addresses = self.addresses(self.subnet_values(get(props, "VPCZoneIdentifier")))
-        for via, members, known, names, branch in variants:
-            self.model.attachments.append(Attachment(
-                name, Compute.AUTO_SCALING_GROUP, tuple(members), known, branch, ("Resources", name),
-                tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else "",
-                addresses=addresses))
+            return [(lc_name, members, True, _bootstrap_names(get(lc_props, "UserData")), guard)]
+        if lc is not None or isinstance(get(props, "LaunchConfigurationName"), str):
+            return [("a launch configuration defined elsewhere", [], False, [], guard)]
+        return []
 
     def _read_instance(self, name: str) -> None:
         props = self._props(name)
@@ -405,21 +418,32 @@ class ComputeReader(AddressReader):
         known = True
         spec = get(props, "LaunchTemplate")
         if spec is not None:
-            own = bool(members)
-            for lt, branch in self._launch_templates(spec, guard):
-                if lt is None:
-                    known = known and own  # the instance's own groups win over the template's
-                    continue
-                lt_members, lt_names = self._lt_groups(lt)
-                names += lt_names  # the template's user data runs even when the instance names groups
-                if not own:
-                    members += [Member(m.key, m.guard & branch, m.path) for m in lt_members]
+            lt_members, lt_names, known = self._instance_launch_template(spec, guard, own=bool(members))
+            members += lt_members
+            names += lt_names
         _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
         names += [t for t, _ in cluster_tags]
         names += self._group_evidence(members)
         self.model.attachments.append(Attachment(
             name, Compute.INSTANCE, tuple(members), known, guard, ("Resources", name),
             tuple(dict.fromkeys(names)), addresses=self.addresses(subnets)))
+
+    def _instance_launch_template(self, spec: object, guard: Guard,
+                                  own: bool) -> tuple[list[Member], list[str], bool]:
+        """What an instance's launch template adds: its groups (unless the instance names its own, which win),
+        the cluster names its user data gives (it runs either way), and whether every group is known."""
+        members: list[Member] = []
+        names: list[str] = []
+        known = True
+        for lt, branch in self._launch_templates(spec, guard):
+            if lt is None:
+                known = known and own
+                continue
+            lt_members, lt_names = self._lt_groups(lt)
+            names += lt_names
+            if not own:
+                members += [Member(m.key, m.guard & branch, m.path) for m in lt_members]
+        return members, names, known
 
     def _read_spot_fleet(self, name: str) -> None:
         """Each launch specification or launch template of a spot fleet is one kind of node."""
@@ -428,18 +452,7 @@ class ComputeReader(AddressReader):
         base: Path = ("Resources", name, "Properties", "SpotFleetRequestConfigData")
         variants: list[tuple[str, list[Member], bool, list[str], list[object], Guard]] = []
         for alt in list_items(get(config, "LaunchSpecifications"), (*base, "LaunchSpecifications"), guard):
-            spec = alt.value
-            members: list[Member] = []
-            for group in list_items(get(spec, "SecurityGroups"), (*alt.path, "SecurityGroups"), alt.guard):
-                members += self.group_members(get(group.value, "GroupId"), (*group.path, "GroupId"), group.guard)
-            subnets = self.subnet_values(get(spec, "SubnetId"))
-            for nic in list_items(get(spec, "NetworkInterfaces"), (*alt.path, "NetworkInterfaces"), alt.guard):
-                if parse_port(get(nic.value, "DeviceIndex")) in (None, 0):
-                    members += self.group_members(get(nic.value, "Groups"), (*nic.path, "Groups"), nic.guard)
-                    subnets += self.subnet_values(get(nic.value, "SubnetId"))
-            names = _bootstrap_names(get(spec, "UserData"))
-            for tags in list_items(get(spec, "TagSpecifications"), (*alt.path, "TagSpecifications"), alt.guard):
-                names += [t for t, _ in self._tags(get(tags.value, "Tags"), tags.path, tags.guard)[1]]
+            members, names, subnets = self._launch_specification(alt)
             variants.append((f"launch specification {len(variants) + 1}", members, True, names, subnets, alt.guard))
         for alt in list_items(get(config, "LaunchTemplateConfigs"), (*base, "LaunchTemplateConfigs"), guard):
             for lt, branch in self._launch_templates(get(alt.value, "LaunchTemplateSpecification"), alt.guard):
@@ -454,6 +467,22 @@ class ComputeReader(AddressReader):
                 tuple(dict.fromkeys(names + self._group_evidence(members))), via if len(variants) > 1 else "",
                 addresses=self.addresses(subnets)))
 
+    def _launch_specification(self, spec: Alt) -> tuple[list[Member], list[str], list[object]]:
+        """A spot fleet launch specification's groups (its own and its primary interface's), the cluster names
+        its user data and tags give, and its subnets."""
+        members: list[Member] = []
+        for group in list_items(get(spec.value, "SecurityGroups"), (*spec.path, "SecurityGroups"), spec.guard):
+            members += self.group_members(get(group.value, "GroupId"), (*group.path, "GroupId"), group.guard)
+        subnets = self.subnet_values(get(spec.value, "SubnetId"))
+        for nic in list_items(get(spec.value, "NetworkInterfaces"), (*spec.path, "NetworkInterfaces"), spec.guard):
+            if parse_port(get(nic.value, "DeviceIndex")) in (None, 0):
+                members += self.group_members(get(nic.value, "Groups"), (*nic.path, "Groups"), nic.guard)
+                subnets += self.subnet_values(get(nic.value, "SubnetId"))
+        names = _bootstrap_names(get(spec.value, "UserData"))
+        for tags in list_items(get(spec.value, "TagSpecifications"), (*spec.path, "TagSpecifications"), spec.guard):
+            names += [t for t, _ in self._tags(get(tags.value, "Tags"), tags.path, tags.guard)[1]]
+        return members, names, subnets
+
     def _group_evidence(self, members: Iterable[Member]) -> list[str]:
         """Cluster names from kubernetes.io/cluster tags on the groups a node carries."""
         names: list[str] = []
@@ -464,6 +493,10 @@ class ComputeReader(AddressReader):
         return names
 
 
+
+# One kind of node an auto scaling group makes: via what, its groups, whether they are all known, the cluster
+# names its user data and tags give, and where.
+_Variant = tuple[str, list[Member], bool, list[str], Guard]
 
 _BOOLEANS: Final[Mapping[object, Truth]] = {True: Truth.TRUE, False: Truth.FALSE, "true": Truth.TRUE,
                                             "false": Truth.FALSE}

@@ -79,13 +79,7 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
     waiting: dict[GroupKey, list[str]] = {}  # hidden groups -> the node groups whose WK1006 depends on them
     for node in roles.node_groups:
         cluster = roles.clusters[node.cluster]
-        names = set(node.guard.names()) | cluster.guard.names() | setting_names(cluster.family)
-        for member in node.members:
-            names |= member.guard.names()
-        names |= index.condition_names((m.key for m in node.members), Direction.EGRESS)
-        for endpoint in model.endpoints:
-            names |= endpoint.guard.names()
-        every = [s for s in scenarios.over(frozenset(names)) if node.guard.holds(s) and cluster.guard.holds(s)]
+        every = _scenarios_of(model, index, scenarios, node, cluster)
         failing: dict[Problem | Undecided, list[Scenario]] = {}
         shown: dict[str, list[Scenario]] = {}
         for scenario in every:
@@ -112,6 +106,19 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
         noun = "node group" if len(named) == 1 else "node groups"
         result.hidden.append((group, f"WK1006 ({noun} {', '.join(named)} -> the AWS APIs, TCP 443)"))
     return result
+
+
+def _scenarios_of(model: Model, index: PermissionIndex, scenarios: Scenarios, node: NodeRole,
+                  cluster: ClusterRole) -> list[Scenario]:
+    """The scenarios where the node group and its cluster exist, over every condition their path to the AWS APIs
+    hangs on: theirs, the cluster's IP family, the nodes' groups and egress rules, the VPC endpoints."""
+    names = set(node.guard.names()) | cluster.guard.names() | setting_names(cluster.family)
+    for member in node.members:
+        names |= member.guard.names()
+    names |= index.condition_names((m.key for m in node.members), Direction.EGRESS)
+    for endpoint in model.endpoints:
+        names |= endpoint.guard.names()
+    return [s for s in scenarios.over(frozenset(names)) if node.guard.holds(s) and cluster.guard.holds(s)]
 
 
 def _shown(problem: Problem | Undecided | None) -> str:
@@ -142,20 +149,7 @@ def _problem(model: Model, index: PermissionIndex, node: NodeRole, scenario: Sce
              ipv6_cluster: bool) -> Problem | Undecided | None:
     out = list(dict.fromkeys(m.key for m in node.members if m.guard.holds(scenario)))
     path = _egress_path(out, node)
-    families = [("0.0.0.0/0", False), *([("::/0", True)] if ipv6_cluster else [])]
-    blocked: list[str] = []
-    doubts: dict[str, str] = {}  # family -> why its half of the internet path is undecidable
-    hidden: tuple[GroupKey, ...] = ()  # node groups whose rules live elsewhere
-    for anywhere, ipv6 in families:
-        opening = index.opening(out, node.members_known, Direction.EGRESS, [], True, TCP, scenario, ipv6,
-                                internet=True)
-        verdict = opening.verdict(Direction.EGRESS, HTTPS)
-        if verdict.reach is Reach.UNKNOWN:
-            doubts[anywhere] = (f"this template does not show all of their egress rules ({opening.invisible})"
-                                if opening.invisible else _doubt(index, out, ipv6, scenario))
-            hidden += opening.hidden if opening.invisible else ()
-        elif verdict.reach is Reach.BLOCKED:
-            blocked.append(anywhere)
+    blocked, doubts, hidden = _internet_halves(index, node, out, scenario, ipv6_cluster)
     if not blocked and not doubts:
         return None
     if "0.0.0.0/0" not in blocked and "0.0.0.0/0" not in doubts:  # only ::/0 in question (IPv6 cluster)
@@ -179,6 +173,34 @@ def _problem(model: Model, index: PermissionIndex, node: NodeRole, scenario: Sce
         return Undecided(path, "; ".join([*unsure, *unsure_endpoints, *gaps]), hidden)
     if hidden or unsure:
         return Undecided(path, "; ".join(unsure), hidden)
+    return _without_endpoints(model, index, out, scenario, path, blocked)
+
+
+def _internet_halves(index: PermissionIndex, node: NodeRole, out: Sequence[GroupKey], scenario: Scenario,
+                     ipv6_cluster: bool) -> tuple[list[str], dict[str, str], tuple[GroupKey, ...]]:
+    """The halves of the internet (0.0.0.0/0, and ::/0 for an IPv6 cluster) the nodes' egress surely does not
+    allow on TCP 443; why it is undecidable for the others (by half); the node groups whose rules live elsewhere."""
+    families = [("0.0.0.0/0", False), *([("::/0", True)] if ipv6_cluster else [])]
+    blocked: list[str] = []
+    doubts: dict[str, str] = {}
+    hidden: tuple[GroupKey, ...] = ()
+    for anywhere, ipv6 in families:
+        opening = index.opening(out, node.members_known, Direction.EGRESS, [], True, TCP, scenario, ipv6,
+                                internet=True)
+        verdict = opening.verdict(Direction.EGRESS, HTTPS)
+        if verdict.reach is Reach.UNKNOWN:
+            doubts[anywhere] = (f"this template does not show all of their egress rules ({opening.invisible})"
+                                if opening.invisible else _doubt(index, out, ipv6, scenario))
+            hidden += opening.hidden if opening.invisible else ()
+        elif verdict.reach is Reach.BLOCKED:
+            blocked.append(anywhere)
+    return blocked, doubts, hidden
+
+
+def _without_endpoints(model: Model, index: PermissionIndex, out: Sequence[GroupKey], scenario: Scenario,
+                       path: Path, blocked: Sequence[str]) -> Problem | Undecided:
+    """Nodes whose egress surely misses the internet on TCP 443, in a template with no VPC endpoint: where
+    their egress on TCP 443 goes instead decides whether endpoints elsewhere could serve them."""
     targets = _targets(model, index, out, scenario)
     if not targets:
         return path, ("their egress allows TCP 443 neither to 0.0.0.0/0 nor to anything that could be a VPC "

@@ -40,6 +40,24 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
     depends: dict[GroupKey, dict[str, None]] = {}
     near: dict[GroupKey, Path] = {}  # where a flow that hangs on the group touches the linted template
     local: dict[tuple[Path, str], dict[str, None]] = {}
+    for link, flow, opening, direction, ports in _undecided_halves(links):
+        # Groups whose rules are elsewhere, whatever their origin; doubtful peers if another stack's.
+        groups = [g for g in opening.depends_on(ports) if opening.invisible or g.origin in _FOREIGN]
+        for group in groups:
+            depends.setdefault(group, {})[flow] = None
+            ends = (link.initiator.path, link.responder.path)
+            near.setdefault(group, next((p for p in ends if p and not is_companion_path(p)), ()))
+        if not groups:
+            for cause in _local_causes(link, opening, direction, ports):
+                local.setdefault(cause, {})[flow] = None
+    for group, flow in more:  # groups whose rules are all elsewhere, whatever their origin
+        depends.setdefault(group, {})[flow] = None
+    yield from _foreign_findings(model, depends, near)
+    yield from _local_findings(model, local)
+
+
+def _undecided_halves(links: Iterable[LinkResult]) -> Iterator[tuple[Link, str, Opening, Direction, PortSet]]:
+    """Each UNKNOWN half of a required flow that no BLOCKED half already fails, with the flow's text."""
     for result in links:
         link = result.link
         for req in REQUIREMENTS:
@@ -57,20 +75,13 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
                     flow = (f"{req.rule_id} ({link.initiator_label} -> {link.responder_label}, "
                             f"{render_traffic([(protocol, ports)])})")
                     for (opening, direction), verdict in zip(halves, verdicts, strict=True):
-                        if verdict is not Reach.UNKNOWN:
-                            continue
-                        # Groups whose rules are elsewhere, whatever their origin; doubtful peers if another stack's.
-                        groups = [g for g in opening.depends_on(ports)
-                                  if opening.invisible or g.origin in _FOREIGN]
-                        for group in groups:
-                            depends.setdefault(group, {})[flow] = None
-                            ends = (link.initiator.path, link.responder.path)
-                            near.setdefault(group, next((p for p in ends if p and not is_companion_path(p)), ()))
-                        if not groups:
-                            for cause in _local_causes(link, opening, direction, ports):
-                                local.setdefault(cause, {})[flow] = None
-    for group, flow in more:  # groups whose rules are all elsewhere, whatever their origin
-        depends.setdefault(group, {})[flow] = None
+                        if verdict is Reach.UNKNOWN:
+                            yield link, flow, opening, direction, ports
+
+
+def _foreign_findings(model: Model, depends: dict[GroupKey, dict[str, None]],
+                      near: dict[GroupKey, Path]) -> Iterator[Finding]:
+    """One IK0001 per set of flows, naming the groups defined elsewhere that they all hang on."""
     merged: dict[tuple[str, ...], list[GroupKey]] = {}
     where = {group: _where(model, group, near.get(group, ())) for group in depends}
     # The cluster group of a cluster defined elsewhere comes last: the person edits the others. Then by where they
@@ -82,6 +93,10 @@ def unverifiable_flows(model: Model, links: Iterable[LinkResult],
         yield Finding("IK0001", where[groups[0]], (
             ("group", _join([str(g) for g in groups])), ("flows", _listed(names)), ("count", str(len(names))),
         ))
+
+
+def _local_findings(model: Model, local: dict[tuple[Path, str], dict[str, None]]) -> Iterator[Finding]:
+    """One IK0001 per set of flows, naming what of this template leaves them all undecided."""
     together: dict[tuple[str, ...], list[tuple[Path, str]]] = {}
     for cause, flows in local.items():
         together.setdefault(tuple(flows), []).append(cause)

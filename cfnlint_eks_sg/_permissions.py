@@ -16,6 +16,7 @@ from cfnlint_eks_sg._groups import (
     ANYWHERE_V6,
     GROUP_TYPE,
     CidrPeer,
+    ClusterDef,
     Direction,
     Group,
     GroupKey,
@@ -187,6 +188,13 @@ class PermissionReader(AddressReader):
 
         A standalone egress rule on a key that may name the group (an import of it, a GroupId this template
         does not pin down) may strip it: there the default is only possibly there."""
+        self._group_default_egress(stripped)
+        if self.settings.cluster_security_group_defaults:
+            for cluster in self.model.clusters:
+                self._cluster_defaults(cluster, stripped)
+
+    def _group_default_egress(self, stripped: Mapping[GroupKey, Guard]) -> None:
+        """EC2 gives every new group allow-all egress; inline egress replaces it."""
         inline: dict[GroupKey, Guard] = {}
         for perm in self.model.permissions:
             if perm.direction is Direction.EGRESS and perm.source == "inline":
@@ -205,35 +213,35 @@ class PermissionReader(AddressReader):
                 self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V6, ALL_TRAFFIC,
                                                          ALL_PORTS, part, path, "default egress",
                                                          doubt or IPV6_DEFAULT))
-        for cluster in self.model.clusters:
-            key = GroupKey.make(Origin.CLUSTER, cluster.resource)
-            if not self.settings.cluster_security_group_defaults:
-                continue
-            path = cluster.path
-            # EKS user guide, "View Amazon EKS security group requirements for clusters": all traffic in from the
-            # group itself; out to 0.0.0.0/0 (and ::/0 on IPv6 clusters, whose group keeps the IPv4 allow-all EC2
-            # gives every new group); from Kubernetes 1.33 also out to the group itself (EFA, eksctl PR #8509).
-            # EKS recreates the self rules on every cluster update; the allow-all is removable, and a standalone
-            # egress rule on the group removes it (eksctl#6455).
-            self.model.permissions.append(
-                Permission(key, Direction.INGRESS, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, path, "EKS default"))
-            for setting in cluster.self_egress:
-                if setting.value is not Truth.FALSE:
-                    doubt = "" if setting.value is Truth.TRUE else (
-                        f"EKS adds it from Kubernetes 1.33, and the cluster's Version is {setting.shown}")
-                    self.model.permissions.append(Permission(key, Direction.EGRESS, GroupPeer(key), ALL_TRAFFIC,
-                                                             ALL_PORTS, setting.guard, path, "EKS default", doubt))
-            egress_guard = ~stripped.get(key, FALSE)
-            for part, doubt in self._default_parts(key, egress_guard, stripped):
-                self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V4, ALL_TRAFFIC, ALL_PORTS,
-                                                         part, path, "EKS default", doubt))
-                for family in cluster.family:
-                    # Where the family is not fixed here it exists whenever it matters: an IPv6 rule only ever
-                    # decides IPv6 traffic, which only an IPv6 cluster carries.
-                    if family.value is not Truth.FALSE:
-                        self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V6, ALL_TRAFFIC,
-                                                                 ALL_PORTS, part & family.guard, path, "EKS default",
-                                                                 doubt))
+
+    def _cluster_defaults(self, cluster: ClusterDef, stripped: Mapping[GroupKey, Guard]) -> None:
+        """The rules EKS gives the cluster security group it creates.
+
+        EKS user guide, "View Amazon EKS security group requirements for clusters": all traffic in from the
+        group itself; out to 0.0.0.0/0 (and ::/0 on IPv6 clusters, whose group keeps the IPv4 allow-all EC2
+        gives every new group); from Kubernetes 1.33 also out to the group itself (EFA, eksctl PR #8509).
+        EKS recreates the self rules on every cluster update; the allow-all is removable, and a standalone
+        egress rule on the group removes it (eksctl#6455)."""
+        key = GroupKey.make(Origin.CLUSTER, cluster.resource)
+        path = cluster.path
+        self.model.permissions.append(
+            Permission(key, Direction.INGRESS, GroupPeer(key), ALL_TRAFFIC, ALL_PORTS, TRUE, path, "EKS default"))
+        for setting in cluster.self_egress:
+            if setting.value is not Truth.FALSE:
+                doubt = "" if setting.value is Truth.TRUE else (
+                    f"EKS adds it from Kubernetes 1.33, and the cluster's Version is {setting.shown}")
+                self.model.permissions.append(Permission(key, Direction.EGRESS, GroupPeer(key), ALL_TRAFFIC,
+                                                         ALL_PORTS, setting.guard, path, "EKS default", doubt))
+        for part, doubt in self._default_parts(key, ~stripped.get(key, FALSE), stripped):
+            self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V4, ALL_TRAFFIC, ALL_PORTS,
+                                                     part, path, "EKS default", doubt))
+            for family in cluster.family:
+                # Where the family is not fixed here it exists whenever it matters: an IPv6 rule only ever
+                # decides IPv6 traffic, which only an IPv6 cluster carries.
+                if family.value is not Truth.FALSE:
+                    self.model.permissions.append(Permission(key, Direction.EGRESS, ANYWHERE_V6, ALL_TRAFFIC,
+                                                             ALL_PORTS, part & family.guard, path, "EKS default",
+                                                             doubt))
 
     def _default_parts(self, key: GroupKey, guard: Guard,
                        stripped: Mapping[GroupKey, Guard]) -> Iterator[tuple[Guard, str]]:

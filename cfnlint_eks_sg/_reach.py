@@ -184,21 +184,8 @@ class PermissionIndex:
                 by_address += [p for p in rules.other if p.guard.holds(scenario)]
                 if internet:
                     continue
-                candidates: list[tuple[Permission, Match]] = []
-                for other in other_set:
-                    candidates += [(p, Match.SURELY) for p in rules.by_peer.get(other, ())]
-                foreign = rules.foreign_peers
-                if wildcard:
-                    foreign = [p for peer_rules in rules.by_peer.values() for p in peer_rules]
-                for perm in foreign:
-                    key = perm.peer.key if isinstance(perm.peer, GroupPeer) else None
-                    if key is None or key in other_set:
-                        continue
-                    unsure = [o for o in others if self.model.identity(key, o) is Identity.UNKNOWN]
-                    if wildcard or unsure:
-                        candidates.append((perm, Match.MAYBE))
-                        # What the verdict hangs on: the values that may or may not be the named group.
-                        doubtful += [k for k in (key, *unsure) if not k.created_here and k not in doubtful]
+                candidates, unsure = self._group_candidates(rules, others, other_set, wildcard)
+                doubtful += [k for k in unsure if k not in doubtful]
                 for perm, match in candidates:
                     if not perm.guard.holds(scenario):
                         continue
@@ -215,6 +202,27 @@ class PermissionIndex:
             surely, maybe = _per_subnet(by_address, protocol, ipv6, addresses, surely, maybe, doubts)
         return Opening(surely, maybe, invisible[0] if invisible else "", tuple(hidden), tuple(doubtful),
                        tuple(doubts))
+
+    def _group_candidates(self, rules: _OwnerRules, others: Sequence[GroupKey], other_set: set[GroupKey],
+                          wildcard: bool) -> tuple[list[tuple[Permission, Match]], list[GroupKey]]:
+        """The rules of one side whose peer group surely or maybe is one of the other side's groups, and the
+        values named in the maybes that may or may not be the named group (what the verdict hangs on)."""
+        candidates: list[tuple[Permission, Match]] = []
+        doubtful: list[GroupKey] = []
+        for other in other_set:
+            candidates += [(p, Match.SURELY) for p in rules.by_peer.get(other, ())]
+        foreign = rules.foreign_peers
+        if wildcard:
+            foreign = [p for peer_rules in rules.by_peer.values() for p in peer_rules]
+        for perm in foreign:
+            key = perm.peer.key if isinstance(perm.peer, GroupPeer) else None
+            if key is None or key in other_set:
+                continue
+            unsure = [o for o in others if self.model.identity(key, o) is Identity.UNKNOWN]
+            if wildcard or unsure:
+                candidates.append((perm, Match.MAYBE))
+                doubtful += [k for k in (key, *unsure) if not k.created_here and k not in doubtful]
+        return candidates, doubtful
 
 
 class Doubt(NamedTuple):

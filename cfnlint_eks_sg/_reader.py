@@ -45,12 +45,7 @@ class TemplateReader:
     def __init__(self, template: object, settings: Settings) -> None:
         self.settings = settings
         self.template = template
-        resources = get(template, "Resources")
-        self.resources: dict[str, Mapping[object, object]] = {}
-        if isinstance(resources, Mapping):
-            for name, res in resources.items():
-                if isinstance(name, str) and isinstance(res, Mapping) and isinstance(res.get("Type"), str):
-                    self.resources[name] = res
+        self.resources = _resources(template)
         # Every spelling of a value reduced to one form before anything reads it (`_values`).
         self.reducer = Reducer({name: str(res["Type"]) for name, res in self.resources.items()},
                                get(template, "Mappings"), get(template, "Conditions"))
@@ -62,12 +57,7 @@ class TemplateReader:
             if reduced is not props:
                 self.resources[name] = {**res, "Properties": reduced}
         self.outputs = self.reducer.reduce(get(template, "Outputs"))
-        params = get(template, "Parameters")
-        self.parameters: dict[str, Mapping[object, object]] = {}
-        if isinstance(params, Mapping):
-            for name, p in params.items():
-                if isinstance(name, str):
-                    self.parameters[name] = p if isinstance(p, Mapping) else {}
+        self.parameters = _parameters(template)
         self.by_type: dict[str, list[str]] = {}
         for name, res in self.resources.items():
             self.by_type.setdefault(str(res["Type"]), []).append(name)
@@ -82,7 +72,10 @@ class TemplateReader:
             if token is not None:
                 self.lt_names[token] = name
         self.model = Model(parameters=self.parameters, settings=settings, resources=self.resources)
-        fed = get(template, FED_PARAMETERS)
+        self._read_fed_parameters(get(template, FED_PARAMETERS))
+
+    def _read_fed_parameters(self, fed: object) -> None:
+        """Parameters a parent stack feeds this nested one: their declaration and the groups they carry."""
         for name, entry in fed.items() if isinstance(fed, Mapping) else ():
             declared = get(entry, "Declaration")
             value = self.reducer.reduce(get(entry, "Value"))
@@ -269,3 +262,24 @@ class TemplateReader:
                     cluster.append((token[len(CLUSTER_TAG):], key_alt.guard))
         return tuple(keys), tuple(cluster)
 
+
+def _resources(template: object) -> dict[str, Mapping[object, object]]:
+    """The resources that have a logical id and a type: the rest cannot deploy, and nothing reads them."""
+    resources = get(template, "Resources")
+    found: dict[str, Mapping[object, object]] = {}
+    if isinstance(resources, Mapping):
+        for name, res in resources.items():
+            if isinstance(name, str) and isinstance(res, Mapping) and isinstance(res.get("Type"), str):
+                found[name] = res
+    return found
+
+
+def _parameters(template: object) -> dict[str, Mapping[object, object]]:
+    """Each parameter's declaration by name (an unreadable declaration is an empty one)."""
+    params = get(template, "Parameters")
+    found: dict[str, Mapping[object, object]] = {}
+    if isinstance(params, Mapping):
+        for name, p in params.items():
+            if isinstance(name, str):
+                found[name] = p if isinstance(p, Mapping) else {}
+    return found

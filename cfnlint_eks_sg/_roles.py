@@ -9,7 +9,7 @@ bootstrap user data (spec M-14).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses
@@ -95,16 +95,32 @@ def infer_roles(model: Model) -> Roles:
     if declared_nodes and not roles.clusters and not external:
         external = [DECLARED_CLUSTER]
     if external:
-        node_keys = {m.key for a, _ in pending for m in a.members} | {m.key for m in declared_nodes}
-        control_plane = _external_control_plane(model, node_keys)
-        for member in _declared(model, model.settings.control_plane_security_groups):
-            if member.key not in {m.key for m in control_plane}:
-                control_plane = (*control_plane, member)
-        for ident in external:
-            path = min((a.path for a, i in pending if i == ident), key=model.anchor_key, default=())
-            group = model.external_cluster_group(ident, path)
-            members = (*control_plane, Member(group, TRUE, ()))
-            roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, (), (ident,))
+        _add_external_clusters(model, roles, pending, declared_nodes, external)
+    _add_node_groups(roles, pending, declared_nodes)
+    roles.made_for_nodes = _made_for_nodes(model, roles)
+    return roles
+
+
+def _add_external_clusters(model: Model, roles: Roles, pending: Sequence[tuple[Attachment, str]],
+                           declared_nodes: Sequence[Member], external: Sequence[str]) -> None:
+    """Clusters defined elsewhere that node groups here join: their control plane is the groups the nodes' rules
+    point at (and those declared in Metadata), plus the cluster security group EKS made for them."""
+    node_keys = {m.key for a, _ in pending for m in a.members} | {m.key for m in declared_nodes}
+    control_plane = _external_control_plane(model, node_keys)
+    for member in _declared(model, model.settings.control_plane_security_groups):
+        if member.key not in {m.key for m in control_plane}:
+            control_plane = (*control_plane, member)
+    for ident in external:
+        path = min((a.path for a, i in pending if i == ident), key=model.anchor_key, default=())
+        group = model.external_cluster_group(ident, path)
+        members = (*control_plane, Member(group, TRUE, ()))
+        roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, (), (ident,))
+
+
+def _add_node_groups(roles: Roles, pending: Sequence[tuple[Attachment, str]],
+                     declared_nodes: tuple[Member, ...]) -> None:
+    """Each attachment that joins a cluster becomes one of its node groups (with the cluster group where EKS
+    adds it); groups declared in Metadata as nodes' are one more node group of every cluster."""
     for attachment, ident in pending:
         cluster = roles.clusters[ident]
         members = attachment.members
@@ -118,8 +134,6 @@ def infer_roles(model: Model) -> Roles:
         for ident in roles.clusters:
             roles.node_groups.append(NodeRole("declared in Metadata", ident, declared_nodes, True, TRUE,
                                               _SETTINGS_PATH, Compute.DECLARED))
-    roles.made_for_nodes = _made_for_nodes(model, roles)
-    return roles
 
 
 def _made_for_nodes(model: Model, roles: Roles) -> list[GroupKey]:
