@@ -539,6 +539,8 @@ class Model:
         self.clusters: list[ClusterDef] = []
         self.parameters: dict[str, Mapping[object, object]] = parameters if parameters is not None else {}
         self.resources: Mapping[str, Mapping[object, object]] = resources if resources is not None else {}  # as read
+        # A system of stacks (companions, nested stacks): their names are `LABEL::Name`.
+        self.other_stacks = any(STACK_SEPARATOR in name for name in (*self.parameters, *self.resources))
         self._content: dict[str, str] = {}  # `anchor_key`'s masked resources
         # Parameters given a value: their declaration, and the groups the value names.
         self.fed: dict[str, tuple[Mapping[object, object], tuple[GroupKey, ...]]] = {}
@@ -549,7 +551,8 @@ class Model:
 
         A group a stack creates gets its id at deploy time: no other value of that stack can hold it, and
         another stack's value (a parameter, an import, a literal id, a nested stack's output) can only if
-        the group is handed out (an output, an export, a nested stack's parameter). Two literal ids differ;
+        the group is handed out (an output, an export, a nested stack's parameter), and another stack's
+        parameter can also be the cluster group EKS hands out. Two literal ids differ;
         everything else may or may not be one group.
         """
         if a == b:
@@ -560,13 +563,16 @@ class Model:
             return Identity.DIFFERENT
         if a.created_here or b.created_here:
             made, value = (a, b) if a.created_here else (b, a)
-            if made not in self.exported or value.origin is Origin.EXTERNAL_CLUSTER:
+            if value.origin is Origin.EXTERNAL_CLUSTER:
                 return Identity.DIFFERENT  # EKS creates an external cluster's group: never one of ours
             declared = value.origin in (Origin.PARAMETER, Origin.PARAMETER_ITEM)
             stacks = {value.stack} if declared else self.value_stacks.get(value, set())
             if not stacks - {made.stack}:
                 return Identity.DIFFERENT  # a stack is never given its own group (parameter, import of its export)
-            return Identity.UNKNOWN
+            if made in self.exported:
+                return Identity.UNKNOWN
+            # EKS hands out the cluster group itself (DescribeCluster): another stack's parameter may be given it.
+            return Identity.UNKNOWN if declared and made.origin is Origin.CLUSTER else Identity.DIFFERENT
         if a.origin is Origin.LITERAL and b.origin is Origin.LITERAL:
             return Identity.DIFFERENT
         return Identity.UNKNOWN
@@ -600,7 +606,13 @@ class Model:
 
     def closed(self, key: GroupKey) -> bool:
         """Whether no other key of the system can name this group: one this template creates and keeps."""
-        return key.created_here and key not in self.exported
+        return key.created_here and not self.handed_out(key)
+
+    def handed_out(self, key: GroupKey) -> bool:
+        """Whether the system's other stacks may be given the group: the template hands it out (an output, a nested
+        stack's parameter), or it is a cluster security group, which EKS hands out itself (DescribeCluster): node
+        stacks deployed apart from the cluster are often given it as a parameter."""
+        return key in self.exported or (key.origin is Origin.CLUSTER and self.other_stacks)
 
     def external_cluster_group(self, name: str, used_at: Path = ()) -> GroupKey:
         """The cluster group of a cluster defined elsewhere, with the rules EKS always restores.

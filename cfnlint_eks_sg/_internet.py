@@ -34,6 +34,7 @@ from cfnlint_eks_sg._ports import TCP, PortSet
 from cfnlint_eks_sg._reach import PermissionIndex, Reach, rule_label, uncertain_rule
 from cfnlint_eks_sg._resolve import Path
 from cfnlint_eks_sg._roles import ClusterRole, NodeRole, Roles
+from cfnlint_eks_sg._system import is_companion_path
 
 INTERFACE_SERVICES: Final = ("ec2", "ecr.api", "ecr.dkr", "sts")
 HTTPS: Final = PortSet.span(443, 443)
@@ -302,8 +303,15 @@ def _target(model: Model, peer: object) -> tuple[str, str | None]:
 
 
 def _egress_path(out: Sequence[GroupKey], node: NodeRole) -> Path:
+    """Where the nodes' egress is edited: their first group made here. A companion's group goes where this
+    template's node group names it (otherwise the finding is the companion's own)."""
     group = next((k for k in out if k.origin is Origin.RESOURCE), None)
-    return ("Resources", group.ident) if group is not None else node.path
+    if group is None:
+        return node.path
+    if is_companion_path(node.path) or not is_companion_path(("Resources", group.ident)):
+        return "Resources", group.ident
+    return next((m.path for m in node.members if m.key == group and m.path and not is_companion_path(m.path)),
+                ("Resources", group.ident))
 
 
 def _anywhere(perm: Permission) -> bool:

@@ -504,6 +504,56 @@ def test_a_companion_nodes_egress_gap_towards_this_control_plane_is_reported_her
     assert field(api, "fix") == "an egress rule on nodes::NodeSG allowing TCP 443 to CpSG"
 
 
+def parameter_nodes() -> Json:
+    """A node stack whose groups are a comma-separated parameter nothing feeds (operators pass the cluster's)."""
+    return {
+        "Parameters": {"NodeGroups": {"Type": "String"}, "ClusterName": {"Type": "String"}},
+        "Resources": {
+            "Lt": res("AWS::EC2::LaunchTemplate",
+                      LaunchTemplateData={"SecurityGroupIds": {"Fn::Split": [",", ref("NodeGroups")]}}),
+            "Ng": nodegroup(cluster_name="ClusterName"),
+        },
+    }
+
+
+def test_a_companions_node_parameter_may_be_the_cluster_group_eks_hands_out() -> None:
+    """The parameter may hold the EKS cluster security group (from DescribeCluster), whose own rule lets itself
+    in: the nodes' flows into the control plane are unknown (IK0001), not blocked (EK1001)."""
+    cluster_stack: Json = {"Resources": {"CpSG": sg(), "Cl": cluster(ref("CpSG"))}}
+    found = joined(cluster_stack, nodes=parameter_nodes()).all_findings()
+    assert "EK1001" not in found
+    assert any("EK1001 (node group nodes::Ng -> the control plane of cluster Cl, TCP 443)" in field(f, "flows")
+               for f in found["IK0001"])
+
+
+def test_a_stacks_own_parameter_is_never_its_own_cluster_group() -> None:
+    """The same node group in the cluster's own stack: the parameter is filled before the cluster exists."""
+    one_stack = parameter_nodes()
+    one_stack["Resources"] = {**nodes_resources(one_stack), "Ng": nodegroup(), "CpSG": sg(), "Cl": cluster(ref("CpSG"))}
+    assert "EK1001" in analyse(one_stack).all_findings()
+
+
+def test_nodes_on_a_companions_group_without_a_way_to_the_aws_apis_are_warned_here() -> None:
+    """The node group is this template's, its only group (and that group's egress) the companion's: WK1006 goes
+    where this template puts the group on its nodes."""
+    network: Json = {
+        "Resources": {"Vpc": res("AWS::EC2::VPC", CidrBlock="10.0.0.0/16"),
+                      "NodeSG": sg(SecurityGroupEgress=[{"IpProtocol": "-1", "CidrIp": "10.0.0.0/16"}])},
+        "Outputs": {"NodeSG": {"Value": ref("NodeSG"), "Export": {"Name": "node-sg"}}},
+    }
+    linted: Json = {"Resources": {"Cl": cluster(), "Lt": launch_template({"Fn::ImportValue": "node-sg"}),
+                                  "Ng": nodegroup()}}
+    (warning,) = joined(linted, network=network).findings_for("WK1006")
+    assert warning.path == ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 0)
+
+
+def test_a_companions_nodes_without_a_way_to_the_aws_apis_are_its_own_finding() -> None:
+    network: Json = {"Resources": {
+        "NodeSG": sg(SecurityGroupEgress=[{"IpProtocol": "-1", "CidrIp": "10.0.0.0/16"}]),
+        "Lt": launch_template(ref("NodeSG")), "Ng": nodegroup()}}
+    assert joined({"Resources": {"Cl": cluster()}}, network=network).findings_for("WK1006") == []
+
+
 def test_findings_between_companions_are_theirs() -> None:
     """A companion with a broken cluster and two clusters sharing a group: its own lint run reports those."""
     broken: Json = {"Resources": {

@@ -14,6 +14,7 @@ from cfnlint_eks_sg._groups import (
     Group,
     GroupKey,
     GroupPeer,
+    Identity,
     Model,
     Origin,
     Permission,
@@ -433,6 +434,28 @@ def test_a_group_is_closed_when_created_here_and_kept() -> None:
     assert not model.closed(rkey("Handed"))
     assert not model.closed(key(Origin.IMPORT, "Kept"))
     assert model.closed(key(Origin.CLUSTER, "Cl"))
+
+
+@pytest.mark.parametrize("system", [
+    Model(parameters={"nodes::NodeGroups": {}}),
+    Model(resources={"nodes::Lt": {"Type": "AWS::EC2::LaunchTemplate"}}),
+])
+def test_eks_hands_out_the_cluster_group_to_the_other_stacks_of_a_system(system: Model) -> None:
+    """Node stacks deployed apart are often given the cluster security group (DescribeCluster) as a parameter:
+    another stack's parameter may be it; the cluster's own stack still cannot be given it."""
+    cluster = key(Origin.CLUSTER, "Cl")
+    assert system.handed_out(cluster) and not system.closed(cluster)
+    assert system.identity(cluster, key(Origin.PARAMETER_ITEM, "nodes::NodeGroups[0]")) is Identity.UNKNOWN
+    assert system.identity(cluster, key(Origin.PARAMETER, "NodeGroups")) is Identity.DIFFERENT
+    literal = key(Origin.LITERAL, "sg-0123")  # written in another stack: only a handed-out group may be it
+    system.used_in(literal, ("Resources", "nodes::Rule"))
+    assert system.identity(cluster, literal) is Identity.DIFFERENT
+    assert not system.handed_out(rkey("Kept")) and system.closed(rkey("Kept"))
+
+
+def test_a_template_alone_keeps_its_cluster_group() -> None:
+    alone = Model(parameters={"NodeGroups": {}}, resources={"Lt": {"Type": "AWS::EC2::LaunchTemplate"}})
+    assert not alone.handed_out(key(Origin.CLUSTER, "Cl")) and alone.closed(key(Origin.CLUSTER, "Cl"))
 
 
 def test_identity_of_a_created_group_and_a_value_of_the_same_stack() -> None:
