@@ -303,15 +303,16 @@ def _target(model: Model, peer: object) -> tuple[str, str | None]:
 
 
 def _egress_path(out: Sequence[GroupKey], node: NodeRole) -> Path:
-    """Where the nodes' egress is edited: their first group made here. A companion's group goes where this
-    template's node group names it (otherwise the finding is the companion's own)."""
+    """Where the nodes' egress is edited: their first group made here. For this template's node group on a
+    companion's group, where this template names that group, or else the node group (a companion's node group is
+    the companion's own finding)."""
     group = next((k for k in out if k.origin is Origin.RESOURCE), None)
     if group is None:
         return node.path
     if is_companion_path(node.path) or not is_companion_path(("Resources", group.ident)):
         return "Resources", group.ident
     return next((m.path for m in node.members if m.key == group and m.path and not is_companion_path(m.path)),
-                ("Resources", group.ident))
+                node.path)
 
 
 def _anywhere(perm: Permission) -> bool:

@@ -885,6 +885,16 @@ def test_instance_user_data_and_launch_template_user_data_are_both_evidence() ->
     assert the(model, "Vm").cluster_names == ("own", "from-template", "tagged")
 
 
+def test_instance_takes_the_user_data_of_every_launch_template_branch_as_evidence() -> None:
+    """Whichever template a deployment picks, its bootstrap names the cluster: both names are evidence."""
+    model = build({
+        "Lt": lt(UserData={"Fn::Base64": "/etc/eks/bootstrap.sh blue"}),
+        "Lt2": lt(UserData={"Fn::Base64": "/etc/eks/bootstrap.sh green"}),
+        "Vm": res("AWS::EC2::Instance", LaunchTemplate={"LaunchTemplateId": if_("X", ref("Lt"), ref("Lt2"))}),
+    })
+    assert the(model, "Vm").cluster_names == ("blue", "green")
+
+
 # --- spot fleets ----------------------------------------------------------------------------------------------
 
 

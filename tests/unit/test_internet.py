@@ -6,21 +6,25 @@ import pytest
 
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._guards import Scenarios
-from cfnlint_eks_sg._internet import aws_api_access
+from cfnlint_eks_sg._groups import Compute, GroupKey, Member, Origin
+from cfnlint_eks_sg._guards import TRUE, Scenarios
+from cfnlint_eks_sg._internet import _egress_path, aws_api_access
 from cfnlint_eks_sg._model import build_model
 from cfnlint_eks_sg._reach import PermissionIndex
-from cfnlint_eks_sg._roles import infer_roles
+from cfnlint_eks_sg._resolve import Path
+from cfnlint_eks_sg._roles import NodeRole, infer_roles
 from tests.unit.pieces import (
     Json,
     eks_cluster,
     field,
     getatt,
     if_,
+    key,
     launch_template,
     managed_nodegroup,
     ref,
     res,
+    rkey,
     sg,
     sub,
     tcp,
@@ -717,3 +721,29 @@ def test_an_ipv6_cluster_only_inside_the_vpc_misses_both_halves() -> None:
     rule, why, anywhere = reported(template)
     assert (rule, anywhere) == ("WK1006", "0.0.0.0/0 ::/0")
     assert why == f"their egress on TCP 443 goes only to 10.0.1.0/24, inside VPC Vpc {INSIDE}"
+
+
+# --- where WK1006 goes ----------------------------------------------------------------------------------------
+
+OWN_LT: Path = ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds")
+COMPANION_LT: Path = ("Resources", "net::Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds")
+PARAMETER, NET_SG, OWN_SG = key(Origin.PARAMETER, "Extra"), rkey("net::NodeSG"), rkey("NodeSG")
+
+
+@pytest.mark.parametrize(("node_path", "members", "expected"), [
+    # this template's group: the group itself, where its rules are edited
+    (("Resources", "Ng"), [(PARAMETER, (*OWN_LT, 0)), (OWN_SG, (*OWN_LT, 1))], ("Resources", "NodeSG")),
+    # a companion's group on this template's node group: where this template names it (not the first entry)
+    (("Resources", "Ng"), [(PARAMETER, (*OWN_LT, 0)), (NET_SG, (*OWN_LT, 1))], (*OWN_LT, 1)),
+    # ... or, named nowhere here (a companion's launch template), the node group
+    (("Resources", "Ng"), [(NET_SG, (*COMPANION_LT, 0))], ("Resources", "Ng")),
+    # a companion's node group: the companion's own finding, at its group
+    (("Resources", "net::Ng"), [(NET_SG, (*COMPANION_LT, 0))], ("Resources", "net::NodeSG")),
+    # no group made anywhere in the system: the node group
+    (("Resources", "Ng"), [(PARAMETER, (*OWN_LT, 0))], ("Resources", "Ng")),
+])
+def test_wk1006_goes_where_the_nodes_egress_is_edited(node_path: Path, members: list[tuple[GroupKey, Path]],
+                                                      expected: Path) -> None:
+    node = NodeRole("Ng", "Cl", tuple(Member(k, TRUE, path) for k, path in members), True, TRUE, node_path,
+                    Compute.MANAGED_NODEGROUP)
+    assert _egress_path([k for k, _ in members], node) == expected

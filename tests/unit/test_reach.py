@@ -575,6 +575,13 @@ def test_an_undecidable_verdict_names_every_peer_that_may_be_the_other_side() ->
     assert opening.depends_on(P443) == (pkey("P"), pkey("Q"), pkey("R"))
 
 
+def test_each_value_an_undecidable_verdict_hangs_on_is_named_once() -> None:
+    """Two rules from the same parameter group: the verdict hangs on it (and on the other side) once each."""
+    from_p: Json = {"SourceSecurityGroupId": ref("P")}
+    model = model_of({"A": sg(SecurityGroupIngress=[ingress(from_p), ingress(from_p, first=10250, last=10250)])})
+    assert _opening(model, [rkey("A")], [pkey("Q")]).doubtful == (pkey("P"), pkey("Q"))
+
+
 def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:
     model = model_of({"A": sg(SecurityGroupIngress=[ingress({"CidrIp": "10.0.0.0/8"})])})
     opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
