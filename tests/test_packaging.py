@@ -107,3 +107,14 @@ def test_wheel_metadata_has_the_version_and_links_the_rule_docs(dist: tuple[Path
     assert urls["Documentation"] == f"{REPOSITORY}/tree/main/docs/rules"
     assert urls["Documentation"].replace("/tree/", "/blob/") + "/" == DOCS
     assert urls["Changelog"] == f"{REPOSITORY}/blob/main/CHANGELOG.md"
+
+
+def test_wheel_metadata_supports_the_cfn_lint_floor_and_offers_sarif(dist: tuple[Path, Path]) -> None:
+    """`pip install 'cfnlint-eks-sg[sarif]'` brings what `--format sarif` needs; the floor is the one CI tests."""
+    meta = metadata(artifacts(dist[0])[1])
+    requires = [entry.replace(" ", "") for entry in meta.get_all("Requires-Dist") or []]
+    assert "cfn-lint<2,>=1.38.1" in requires, requires
+    assert 'cfn-lint[sarif]<2,>=1.38.1;extra=="sarif"' in requires, requires
+    assert "sarif" in (meta.get_all("Provides-Extra") or [])
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
+    assert "tests/unit tests/rules tests/test_loading.py tests/test_cli.py" in ci  # the floor run reads setup.cfg
