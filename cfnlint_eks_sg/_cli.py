@@ -6,8 +6,9 @@ Both run this plugin's rules through cfn-lint with cfn-lint's own settings (`.cf
 `--write` inserts them into the template (`--diff` shows the change).
 
 Exit codes: `fix` 0 when there is nothing to add, 1 when it printed (or wrote) rules to add; `explain` 0, or 1 with
-`--check` when a required flow is BLOCKED; both 2 when the template cannot be read or cfn-lint refuses
-the settings, and `fix --write` 2 when it cannot place the rules safely (the file is left as it was).
+`--check` when a required flow is BLOCKED and cfn-lint shows its finding (not suppressed); both 2 when the
+template cannot be read or cfn-lint refuses the settings, and `fix --write` 2 when it cannot place the rules safely
+(the file is left as it was).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     explain = commands.add_parser("explain", help="clusters, roles and every required flow with its verdict")
     explain.add_argument("template", type=FilePath)
     explain.add_argument("--check", action="store_true",
-                         help="exit 1 when a required flow is BLOCKED in some scenario (for scripts and CI)")
+                         help="exit 1 when a required flow is BLOCKED in some scenario and its finding is not "
+                              "suppressed (for scripts and CI)")
     explain.add_argument("--format", choices=("text", "json", "mermaid"), default="text",
                          help="text for people, json for machines, mermaid for a graph GitHub renders")
     fix = commands.add_parser("fix", help="the security-group rules that close the flow gaps, ready to paste "
@@ -95,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines = (as_mermaid(analysis, loaded.run.ports) if args.format == "mermaid"
                      else report(analysis, loaded.line_of, loaded.run.ports, shown))
             sys.stdout.write("\n".join(lines) + "\n")
-        return EXIT_FOUND if args.check and any_blocked(analysis, loaded.run.ports) else EXIT_OK
+        return EXIT_FOUND if args.check and any_blocked(shown) else EXIT_OK
     return _fix(args, loaded)
 
 

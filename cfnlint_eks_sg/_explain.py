@@ -7,7 +7,8 @@ with the missing half and ports, or UNKNOWN with why.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Final
 
 from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg._flows import LinkResult, LinkState
@@ -104,14 +105,15 @@ def halves_of(traffic: Traffic, direction: Direction, state: LinkState) -> list[
     return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
 
 
-def any_blocked(analysis: Analysis, ports: PortsOf = default_ports) -> bool:
-    """True when some half of a required flow, or a node group's path to the AWS APIs, is BLOCKED in
-    some scenario (`explain --check`): what the report shows as BLOCKED."""
-    return any(verdict.blocked for verdict in analysis.api_access.verdicts) or any(
-               half.reach is Reach.BLOCKED
-               for _, traffic, results in required_flows(analysis, ports) for result in results
-               for direction in result.link.halves for state in result.states
-               for half in halves_of(traffic, direction, state))
+# The rules whose findings are BLOCKED verdicts: a required flow's half, a node group's path to the AWS APIs.
+BLOCKING_RULES: Final = frozenset({*(req.rule_id for req in REQUIREMENTS), "WK1006"})
+
+
+def any_blocked(shown: Iterable[str]) -> bool:
+    """`explain --check`: whether cfn-lint, with the user's settings, shows a finding of a BLOCKED verdict (of the
+    rule IDs it shows). A suppressed finding (`-i`, Metadata `ignore_checks`, `.cfnlintrc`) fails no check, as
+    it fails no cfn-lint run; neither does a flow between companions, which is theirs to report."""
+    return any(rule_id in BLOCKING_RULES for rule_id in shown)
 
 
 def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:

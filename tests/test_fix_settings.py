@@ -168,3 +168,45 @@ def test_settings_cfn_lint_refuses_exit_2_with_one_line(tmp_path: Path, monkeypa
     (tmp_path / ".cfnlintrc").write_text("ignore_checks: [\n")
     assert main(["explain", str(KUBELET)]) == 2
     assert "cfn-lint settings: " in capsys.readouterr().err
+
+
+def _check(template: Path, *settings: str, cwd: Path, monkeypatch: pytest.MonkeyPatch,
+           capsys: pytest.CaptureFixture[str]) -> int:
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(cwd))
+    code = main(["explain", "--check", str(template), *settings])
+    capsys.readouterr()
+    return code
+
+
+def _suppressed(tmp_path: Path, form: str, rules: list[str]) -> tuple[Path, tuple[str, ...]]:
+    """The kubelet example with `rules` suppressed the way `form` names: the template, and the settings to pass."""
+    text = KUBELET.read_text()
+    template = tmp_path / f"{form}.yaml"
+    if form == "resource":
+        text = text.replace("  NodeSecurityGroup:  # expect: EK1002, WK1003\n", (
+            "  NodeSecurityGroup:\n    Metadata:\n      cfn-lint:\n        config:\n"
+            f"          ignore_checks: [{', '.join(rules)}]\n"))
+    if form == "template":
+        text = f"Metadata:\n  cfn-lint:\n    config:\n      ignore_checks: [{', '.join(rules)}]\n" + text
+    if form == "cfnlintrc":
+        (tmp_path / ".cfnlintrc").write_text(yaml.safe_dump({"ignore_checks": rules}))
+    template.write_text(text)
+    return template, (("-i", *rules) if form == "command line" else ())
+
+
+@pytest.mark.parametrize("form", ["command line", "resource", "template", "cfnlintrc"])
+@pytest.mark.parametrize("rules", [["EK1002", "WK1003"], ["WK1003"]], ids=",".join)
+def test_explain_check_fails_exactly_when_the_command_shows_a_blocked_flow(
+        form: str, rules: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A BLOCKED flow whose finding is suppressed the cfn-lint way fails neither cfn-lint nor `--check`."""
+    template, settings = _suppressed(tmp_path, form, rules)
+    shown = _cfn_lint([template], *settings, cwd=tmp_path)
+    assert {rule_id for _, rule_id, _ in shown} == {"EK1002", "WK1003"} - set(rules)
+    expected = 1 if shown else 0
+    assert _check(template, *settings, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys) == expected
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert _check(KUBELET, cwd=plain, monkeypatch=monkeypatch, capsys=capsys) == 1  # nothing suppressed
+
