@@ -118,3 +118,11 @@ def test_wheel_metadata_supports_the_cfn_lint_floor_and_offers_sarif(dist: tuple
     assert "sarif" in (meta.get_all("Provides-Extra") or [])
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "tests/unit tests/rules tests/test_loading.py tests/test_cli.py" in ci  # the floor run reads setup.cfg
+
+
+def test_the_release_steps_build_and_check_as_this_test_does() -> None:
+    """docs/releasing.md: the build and check commands are the ones this module runs on every CI run."""
+    steps = (Path(__file__).resolve().parent.parent / "docs" / "releasing.md").read_text()
+    assert "python -m build --sdist --wheel" in steps
+    assert "python -m twine check --strict dist/*" in steps
+    assert "cfnlint_eks_sg/_version.py" in steps and "## [Unreleased]" in steps
