@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import cfnlint.decode
 import pytest
 from cfnlint.config import ManualArgs
 from hypothesis import HealthCheck, settings
@@ -85,3 +86,18 @@ def corpus_or_skip() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS} (set CFNLINT_EKS_SG_CORPUS); .ci/run requires it")
     return CORPUS
+
+
+@pytest.fixture
+def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts cfn-lint's decoder is given, in order (the companion loader decodes each content once)."""
+    calls: list[str] = []
+    real = cfnlint.decode.decode_str
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(cfnlint.decode, "decode_str", counting)
+    return calls
+

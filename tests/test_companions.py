@@ -115,18 +115,9 @@ def test_a_missing_companion_and_an_unsaved_buffer_say_why() -> None:
     assert not loaded and "not a file on disk" in refused[0].reason
 
 
-def test_each_file_is_decoded_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_file_is_decoded_once_per_content(tmp_path: Path, decoded: list[str]) -> None:
     path = _write(tmp_path, *_system(tmp_path))
-    calls: list[str] = []
-    import cfnlint.decode
-
-    real = cfnlint.decode.decode_str
-
-    def counting(text: str) -> object:
-        calls.append(text)
-        return real(text)
-
-    monkeypatch.setattr(cfnlint.decode, "decode_str", counting)
+    calls = decoded
     companions = _settings(("cluster.json",))
     for _ in range(3):
         assert _companions.load(str(path), companions)[0]

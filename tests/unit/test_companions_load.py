@@ -232,20 +232,6 @@ def test_a_cfnlintrc_directory_is_not_a_file(tree: Path) -> None:
     assert load(str(tree / "stacks" / "nodes.yaml"), [_companion("../shared/cluster.yaml")])[0] == []
 
 
-@pytest.fixture
-def decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The texts cfn-lint's decoder is given, in order."""
-    calls: list[str] = []
-    real = cfnlint.decode.decode_str
-
-    def counting(text: str) -> object:
-        calls.append(text)
-        return real(text)
-
-    monkeypatch.setattr(cfnlint.decode, "decode_str", counting)
-    return calls
-
-
 def test_each_file_is_decoded_once_per_content(tree: Path, decoded: list[str]) -> None:
     calls = decoded
     _file(tree / "stacks" / "once.yaml", "Resources: {Once: {Type: A}}\n")
