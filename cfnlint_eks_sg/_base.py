@@ -14,7 +14,13 @@ if TYPE_CHECKING:
 
     from cfnlint_eks_sg._ports import PortSet
 
-DOCS: Final = "https://github.com/cfnlint-eks-sg/cfnlint-eks-sg/blob/main/docs/rules/"
+# Each rule's source_url: the AWS documentation it is based on (SARIF's helpUri, the JSON output's Rule.Source).
+_EKS_GUIDE: Final = "https://docs.aws.amazon.com/eks/latest/userguide/"
+SECURITY_GROUP_REQUIREMENTS: Final = _EKS_GUIDE + "sec-group-reqs.html"
+CLUSTER_ENDPOINT: Final = _EKS_GUIDE + "cluster-endpoint.html"
+PRIVATE_CLUSTERS: Final = _EKS_GUIDE + "private-clusters.html"
+HYBRID_NODES_NETWORKING: Final = _EKS_GUIDE + "hybrid-nodes-networking.html"
+REMOTE_ACCESS: Final = "https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteAccessConfig.html"
 
 
 class AnalysisRule(CloudFormationLintRule):

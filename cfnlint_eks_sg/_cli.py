@@ -89,13 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cfnlint_eks_sg._explain import explain as report
         from cfnlint_eks_sg._picture import as_json, as_mermaid
 
-        analysis = loaded.analyses[0]
-        shown = Counter(match.rule.id for match in loaded.run.matches)
+        analysis, run = loaded.analyses[0], loaded.run
+        shown = Counter(match.rule.id for match in run.matches)
         if args.format == "json":
-            sys.stdout.write(as_json(analysis, loaded.run.ports) + "\n")
+            sys.stdout.write(as_json(analysis, run.ports, run.shows) + "\n")
         else:
-            lines = (as_mermaid(analysis, loaded.run.ports) if args.format == "mermaid"
-                     else report(analysis, loaded.line_of, loaded.run.ports, shown))
+            lines = (as_mermaid(analysis, run.ports, run.shows) if args.format == "mermaid"
+                     else report(analysis, loaded.line_of, run.ports, shown, run.shows))
             sys.stdout.write("\n".join(lines) + "\n")
         return EXIT_FOUND if args.check and any_blocked(shown) else EXIT_OK
     return _fix(args, loaded)
@@ -190,11 +190,10 @@ def _fix(args: argparse.Namespace, loaded: Loaded) -> int:
     from cfnlint_eks_sg._fix import Scope, as_template_fragment, suggest
 
     path: FilePath = args.template
-    reported = loaded.run.reported()  # what the CLI shows under the user's settings: all fix may close
     resources, conditions = loaded.template.get("Resources"), loaded.template.get("Conditions")
     suggestion = suggest(loaded.analyses, [str(k) for k in resources] if isinstance(resources, dict) else [],
                          [str(k) for k in conditions] if isinstance(conditions, dict) else [],
-                         Scope(lambda rule_id, where: (rule_id, tuple(where)) in reported, loaded.run.ports))
+                         Scope(loaded.run.shows, loaded.run.ports))  # fix closes only what the CLI shows
     fragment = as_template_fragment(suggestion)
     with open(path, encoding="utf-8", errors="surrogateescape", newline="") as source:
         text = source.read()  # as it is on disk: line endings kept, bytes that are not UTF-8 too

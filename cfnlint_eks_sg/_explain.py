@@ -2,7 +2,8 @@
 
 Clusters with their control-plane groups and hybrid networks, node groups and the groups on their interfaces (each with
 the line it comes from), then every required flow with its verdict per scenario: ALLOWED, BLOCKED
-with the missing half and ports, or UNKNOWN with why.
+with the missing half and ports (marked suppressed when cfn-lint, with the user's settings, shows none of
+the findings behind it), or UNKNOWN with why.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from cfnlint_eks_sg._analysis import Analysis
+from cfnlint_eks_sg._findings import Reported, every_finding_reported
 from cfnlint_eks_sg._flows import LinkResult, LinkState
 from cfnlint_eks_sg._gaps import render_traffic, requirement_traffic
-from cfnlint_eks_sg._guards import describe, guard_text
+from cfnlint_eks_sg._guards import Scenario, describe, guard_text
 from cfnlint_eks_sg._internet import ApiVerdict
 from cfnlint_eks_sg._model import Direction, Member, Origin, Truth
 from cfnlint_eks_sg._ports import IpProtocol, PortSet
@@ -32,8 +34,9 @@ def default_ports(rule_id: str) -> PortSet | None:
 
 
 def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
-            shown: Mapping[str, int] | None = None) -> Iterator[str]:
-    """The report, line by line; `shown` counts the findings cfn-lint shows by rule (default settings if None)."""
+            shown: Mapping[str, int] | None = None, reported: Reported = every_finding_reported) -> Iterator[str]:
+    """The report, line by line; `shown` counts the findings cfn-lint shows by rule (default settings if None),
+    `reported` tells which ones it shows."""
     roles = analysis.roles
     yield "Clusters"
     if not roles.clusters:
@@ -72,11 +75,12 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
             yield "    - no group visible: EC2 gives its interfaces the default group of the VPC"
     yield ""
     yield "Required flows (egress of the first side, ingress of the second)"
+    hidden = Suppressed(analysis, ports, reported)
     for req, traffic, results in required_flows(analysis, ports):
         yield f"  {req.rule_id} {req.channel.value}, {render_traffic(traffic)} ({req.level.value}: {req.purpose})"
         for result in results:
-            yield from _flow(result, traffic)
-    yield from _aws_apis(analysis.api_access.verdicts)
+            yield from _flow(req.rule_id, result, traffic, hidden)
+    yield from _aws_apis(analysis.api_access.verdicts, hidden)
     yield ""
     if shown is None:
         shown = {rule_id: len(items) for rule_id, items in analysis.all_findings().items() if rule_id not in OPT_IN}
@@ -116,7 +120,39 @@ def any_blocked(shown: Iterable[str]) -> bool:
     return any(rule_id in BLOCKING_RULES for rule_id in shown)
 
 
-def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
+class Suppressed:
+    """Which BLOCKED verdicts cfn-lint does not show with the user's settings: every finding behind them is
+    suppressed (`-i`, `ignore_checks` in a resource's or the template's Metadata, `.cfnlintrc`). A blocked flow
+    between companions has no finding here at all: it is theirs to report, not suppressed."""
+
+    def __init__(self, analysis: Analysis, ports: PortsOf, reported: Reported) -> None:
+        # In one scenario, a flow's half is blocked at one edit location: one gap, one finding.
+        self._halves = {(rule_id, id(gap.link), gap.direction, _frozen(scenario))
+                        for rule_id in BLOCKING_RULES
+                        for gap, finding in analysis.reported_gaps(rule_id, ports(rule_id))
+                        if not reported(rule_id, finding.path) for scenario in gap.failing}
+        apis: dict[str, list[bool]] = {}
+        for finding in analysis.findings.get("WK1006", []):
+            apis.setdefault(finding.message_fields()["node_group"], []).append(reported("WK1006", finding.path))
+        self._apis = {node_group for node_group, shows in apis.items() if not any(shows)}
+
+    def half(self, rule_id: str, result: LinkResult, direction: Direction, scenario: Scenario) -> bool:
+        """Whether this blocked half of `rule_id`'s flow, in this scenario, has findings and cfn-lint shows none."""
+        return (rule_id, id(result.link), direction, _frozen(scenario)) in self._halves
+
+    def aws_apis(self, node_group: str) -> bool:
+        """Whether the node group's path to the AWS APIs has WK1006 findings and cfn-lint shows none."""
+        return node_group in self._apis
+
+
+def _frozen(scenario: Scenario) -> frozenset[tuple[str, bool]]:
+    return frozenset(scenario.items())
+
+
+SUPPRESSED: Final = "BLOCKED (suppressed)"  # a BLOCKED verdict whose findings cfn-lint does not show
+
+
+def _flow(rule_id: str, result: LinkResult, traffic: Traffic, hidden: Suppressed) -> Iterator[str]:
     link = result.link
     yield f"    {link.initiator_label} -> {link.responder_label}"
     if not result.states:
@@ -126,13 +162,15 @@ def _flow(result: LinkResult, traffic: Traffic) -> Iterator[str]:
         verdicts: dict[str, list[str]] = {}
         for state in result.states:
             text = verdict_text(halves_of(traffic, direction, state), traffic)
+            if text.startswith("BLOCKED") and hidden.half(rule_id, result, direction, state.scenario):
+                text = text.replace("BLOCKED", SUPPRESSED, 1)
             verdicts.setdefault(text, []).append(describe(state.scenario) or "always")
         for text, scenarios in verdicts.items():
             when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
             yield f"      {direction.value:<7} {text}{when}"
 
 
-def _aws_apis(verdicts: Sequence[ApiVerdict]) -> Iterator[str]:
+def _aws_apis(verdicts: Sequence[ApiVerdict], hidden: Suppressed) -> Iterator[str]:
     """WK1006: one line per verdict and node group, as the flows above."""
     if not verdicts:
         return
@@ -143,6 +181,8 @@ def _aws_apis(verdicts: Sequence[ApiVerdict]) -> Iterator[str]:
         if not verdict.verdicts:
             yield "      never there in any scenario"
         for text, scenarios in verdict.verdicts:
+            if text.startswith("BLOCKED") and hidden.aws_apis(verdict.node_group):
+                text = text.replace("BLOCKED", SUPPRESSED, 1)
             at = "" if len(verdict.verdicts) == 1 else f" when {' / '.join(describe(s) or 'always' for s in scenarios)}"
             yield f"      egress  {text}{at}"
 

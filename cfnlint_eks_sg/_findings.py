@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from cfnlint_eks_sg._resolve import Path
@@ -48,3 +49,11 @@ def flow_gap(
 def shared_group(rule_id: str, path: Path, *, group: str, cluster: str, others: str, when: str) -> Finding:
     """A control-plane group that more than one cluster lists."""
     return Finding(rule_id, path, (("group", group), ("cluster", cluster), ("others", others), ("when", when)))
+
+
+Reported = Callable[[str, Path], bool]  # whether cfn-lint shows a finding (rule ID, path) with the user's settings
+
+
+def every_finding_reported(rule_id: str, path: Path) -> bool:
+    """Default settings: cfn-lint shows every finding (nothing suppressed)."""
+    return True

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._analysis import Analysis
+from cfnlint_eks_sg._findings import Reported, every_finding_reported
 from cfnlint_eks_sg._gaps import Gap, gap_finding, preferred
 from cfnlint_eks_sg._guards import TRUE, Guard
 from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Origin, Truth
@@ -43,7 +44,7 @@ class Scope:
     """The findings `fix` closes, with the rule settings they were found with: by default every
     finding with default settings; from a cfn-lint run, the ones the CLI shows under the user's settings."""
 
-    reported: Callable[[str, Path], bool] = lambda rule_id, path: True
+    reported: Reported = every_finding_reported
     ports: Callable[[str], PortSet | None] = lambda rule_id: None
 
 

@@ -39,9 +39,9 @@ class LintRun(NamedTuple):
         """(rule ID, path) of every finding the CLI shows, with the line it shows it at."""
         return {(match.rule.id, tuple(getattr(match, "path", None) or ())): match.linenumber for match in self.matches}
 
-    def reported(self) -> set[tuple[str, Path]]:
-        """(rule ID, path) of every finding the CLI shows."""
-        return set(self.lines())
+    def shows(self, rule_id: str, path: Path) -> bool:
+        """Whether the CLI shows the finding of `rule_id` at `path` under the user's settings."""
+        return (rule_id, tuple(path)) in self.lines()
 
     def ports(self, rule_id: str) -> PortSet | None:
         """A rule's configured port setting (WK1003's `webhook_ports`), as its matches used."""

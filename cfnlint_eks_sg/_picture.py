@@ -1,7 +1,8 @@
 """`explain --format json|mermaid`: the required flows as data for machines, or a graph for a pull request.
 
 One edge per required flow and link, with its worst verdict over the scenarios (BLOCKED, then
-UNKNOWN, then ALLOWED) and, when blocked, the half and the ports no rule allows. The graph has one
+UNKNOWN, then ALLOWED) and, when blocked, the half and the ports no rule allows, and whether its
+findings are suppressed (cfn-lint, with the user's settings, shows none of them). The graph has one
 node per cluster control plane and node group; GitHub renders it from a ```mermaid block.
 """
 
@@ -12,7 +13,16 @@ import re
 from collections.abc import Iterator
 
 from cfnlint_eks_sg._analysis import Analysis
-from cfnlint_eks_sg._explain import PortsOf, Traffic, default_ports, halves_of, required_flows, verdict_text
+from cfnlint_eks_sg._explain import (
+    PortsOf,
+    Suppressed,
+    Traffic,
+    default_ports,
+    halves_of,
+    required_flows,
+    verdict_text,
+)
+from cfnlint_eks_sg._findings import Reported, every_finding_reported
 from cfnlint_eks_sg._flows import LinkResult
 from cfnlint_eks_sg._gaps import render_traffic
 
@@ -20,15 +30,18 @@ _ORDER = ("BLOCKED", "UNKNOWN", "ALLOWED")
 Json = dict[str, object]
 
 
-def flows(analysis: Analysis, ports: PortsOf = default_ports) -> list[Json]:
-    """Each required flow on each link with its worst verdict, the half it is decided by and why."""
+def flows(analysis: Analysis, ports: PortsOf = default_ports,
+          reported: Reported = every_finding_reported) -> list[Json]:
+    """Each required flow on each link with its worst verdict, the half it is decided by, why, and whether
+    cfn-lint shows none of its findings (a BLOCKED flow the user suppressed)."""
+    hidden = Suppressed(analysis, ports, reported)
     found: list[Json] = []
     for req, traffic, results in required_flows(analysis, ports):
         for result in results:
-            verdict, half, why = _worst(result, traffic)
+            verdict, half, why, suppressed = _worst(req.rule_id, result, traffic, hidden)
             found.append({"rule": req.rule_id, "from": result.link.initiator_label, "to": result.link.responder_label,
                           "traffic": render_traffic(traffic), "level": req.level.value, "verdict": verdict,
-                          "half": half, **_reason(verdict, why)})
+                          "half": half, **_reason(verdict, why), "suppressed": suppressed})
     for api in analysis.api_access.verdicts:
         texts = [text for text, _ in api.verdicts] or ["ALLOWED"]
         text = min(texts, key=lambda t: _ORDER.index(t.split(":")[0]))
@@ -36,7 +49,8 @@ def flows(analysis: Analysis, ports: PortsOf = default_ports) -> list[Json]:
         found.append({"rule": "WK1006", "from": f"node group {api.node_group}", "to": "the AWS APIs",
                       "traffic": "TCP 443", "level": "recommended", "verdict": verdict,
                       "half": "egress" if verdict != "ALLOWED" else None,
-                      "missing": "TCP 443" if verdict == "BLOCKED" else None, "why": why or None})
+                      "missing": "TCP 443" if verdict == "BLOCKED" else None, "why": why or None,
+                      "suppressed": verdict == "BLOCKED" and hidden.aws_apis(api.node_group)})
     return found
 
 
@@ -45,19 +59,22 @@ def _reason(verdict: str, why: str | None) -> Json:
     return {"missing": why if verdict == "BLOCKED" else None, "why": why if verdict != "BLOCKED" else None}
 
 
-def _worst(result: LinkResult, traffic: Traffic) -> tuple[str, str | None, str | None]:
-    worst: tuple[str, str | None, str | None] = ("ALLOWED", None, None)
+def _worst(rule_id: str, result: LinkResult, traffic: Traffic,
+           hidden: Suppressed) -> tuple[str, str | None, str | None, bool]:
+    """The worst verdict over halves and scenarios; of BLOCKED ones, one cfn-lint shows before a suppressed one."""
+    worst: tuple[str, str | None, str | None, bool] = ("ALLOWED", None, None, False)
     if not result.states:
-        return "ALLOWED", None, "never both there in the same scenario"
+        return "ALLOWED", None, "never both there in the same scenario", False
     for direction in result.link.halves:
         for state in result.states:
             verdict, _, why = verdict_text(halves_of(traffic, direction, state), traffic).partition(": ")
-            if _ORDER.index(verdict) < _ORDER.index(worst[0]):
-                worst = (verdict, direction.value, why.removeprefix("no rule allows ") or None)
+            suppressed = verdict == "BLOCKED" and hidden.half(rule_id, result, direction, state.scenario)
+            if (_ORDER.index(verdict), suppressed) < (_ORDER.index(worst[0]), worst[3]):
+                worst = (verdict, direction.value, why.removeprefix("no rule allows ") or None, suppressed)
     return worst
 
 
-def as_json(analysis: Analysis, ports: PortsOf = default_ports) -> str:
+def as_json(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported = every_finding_reported) -> str:
     roles = analysis.roles
     data = {
         "clusters": [{"name": c.label, "control_plane_groups": [str(m.key) for m in c.control_plane]}
@@ -65,14 +82,15 @@ def as_json(analysis: Analysis, ports: PortsOf = default_ports) -> str:
         "node_groups": [{"name": n.label, "cluster": n.cluster, "kind": n.compute.value,
                          "groups": [str(m.key) for m in n.members], "groups_known": n.members_known}
                         for n in roles.node_groups],
-        "flows": flows(analysis, ports),
+        "flows": flows(analysis, ports, reported),
     }
     return json.dumps(data, indent=2)
 
 
-def as_mermaid(analysis: Analysis, ports: PortsOf = default_ports) -> Iterator[str]:
+def as_mermaid(analysis: Analysis, ports: PortsOf = default_ports,
+               reported: Reported = every_finding_reported) -> Iterator[str]:
     """A flowchart: allowed flows as plain arrows (rules sharing one), blocked and unknown ones dotted
-    with the ports missing; blocked ones red."""
+    with the ports missing; blocked ones red unless their findings are suppressed."""
     yield "flowchart LR"
     ids: dict[str, str] = {}
 
@@ -83,13 +101,15 @@ def as_mermaid(analysis: Analysis, ports: PortsOf = default_ports) -> Iterator[s
 
     edges: dict[tuple[str, str], list[str]] = {}
     odd: list[tuple[str, str, str, bool]] = []
-    for flow in flows(analysis, ports):
+    for flow in flows(analysis, ports, reported):
         ends = (node(str(flow["from"])), node(str(flow["to"])))
         if flow["verdict"] == "ALLOWED":
             edges.setdefault(ends, []).append(str(flow["rule"]))  # EK1005 checks TCP and UDP: once
         else:
             missing = f": {flow['half']} misses {flow['missing']}" if flow["verdict"] == "BLOCKED" else ""
-            odd.append((*ends, f"{flow['rule']} {flow['verdict']}{missing}", flow["verdict"] == "BLOCKED"))
+            verdict = f"{flow['verdict']} (suppressed)" if flow["suppressed"] else flow["verdict"]
+            odd.append((*ends, f"{flow['rule']} {verdict}{missing}",
+                        flow["verdict"] == "BLOCKED" and not flow["suppressed"]))
     for label, ident in ids.items():
         yield f'  {ident}["{_quoted(label)}"]'
     for (first, second), rules in edges.items():

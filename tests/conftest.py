@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 FIXTURES = Path(__file__).resolve().parent / "templates"
 CORPUS = Path(os.environ.get("CFNLINT_EKS_SG_CORPUS", ROOT.parent / "shared" / "corpus"))
+# What a copy of the working tree leaves out (one that is built, installed or used as a clone): caches and build output.
+JUNK = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", ".venv")
 
 
 # Property tests: `ci` (the default) for CI, `dev` for fewer examples, `deep` for a long local search,
@@ -30,6 +34,17 @@ settings.register_profile("mutation", max_examples=150, deadline=None, derandomi
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SUMMARY: list[str] = []
+
+
+def require(*modules: str, programs: tuple[str, ...] = ()) -> None:
+    """Tests that run real tools: CI must run them (a missing tool fails them there); elsewhere they skip."""
+    missing = [module for module in modules if importlib.util.find_spec(module) is None]
+    missing += [program for program in programs if shutil.which(program) is None]
+    if missing:
+        message = f"{', '.join(missing)} not installed (pip install -e '.[test]'; git from the system)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so this test must run")
+        pytest.skip(message)
 
 # cfn-lint's packaged JSON, read once per session (`tests/packaged_resources.py`); set the variable to measure
 # the suite without it.

@@ -20,7 +20,7 @@ import yaml
 
 from cfnlint_eks_sg._cli import main
 from cfnlint_eks_sg._fix import FIXED_BY_RULES
-from tests.conftest import TEMPLATES
+from tests.conftest import FIXTURES, TEMPLATES
 
 BROKEN = sorted((TEMPLATES / "broken").glob("*.yaml"))
 KUBELET = TEMPLATES / "broken" / "ek1002-kubelet-closed.yaml"
@@ -210,3 +210,50 @@ def test_explain_check_fails_exactly_when_the_command_shows_a_blocked_flow(
     plain.mkdir()
     assert _check(KUBELET, cwd=plain, monkeypatch=monkeypatch, capsys=capsys) == 1  # nothing suppressed
 
+
+
+def _explained(template: Path, *settings: str, cwd: Path, monkeypatch: pytest.MonkeyPatch,
+               capsys: pytest.CaptureFixture[str]) -> tuple[str, list[dict[str, object]], str]:
+    """explain's text, its JSON flows and its mermaid graph, with the same settings."""
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(cwd))
+    outputs = []
+    for form in ("text", "json", "mermaid"):
+        assert main(["explain", "--format", form, str(template), *settings]) == 0
+        outputs.append(capsys.readouterr().out)
+    return outputs[0], json.loads(outputs[1])["flows"], outputs[2]
+
+
+@pytest.mark.parametrize("form", ["command line", "resource", "template", "cfnlintrc"])
+@pytest.mark.parametrize("rules", [["EK1002", "WK1003"], ["WK1003"], ["EK1001"]], ids=",".join)
+def test_explain_shows_a_blocked_flow_whose_findings_are_suppressed_as_suppressed(
+        form: str, rules: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Text, JSON and mermaid mark exactly the BLOCKED flows whose findings the cfn-lint command does not show."""
+    template, settings = _suppressed(tmp_path, form, rules)
+    shown = {rule_id for _, rule_id, _ in _cfn_lint([template], *settings, cwd=tmp_path)}
+    text, flows, mermaid = _explained(template, *settings, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    blocked = {str(flow["rule"]): flow["suppressed"] for flow in flows if flow["verdict"] == "BLOCKED"}
+    assert blocked == {"EK1002": "EK1002" not in shown, "WK1003": "WK1003" not in shown}
+    assert all(flow["suppressed"] is False for flow in flows if flow["verdict"] != "BLOCKED")
+    heading = {line.split()[0]: number for number, line in enumerate(text.splitlines()) if line.startswith("  ")
+               and not line.startswith("   ")}
+    for rule_id, suppressed in blocked.items():
+        (verdict,) = [line.split(":")[0].split(maxsplit=1)[1] for line in text.splitlines()[heading[rule_id]:]
+                      if "BLOCKED" in line][:1]
+        assert verdict == ("BLOCKED (suppressed)" if suppressed else "BLOCKED"), text
+        edge = next(line for line in mermaid.splitlines() if f'"{rule_id} BLOCKED' in line)
+        assert ("(suppressed)" in edge) is suppressed, mermaid
+    red = mermaid.splitlines()[-1]
+    assert red.startswith("  linkStyle ") is bool(shown & {"EK1002", "WK1003"}), mermaid
+
+
+def test_explain_marks_a_suppressed_path_to_the_aws_apis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    template = FIXTURES / "wk1006-vpc-without-endpoints.fail.yaml"
+    for settings, suppressed in (((), False), (("-i", "WK1006"), True)):
+        text, flows, _ = _explained(template, *settings, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+        (apis,) = [flow for flow in flows if flow["rule"] == "WK1006"]
+        assert (apis["verdict"], apis["suppressed"]) == ("BLOCKED", suppressed)
+        egress = [line for line in text.splitlines() if line.startswith("      egress  BLOCKED")]
+        assert egress and all(("BLOCKED (suppressed):" in line) is suppressed for line in egress), text

@@ -30,7 +30,7 @@ def _closed(err: str) -> set[str]:
 
 def _findings(path: Path) -> set[tuple[str, str]]:
     """cfn-lint's run of this plugin's rules on the file (what `cfn-lint --append-rules` shows of them)."""
-    return {(rule_id, "/".join(map(str, where))) for rule_id, where in lint(str(path), []).reported()}
+    return {(rule_id, "/".join(map(str, where))) for rule_id, where in lint(str(path), []).lines()}
 
 
 def _only_gains(before: str, after: str) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -16,22 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cfnlint_eks_sg._base import DOCS
-from tests.conftest import ROOT, summary
-
-# Caches and build output never belong in the copy that is built.
-JUNK = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", ".venv")
-REPOSITORY = DOCS.split("/blob/")[0]
-
-
-def require(*modules: str) -> None:
-    """CI must run these tests: there a missing tool fails them; elsewhere it skips them."""
-    missing = [module for module in modules if importlib.util.find_spec(module) is None]
-    if missing:
-        message = f"{', '.join(missing)} not installed (pip install -e '.[test]')"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI is set, so the packaging test must run")
-        pytest.skip(message)
+from tests.conftest import JUNK, ROOT, require, summary
 
 
 def version() -> str:
@@ -96,17 +79,13 @@ def test_wheel_holds_the_package_its_typing_marker_and_every_rule(dist: tuple[Pa
     assert {name.split("/")[0] for name in names} == {"cfnlint_eks_sg", f"cfnlint_eks_sg-{version()}.dist-info"}
 
 
-def test_wheel_metadata_has_the_version_and_links_the_rule_docs(dist: tuple[Path, Path]) -> None:
+def test_wheel_metadata_has_the_version_and_no_link_that_points_nowhere(dist: tuple[Path, Path]) -> None:
+    """The project has no public repository yet: no Project-URL or Home-page until it has (docs/releasing.md)."""
     meta = metadata(artifacts(dist[0])[1])
     assert meta["Name"] == "cfnlint-eks-sg"
     assert meta["Version"] == version()
-    urls = dict(entry.split(", ", 1) for entry in meta.get_all("Project-URL") or [])
-    assert set(urls) == {"Documentation", "Changelog", "Source"}, urls
-    assert urls["Source"] == REPOSITORY
-    # The folder of the pages each rule's source_url points at (DOCS + "<id>.md").
-    assert urls["Documentation"] == f"{REPOSITORY}/tree/main/docs/rules"
-    assert urls["Documentation"].replace("/tree/", "/blob/") + "/" == DOCS
-    assert urls["Changelog"] == f"{REPOSITORY}/blob/main/CHANGELOG.md"
+    assert meta.get_all("Project-URL") is None and meta["Home-page"] is None
+    assert "https://" not in meta["Summary"]
 
 
 def test_wheel_metadata_supports_the_cfn_lint_floor_and_offers_sarif(dist: tuple[Path, Path]) -> None:

@@ -1,10 +1,11 @@
-"""The pre-commit hook, run for real: `pre-commit try-repo` installs this repository and lints a project with it."""
+"""The pre-commit hook, run for real: the README's `pre-commit try-repo` installs this repository and lints a project
+with it."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,9 +16,10 @@ import pytest
 import yaml
 from cfnlint.api import lint_all
 
-from tests.conftest import ROOT, TEMPLATES, summary
+from tests.conftest import JUNK, ROOT, TEMPLATES, require, summary
 
 HOOK_ID = "cfn-lint-eks-sg"
+README = (ROOT / "README.md").read_text()
 BROKEN = "templates/ek1001-nodes-cannot-reach-api.yaml"
 COMPLIANT = "templates/seed-style-cluster.yaml"
 # Not CloudFormation: cfn-lint reports each as an error, so each must stay out of the hook's default `files`.
@@ -28,19 +30,6 @@ DECOYS = {
     "docker-compose.yml": "services:\n  web:\n    image: nginx\n",
     "stacks/compose.yaml": "services:\n  web:\n    image: nginx\n",
 }
-# Caches and build output never belong in the copy that pre-commit installs.
-JUNK = shutil.ignore_patterns(".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", ".venv")
-
-
-def require(module: str) -> None:
-    """CI must run these tests: there a missing tool fails them; elsewhere it skips them."""
-    missing = [module] if importlib.util.find_spec(module) is None else []
-    missing += ["git"] if shutil.which("git") is None else []
-    if missing:
-        message = f"{' and '.join(missing)} not installed (pip install -e '.[test]'; git from the system)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI is set, so the pre-commit hook test must run")
-        pytest.skip(message)
 
 
 def manifest() -> dict[str, str]:
@@ -85,7 +74,7 @@ def snapshot(destination: Path, env: dict[str, str]) -> Path:
 @pytest.fixture(scope="session")
 def hook_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     """One `try-repo` run for all tests: each one builds a fresh hook environment, whatever PRE_COMMIT_HOME says."""
-    require("pre_commit")
+    require("pre_commit", programs=("git",))
     env = environment(tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("pre-commit-home"))
     source = snapshot(tmp_path_factory.mktemp("source") / "cfnlint-eks-sg", env)
     project = tmp_path_factory.mktemp("project")
@@ -95,7 +84,10 @@ def hook_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPr
         (project / name).write_text(text)
     git(project, env, "init", "-q")
     git(project, env, "add", "-A")  # --all-files lists the files git knows
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(source), HOOK_ID, "--all-files", "--color=never"]
+    (line,) = [line for line in README.splitlines() if line.startswith("pre-commit try-repo ")]
+    _, *args = shlex.split(line)  # the README's command, with this snapshot for the clone it names
+    assert args[:3] == ["try-repo", "../cfnlint-eks-sg", HOOK_ID], line
+    command = [sys.executable, "-m", "pre_commit", args[0], str(source), *args[2:], "--color=never"]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False, timeout=1200)
     summary(f"pre-commit try-repo (hook environment build + run): {time.perf_counter() - start:.1f} s")
@@ -103,7 +95,7 @@ def hook_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedPr
 
 
 def test_manifest_is_valid() -> None:
-    require("pre_commit")
+    require("pre_commit", programs=("git",))
     command = [sys.executable, "-m", "pre_commit", "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")]
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,6 +1,6 @@
 """WK2002: a control-plane security group is also attached to something else."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ControlPlaneGroupUsedElsewhere(AnalysisRule):
@@ -12,7 +12,7 @@ class ControlPlaneGroupUsedElsewhere(AnalysisRule):
         "node stacks that change it change them. The group on the cluster's own node launch templates (the cluster "
         "group's design, done by hand) is fine."
     )
-    source_url = DOCS + "WK2002.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group"]
     message_format = (
         "Security group {group}, a control-plane group of {cluster}, is also attached to "

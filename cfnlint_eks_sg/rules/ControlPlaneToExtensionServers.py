@@ -1,6 +1,6 @@
 """WK1004: the EKS control plane reaches the nodes on TCP 443 (extension API servers, webhooks)."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ControlPlaneToExtensionServers(AnalysisRule):
@@ -10,7 +10,7 @@ class ControlPlaneToExtensionServers(AnalysisRule):
         "EKS recommends TCP 443 from the control plane to the nodes, for extension API servers and "
         "webhooks that serve on 443."
     )
-    source_url = DOCS + "WK1004.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """EK1002: the EKS control plane reaches the kubelet on TCP 10250."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ControlPlaneToKubelet(AnalysisRule):
@@ -10,7 +10,7 @@ class ControlPlaneToKubelet(AnalysisRule):
         "Control-plane security groups need egress to, and node security groups need ingress from, each "
         "other on TCP 10250, or kubectl logs, exec and port-forward hang."
     )
-    source_url = DOCS + "EK1002.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """IK1008: the EKS control plane reaches the nodes on ports below 1025 (opt-in)."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule, configured_flag
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule, configured_flag
 
 
 class ControlPlaneToPrivilegedPorts(AnalysisRule):
@@ -10,7 +10,7 @@ class ControlPlaneToPrivilegedPorts(AnalysisRule):
         "The API server proxy to privileged ports and the CNCF conformance tests need TCP 0-65535 from "
         "the control plane to the nodes. Off unless configured with enabled=true."
     )
-    source_url = DOCS + "IK1008.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """EK4002: the EKS control plane reaches the kubelet of hybrid nodes on TCP 10250."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import HYBRID_NODES_NETWORKING, AnalysisRule
 
 
 class ControlPlaneToRemoteKubelet(AnalysisRule):
@@ -10,7 +10,7 @@ class ControlPlaneToRemoteKubelet(AnalysisRule):
         "With EKS Hybrid Nodes (RemoteNetworkConfig), the cluster's security groups need egress on TCP 10250 "
         "to each remote node CIDR block, or kubectl logs, exec and port-forward hang on hybrid nodes."
     )
-    source_url = DOCS + "EK4002.md"
+    source_url = HYBRID_NODES_NETWORKING
     tags = ["eks", "security-group", "flow", "hybrid-nodes"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """WK4004: the EKS control plane reaches webhooks on hybrid nodes' pods."""
 
-from cfnlint_eks_sg._base import DOCS, WebhookPortsRule
+from cfnlint_eks_sg._base import HYBRID_NODES_NETWORKING, WebhookPortsRule
 
 
 class ControlPlaneToRemoteWebhooks(WebhookPortsRule):
@@ -11,7 +11,7 @@ class ControlPlaneToRemoteWebhooks(WebhookPortsRule):
         "the ports webhooks serve on (TCP 443 and 1025-65535 unless webhook_ports says which), or webhooks "
         "running on hybrid nodes time out."
     )
-    source_url = DOCS + "WK4004.md"
+    source_url = HYBRID_NODES_NETWORKING
     tags = ["eks", "security-group", "flow", "hybrid-nodes"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

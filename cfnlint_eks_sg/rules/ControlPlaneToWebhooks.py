@@ -1,6 +1,6 @@
 """WK1003: the EKS control plane reaches the nodes on TCP 1025-65535 (webhooks, aggregated APIs)."""
 
-from cfnlint_eks_sg._base import DOCS, WebhookPortsRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, WebhookPortsRule
 
 
 class ControlPlaneToWebhooks(WebhookPortsRule):
@@ -11,7 +11,7 @@ class ControlPlaneToWebhooks(WebhookPortsRule):
         "aggregated APIs listen on ports such as 4443, 6443, 8443 and 9443. Set webhook_ports to check "
         "only the ports your cluster uses."
     )
-    source_url = DOCS + "WK1003.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """WK2004: a standalone egress rule strips the allow-all egress of a group others rely on."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class EgressStripsSharedGroup(AnalysisRule):
@@ -11,7 +11,7 @@ class EgressStripsSharedGroup(AnalysisRule):
         "AWS::EC2::SecurityGroupEgress targets it (eksctl#6455). On the EKS cluster group, or a group "
         "with several roles, everything else on it loses outbound traffic."
     )
-    source_url = DOCS + "WK2004.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "egress"]
     message_format = (
         "{group} has {count} standalone egress rule(s) ({resource}){when}, and it is {why}: CloudFormation "

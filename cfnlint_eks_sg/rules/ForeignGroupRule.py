@@ -1,6 +1,6 @@
 """IK0002: this template adds rules to a security group that another stack owns."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ForeignGroupRule(AnalysisRule):
@@ -11,7 +11,7 @@ class ForeignGroupRule(AnalysisRule):
         "parameter, an import, a literal id): they disappear when this stack is deleted, and the group's "
         "owner does not see them. One finding per such group."
     )
-    source_url = DOCS + "IK0002.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "cross-stack"]
     message_format = (
         "This template adds {count} rule(s) to {group}{when}, which another stack owns ({resources}): they "

@@ -1,6 +1,6 @@
 """WK2003: a node carries more than one security group tagged kubernetes.io/cluster/NAME."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class MultipleClusterTaggedGroups(AnalysisRule):
@@ -11,7 +11,7 @@ class MultipleClusterTaggedGroups(AnalysisRule):
         "kubernetes.io/cluster/NAME on a node's interface (the EKS cluster group carries that tag); with "
         "two, LoadBalancer Services fail."
     )
-    source_url = DOCS + "WK2003.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "tags"]
     message_format = (
         "Node group {node_group} carries {count} security groups with the kubernetes.io/cluster tag of "

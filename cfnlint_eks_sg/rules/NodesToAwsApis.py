@@ -1,6 +1,6 @@
 """WK1006: nodes reach the AWS APIs on TCP 443 (internet or VPC endpoints)."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import PRIVATE_CLUSTERS, AnalysisRule
 
 
 class NodesToAwsApis(AnalysisRule):
@@ -11,6 +11,6 @@ class NodesToAwsApis(AnalysisRule):
         "443 to 0.0.0.0/0 (and ::/0 on IPv6 clusters), or to interface endpoints for ec2, ecr.api, ecr.dkr "
         "and sts that accept them, plus an S3 endpoint."
     )
-    source_url = DOCS + "WK1006.md"
+    source_url = PRIVATE_CLUSTERS
     tags = ["eks", "security-group", "flow", "endpoint"]
     message_format = "Node group {node_group} of cluster {cluster} cannot reach the AWS APIs on TCP 443{when}: {why}."

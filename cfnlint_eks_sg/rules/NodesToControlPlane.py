@@ -1,6 +1,6 @@
 """EK1001: nodes reach the EKS control plane on TCP 443."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class NodesToControlPlane(AnalysisRule):
@@ -10,7 +10,7 @@ class NodesToControlPlane(AnalysisRule):
         "Node groups need egress to, and control-plane security groups need ingress from, each other "
         "on TCP 443, or nodes never join the cluster."
     )
-    source_url = DOCS + "EK1001.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """EK1005: node groups reach each other on TCP and UDP 53 (CoreDNS)."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class NodesToCoreDns(AnalysisRule):
@@ -10,7 +10,7 @@ class NodesToCoreDns(AnalysisRule):
         "CoreDNS runs on some nodes and every pod resolves names through it: each node group needs "
         "TCP and UDP 53 to and from every node group of its cluster, itself included."
     )
-    source_url = DOCS + "EK1005.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow", "dns"]
     message_format = (
         "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "

@@ -1,6 +1,6 @@
 """WK1009: node groups accept all traffic from each other."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class NodesToNodes(AnalysisRule):
@@ -10,7 +10,7 @@ class NodesToNodes(AnalysisRule):
         "EKS recommends all traffic between the node groups of a cluster: pods talk to pods on other "
         "nodes on any port, and metrics-server scrapes every kubelet on TCP 10250."
     )
-    source_url = DOCS + "WK1009.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
     message_format = (
         "{initiator} cannot send {traffic} to {responder}{when}: no {half} rule on {groups} allows "

@@ -1,6 +1,6 @@
 """WK2005: a security group written for nodes that nothing in the template carries."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class OrphanedNodeGroup(AnalysisRule):
@@ -11,7 +11,7 @@ class OrphanedNodeGroup(AnalysisRule):
         "instance or other resource, is not exported, has no karpenter.sh/discovery tag, and no cluster "
         "uses Auto Mode: its rules protect nothing, and the nodes are missing them."
     )
-    source_url = DOCS + "WK2005.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group"]
     message_format = (
         "Security group {group} is written for nodes but nothing in this template carries it{when}: its rules "

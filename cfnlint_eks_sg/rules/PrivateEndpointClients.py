@@ -1,6 +1,6 @@
 """IK1007: private endpoint access, and nothing but the nodes may reach the API on TCP 443."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import CLUSTER_ENDPOINT, AnalysisRule
 
 
 class PrivateEndpointClients(AnalysisRule):
@@ -10,7 +10,7 @@ class PrivateEndpointClients(AnalysisRule):
         "With private endpoint access, kubectl from a bastion, CI runner or VPN inside the VPC resolves to "
         "the private endpoint and needs TCP 443 into the control-plane groups; only the nodes are allowed."
     )
-    source_url = DOCS + "IK1007.md"
+    source_url = CLUSTER_ENDPOINT
     tags = ["eks", "endpoint", "security-group"]
     message_format = (
         "Cluster {cluster} enables private endpoint access{when}, but only its nodes may reach the API on TCP 443: "

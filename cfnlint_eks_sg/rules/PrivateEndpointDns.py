@@ -1,6 +1,6 @@
 """WK1011: private endpoint access in a VPC without DNS hostnames or DNS support."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import CLUSTER_ENDPOINT, AnalysisRule
 
 
 class PrivateEndpointDns(AnalysisRule):
@@ -10,7 +10,7 @@ class PrivateEndpointDns(AnalysisRule):
         "The private endpoint is published through a private hosted zone that only resolves in a VPC "
         "with EnableDnsHostnames and EnableDnsSupport set to true."
     )
-    source_url = DOCS + "WK1011.md"
+    source_url = CLUSTER_ENDPOINT
     tags = ["eks", "endpoint", "dns"]
     message_format = (
         "Cluster {cluster} enables private endpoint access{when}, but {setting} of VPC {vpc} is {state}: "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule, configured_ports
+from cfnlint_eks_sg._base import REMOTE_ACCESS, AnalysisRule, configured_ports
 
 if TYPE_CHECKING:
     from cfnlint_eks_sg._ports import PortSet
@@ -18,7 +18,7 @@ class PublicExposure(AnalysisRule):
         "control-plane groups) or on every port; or a managed node group has RemoteAccess without source "
         "groups. Ports listed in allowed_public_ports are not reported (NodePorts never are)."
     )
-    source_url = DOCS + "WK3001.md"
+    source_url = REMOTE_ACCESS
     tags = ["eks", "security-group", "exposure"]
     message_format = (
         "{group} (on {role} interfaces) accepts {what} from {source}{when}. Restrict the source to the "

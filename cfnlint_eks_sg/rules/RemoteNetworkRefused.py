@@ -1,6 +1,6 @@
 """EK4005: RemoteNetworkConfig CIDR blocks that EKS refuses (EKS Hybrid Nodes)."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import HYBRID_NODES_NETWORKING, AnalysisRule
 
 
 class RemoteNetworkRefused(AnalysisRule):
@@ -11,7 +11,7 @@ class RemoteNetworkRefused(AnalysisRule):
         "VPC's blocks, the Kubernetes service range and the other remote blocks, in an IPv4 cluster; EKS "
         "refuses the cluster otherwise."
     )
-    source_url = DOCS + "EK4005.md"
+    source_url = HYBRID_NODES_NETWORKING
     tags = ["eks", "hybrid-nodes", "cidr"]
     message_format = (
         "Remote {network} network {cidr} of cluster {cluster}{when} is refused by EKS: {why}. Choose a block that "

@@ -1,6 +1,6 @@
 """WK1010: a public-only endpoint whose PublicAccessCidrs must include the nodes' egress addresses."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import CLUSTER_ENDPOINT, AnalysisRule
 
 
 class RestrictedPublicEndpoint(AnalysisRule):
@@ -11,7 +11,7 @@ class RestrictedPublicEndpoint(AnalysisRule):
         "endpoint, from their NAT or public addresses: a restricted PublicAccessCidrs must list them, or "
         "nodes never join."
     )
-    source_url = DOCS + "WK1010.md"
+    source_url = CLUSTER_ENDPOINT
     tags = ["eks", "endpoint"]
     message_format = (
         "Cluster {cluster} has only a public endpoint, restricted to {cidrs}{when}: nodes call it from "

@@ -1,6 +1,6 @@
 """WK2001: each EKS cluster has its own control-plane security group."""
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class SharedControlPlaneGroup(AnalysisRule):
@@ -10,7 +10,7 @@ class SharedControlPlaneGroup(AnalysisRule):
         "Amazon EKS strongly recommends a dedicated control-plane security group per cluster; node "
         "stacks add rules to it, which then open or disrupt traffic of the other clusters."
     )
-    source_url = DOCS + "WK2001.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group"]
     message_format = (
         "Security group {group} is a control-plane group of cluster {cluster} and also of {others}{when}; "

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import ClassVar
 
-from cfnlint_eks_sg._base import DOCS, AnalysisRule
+from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class UnverifiableFlow(AnalysisRule):
@@ -14,7 +14,7 @@ class UnverifiableFlow(AnalysisRule):
         "or a literal id whose rules live in another stack (one finding per such group), or because a rule's "
         "protocol, ports or peer range, or a node group's launch template, is not fixed here."
     )
-    source_url = DOCS + "IK0001.md"
+    source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "visibility"]
     message_format = (
         "{count} required flow check(s) cannot be verified here because they depend on {group}, defined "
