@@ -17,8 +17,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
-from cfnlint_eks_sg._companions import Refused, cdk_assets, load
-from cfnlint_eks_sg._design import (
+from cfnlint_eks_sg.checks._design import (
     control_plane_groups_used_elsewhere,
     egress_stripping_shared_groups,
     multiple_cluster_tagged_groups,
@@ -27,35 +26,30 @@ from cfnlint_eks_sg._design import (
     shared_control_plane_groups,
     undecided_exposure,
 )
-from cfnlint_eks_sg._endpoint import (
+from cfnlint_eks_sg.checks._endpoint import (
     private_endpoint_without_clients,
     private_endpoint_without_dns,
     restricted_public_endpoint,
 )
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._flows import LinkResult, build_links, evaluate, remote_links
-from cfnlint_eks_sg._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
-from cfnlint_eks_sg._guards import Scenarios, ScenarioSource
-from cfnlint_eks_sg._hybrid import refused_remote_networks
-from cfnlint_eks_sg._internet import ApiAccess, aws_api_access
-from cfnlint_eks_sg._model import Model, Settings, build_model
-from cfnlint_eks_sg._nested import nested_stacks
-from cfnlint_eks_sg._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
-from cfnlint_eks_sg._ports import IpProtocol, PortSet
-from cfnlint_eks_sg._reach import PermissionIndex
-from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel
-from cfnlint_eks_sg._resolve import Path, get
-from cfnlint_eks_sg._roles import Roles, infer_roles
-from cfnlint_eks_sg._system import (
-    SEPARATOR,
-    combine,
-    inline,
-    is_companion_path,
-    parameter_values,
-    with_fixed_values,
-    with_parameters,
-)
-from cfnlint_eks_sg._values import fixed_conditions
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
+from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
+from cfnlint_eks_sg.checks._internet import ApiAccess, aws_api_access
+from cfnlint_eks_sg.checks._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
+from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
+from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
+from cfnlint_eks_sg.core._resolve import Path, get
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
+from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate, remote_links
+from cfnlint_eks_sg.flows._reach import PermissionIndex
+from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Channel
+from cfnlint_eks_sg.flows._roles import Roles, infer_roles
+from cfnlint_eks_sg.load._companions import Refused, cdk_assets, load
+from cfnlint_eks_sg.load._nested import nested_stacks
+from cfnlint_eks_sg.load._system import combine, inline, parameter_values, with_fixed_values, with_parameters
+from cfnlint_eks_sg.model._model import Model, build_model
+from cfnlint_eks_sg.model._values import fixed_conditions
 
 LOGGER = logging.getLogger(__name__)
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
@@ -122,7 +116,7 @@ class Analysis:
 
     def _anchor(self, path: Path) -> Path | None:
         """The TemplateURL of the nested stack `path` lies in (None for the linted file or a companion)."""
-        return self.anchors.get(str(path[1]).split(SEPARATOR)[0]) if is_companion_path(path) else None
+        return self.anchors.get(str(path[1]).split(STACK_SEPARATOR)[0]) if is_companion_path(path) else None
 
     def own(self, findings: Iterable[Finding]) -> list[Finding]:
         """Findings on the linted template: a nested stack's go to its TemplateURL (it deploys with

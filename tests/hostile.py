@@ -511,7 +511,7 @@ def lint_file(path: Path) -> list[tuple[str, str]]:
 
 
 def _command(argv: list[str]) -> tuple[int | str, str]:
-    from cfnlint_eks_sg._cli import main
+    from cfnlint_eks_sg.cli._main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -54,9 +54,9 @@ from typing import Any, Final
 import cfn_flip
 import yaml
 
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._ports import ALL_TRAFFIC, ICMP, TCP, UDP, IpProtocol, parse_port, parse_protocol
-from cfnlint_eks_sg._roles import _CP_IMPORT, _CP_PARAMETER
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, ICMP, TCP, UDP, IpProtocol, parse_port, parse_protocol
+from cfnlint_eks_sg.flows._roles import _CP_IMPORT, _CP_PARAMETER
 from tests.conftest import CORPUS, FIXTURES, ROOT, TEMPLATES, cfg
 
 Node = Any  # decoded JSON: shapes are checked with isinstance where a transformation relies on them

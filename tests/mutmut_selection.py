@@ -55,6 +55,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _own_test_files(mutant: str) -> str:
-    """`cfnlint_eks_sg._compute.x_f__mutmut_3` -> `test_compute`: the start of the module's test file names."""
+    """`cfnlint_eks_sg.model._compute.x_f__mutmut_3` -> `test_compute`: the start of the module's test file names."""
     module = mutant.rpartition(".")[0].rpartition(".")[2].lstrip("_")
     return f"test_{module}" if module else "\0"

@@ -18,8 +18,8 @@ import yaml
 from cfn_flip import to_json
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._cli import main
-from cfnlint_eks_sg._fix import FIXED_BY_RULES, as_template_fragment, suggest
+from cfnlint_eks_sg.cli._fix import FIXED_BY_RULES, as_template_fragment, suggest
+from cfnlint_eks_sg.cli._main import main
 from tests.conftest import FIXTURES, TEMPLATES, summary
 from tests.test_mutation import SOURCES, load, mutants
 from tests.unit.pieces import Json

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from cfnlint.api import lint_file
 
-from cfnlint_eks_sg import _companions
-from cfnlint_eks_sg._groups import Companion, Settings
+from cfnlint_eks_sg.core._settings import Companion, Settings
+from cfnlint_eks_sg.load import _companions
 from tests.conftest import cfg, corpus_or_skip
 
 CLUSTER = "eks/eksctl/pkg__cfn__template__testdata__cluster-example-1.json"

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cfnlint_eks_sg._cli import main
-from cfnlint_eks_sg._fix import FIXED_BY_RULES
+from cfnlint_eks_sg.cli._fix import FIXED_BY_RULES
+from cfnlint_eks_sg.cli._main import main
 from tests.conftest import FIXTURES, TEMPLATES
 
 BROKEN = sorted((TEMPLATES / "broken").glob("*.yaml"))

@@ -15,9 +15,9 @@ import pytest
 import yaml
 from cfn_flip import to_json
 
-from cfnlint_eks_sg._cli import main
-from cfnlint_eks_sg._fix import FIXED_BY_RULES
-from cfnlint_eks_sg._lintrun import lint
+from cfnlint_eks_sg.cli._fix import FIXED_BY_RULES
+from cfnlint_eks_sg.cli._lintrun import lint
+from cfnlint_eks_sg.cli._main import main
 from tests.conftest import FIXTURES, TEMPLATES
 
 BROKEN = sorted((TEMPLATES / "broken").glob("*.yaml"))

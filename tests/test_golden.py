@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cfnlint_eks_sg._cli import main
+from cfnlint_eks_sg.cli._main import main
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cfnlint_eks_sg._findings import Finding
+from cfnlint_eks_sg.checks._findings import Finding
 from tests import metamorphic as mm
 from tests.conftest import corpus_or_skip, summary
 

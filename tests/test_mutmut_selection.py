@@ -36,7 +36,7 @@ def test_the_named_tests_are_kept_in_the_order_given() -> None:
 
 
 def test_the_mutated_modules_own_tests_come_first() -> None:
-    mutant = "cfnlint_eks_sg._guards.xǁScenariosǁ_build__mutmut_15"
+    mutant = "cfnlint_eks_sg.core._guards.xǁScenariosǁ_build__mutmut_15"
     assert _collected("-p", "tests.mutmut_selection", mutant=mutant) == GUARDS_FIRST
 
 
@@ -45,8 +45,8 @@ def test_the_plugin_selects_what_plain_pytest_selects() -> None:
 
 
 @pytest.mark.parametrize(("mutant", "prefix"), [
-    ("cfnlint_eks_sg._compute.xǁComputeReaderǁ_lt_groups__mutmut_78", "test_compute"),
-    ("cfnlint_eks_sg._value.x_literal__mutmut_2", "test_value"),
+    ("cfnlint_eks_sg.model._compute.xǁComputeReaderǁ_lt_groups__mutmut_78", "test_compute"),
+    ("cfnlint_eks_sg.core._value.x_literal__mutmut_2", "test_value"),
     ("stats", "\0"),
     ("", "\0"),
 ])

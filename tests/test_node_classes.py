@@ -15,13 +15,13 @@ from unittest import mock
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cfnlint_eks_sg import _classes
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._flows import Link, LinkResult, LinkState, evaluate
-from cfnlint_eks_sg._guards import Scenarios
-from cfnlint_eks_sg._model import Direction
-from cfnlint_eks_sg._reach import Half, PermissionIndex
-from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel
+from cfnlint_eks_sg.core._guards import Scenarios
+from cfnlint_eks_sg.flows import _classes
+from cfnlint_eks_sg.flows._flows import Link, LinkResult, LinkState, evaluate
+from cfnlint_eks_sg.flows._reach import Half, PermissionIndex
+from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Channel
+from cfnlint_eks_sg.model._model import Direction
 from tests.unit.pieces import Json
 
 POOL = ["A", "B", "C", "D"]

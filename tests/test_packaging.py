@@ -74,8 +74,9 @@ def test_wheel_holds_the_package_its_typing_marker_and_every_rule(dist: tuple[Pa
     rules = {f"cfnlint_eks_sg/rules/{path.name}" for path in (source / "cfnlint_eks_sg" / "rules").glob("*.py")}
     assert len(rules) >= 19
     assert rules <= names, sorted(rules - names)
-    modules = {f"cfnlint_eks_sg/{path.name}" for path in (source / "cfnlint_eks_sg").glob("*.py")}
-    assert modules <= names, sorted(modules - names)
+    package = source / "cfnlint_eks_sg"
+    modules = {f"cfnlint_eks_sg/{path.relative_to(package).as_posix()}" for path in package.rglob("*.py")}
+    assert len(modules) >= 60 and modules <= names, sorted(modules - names)  # every stage's modules
     assert {name.split("/")[0] for name in names} == {"cfnlint_eks_sg", f"cfnlint_eks_sg-{version()}.dist-info"}
 
 

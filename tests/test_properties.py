@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._model import Direction, build_model
-from cfnlint_eks_sg._ports import TCP, UDP
+from cfnlint_eks_sg.core._ports import TCP, UDP
+from cfnlint_eks_sg.model._model import Direction, build_model
 
 GROUPS = ["Cp", "NodeA", "NodeB", "Other"]
 PORTS_OF_INTEREST = (53, 443, 8443, 10250)

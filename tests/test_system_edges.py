@@ -10,9 +10,9 @@ from pathlib import Path
 
 from cfnlint.api import lint_file
 
-from cfnlint_eks_sg._companions import Loaded
-from cfnlint_eks_sg._groups import Companion
-from cfnlint_eks_sg._system import combine, inline
+from cfnlint_eks_sg.core._settings import Companion
+from cfnlint_eks_sg.load._companions import Loaded
+from cfnlint_eks_sg.load._system import combine, inline
 from tests.conftest import cfg
 from tests.unit.pieces import Json
 

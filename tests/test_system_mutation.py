@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cfnlint_eks_sg._analysis import analyse_system
-from cfnlint_eks_sg._companions import load
-from cfnlint_eks_sg._groups import Settings
-from cfnlint_eks_sg._system import combine
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.load._companions import load
+from cfnlint_eks_sg.load._system import combine
 from tests.conftest import corpus_or_skip, summary
 from tests.test_mutation import CLUSTER_GROUP, FLOW_RULES, _flow, _rule_mutants, oracle_rules
 from tests.unit.pieces import Json

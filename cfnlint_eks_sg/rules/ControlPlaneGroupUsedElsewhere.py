@@ -1,6 +1,6 @@
 """WK2002: a control-plane security group is also attached to something else."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ControlPlaneGroupUsedElsewhere(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK1004: the EKS control plane reaches the nodes on TCP 443 (extension API servers, webhooks)."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ControlPlaneToExtensionServers(AnalysisRule):

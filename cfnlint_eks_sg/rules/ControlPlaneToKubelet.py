@@ -1,6 +1,6 @@
 """EK1002: the EKS control plane reaches the kubelet on TCP 10250."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ControlPlaneToKubelet(AnalysisRule):

@@ -1,6 +1,6 @@
 """IK1008: the EKS control plane reaches the nodes on ports below 1025 (opt-in)."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule, configured_flag
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule, configured_flag
 
 
 class ControlPlaneToPrivilegedPorts(AnalysisRule):

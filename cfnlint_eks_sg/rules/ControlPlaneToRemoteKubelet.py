@@ -1,6 +1,6 @@
 """EK4002: the EKS control plane reaches the kubelet of hybrid nodes on TCP 10250."""
 
-from cfnlint_eks_sg._base import HYBRID_NODES_NETWORKING, AnalysisRule
+from cfnlint_eks_sg.rules._base import HYBRID_NODES_NETWORKING, AnalysisRule
 
 
 class ControlPlaneToRemoteKubelet(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK4004: the EKS control plane reaches webhooks on hybrid nodes' pods."""
 
-from cfnlint_eks_sg._base import HYBRID_NODES_NETWORKING, WebhookPortsRule
+from cfnlint_eks_sg.rules._base import HYBRID_NODES_NETWORKING, WebhookPortsRule
 
 
 class ControlPlaneToRemoteWebhooks(WebhookPortsRule):

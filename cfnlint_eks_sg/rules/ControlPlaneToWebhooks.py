@@ -1,6 +1,6 @@
 """WK1003: the EKS control plane reaches the nodes on TCP 1025-65535 (webhooks, aggregated APIs)."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, WebhookPortsRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, WebhookPortsRule
 
 
 class ControlPlaneToWebhooks(WebhookPortsRule):

@@ -1,6 +1,6 @@
 """WK2004: a standalone egress rule strips the allow-all egress of a group others rely on."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class EgressStripsSharedGroup(AnalysisRule):

@@ -1,6 +1,6 @@
 """IK0002: this template adds rules to a security group that another stack owns."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class ForeignGroupRule(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK2003: a node carries more than one security group tagged kubernetes.io/cluster/NAME."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class MultipleClusterTaggedGroups(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK1006: nodes reach the AWS APIs on TCP 443 (internet or VPC endpoints)."""
 
-from cfnlint_eks_sg._base import PRIVATE_CLUSTERS, AnalysisRule
+from cfnlint_eks_sg.rules._base import PRIVATE_CLUSTERS, AnalysisRule
 
 
 class NodesToAwsApis(AnalysisRule):

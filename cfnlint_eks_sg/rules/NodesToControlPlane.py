@@ -1,6 +1,6 @@
 """EK1001: nodes reach the EKS control plane on TCP 443."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class NodesToControlPlane(AnalysisRule):

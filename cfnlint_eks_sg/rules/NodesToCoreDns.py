@@ -1,6 +1,6 @@
 """EK1005: node groups reach each other on TCP and UDP 53 (CoreDNS)."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class NodesToCoreDns(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK1009: node groups accept all traffic from each other."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class NodesToNodes(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK2005: a security group written for nodes that nothing in the template carries."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class OrphanedNodeGroup(AnalysisRule):

@@ -1,6 +1,6 @@
 """IK1007: private endpoint access, and nothing but the nodes may reach the API on TCP 443."""
 
-from cfnlint_eks_sg._base import CLUSTER_ENDPOINT, AnalysisRule
+from cfnlint_eks_sg.rules._base import CLUSTER_ENDPOINT, AnalysisRule
 
 
 class PrivateEndpointClients(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK1011: private endpoint access in a VPC without DNS hostnames or DNS support."""
 
-from cfnlint_eks_sg._base import CLUSTER_ENDPOINT, AnalysisRule
+from cfnlint_eks_sg.rules._base import CLUSTER_ENDPOINT, AnalysisRule
 
 
 class PrivateEndpointDns(AnalysisRule):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cfnlint_eks_sg._base import REMOTE_ACCESS, AnalysisRule, configured_ports
+from cfnlint_eks_sg.rules._base import REMOTE_ACCESS, AnalysisRule, configured_ports
 
 if TYPE_CHECKING:
-    from cfnlint_eks_sg._ports import PortSet
+    from cfnlint_eks_sg.core._ports import PortSet
 
 
 class PublicExposure(AnalysisRule):

@@ -1,6 +1,6 @@
 """EK4005: RemoteNetworkConfig CIDR blocks that EKS refuses (EKS Hybrid Nodes)."""
 
-from cfnlint_eks_sg._base import HYBRID_NODES_NETWORKING, AnalysisRule
+from cfnlint_eks_sg.rules._base import HYBRID_NODES_NETWORKING, AnalysisRule
 
 
 class RemoteNetworkRefused(AnalysisRule):

@@ -1,6 +1,6 @@
 """WK1010: a public-only endpoint whose PublicAccessCidrs must include the nodes' egress addresses."""
 
-from cfnlint_eks_sg._base import CLUSTER_ENDPOINT, AnalysisRule
+from cfnlint_eks_sg.rules._base import CLUSTER_ENDPOINT, AnalysisRule
 
 
 class RestrictedPublicEndpoint(AnalysisRule):

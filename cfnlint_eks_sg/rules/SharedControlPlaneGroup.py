@@ -1,6 +1,6 @@
 """WK2001: each EKS cluster has its own control-plane security group."""
 
-from cfnlint_eks_sg._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
+from cfnlint_eks_sg.rules._base import SECURITY_GROUP_REQUIREMENTS, AnalysisRule
 
 
 class SharedControlPlaneGroup(AnalysisRule):

@@ -6,8 +6,8 @@ import itertools
 from collections.abc import Callable, Iterator
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._model import GroupKey, Origin
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.model._model import GroupKey, Origin
 
 Json = dict[str, object]
 

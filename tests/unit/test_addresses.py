@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from cfnlint_eks_sg._addresses import AddressReader
-from cfnlint_eks_sg._cidrs import Block, Range, network
-from cfnlint_eks_sg._model import Settings
+from cfnlint_eks_sg.core._cidrs import Block, Range, network
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.model._addresses import AddressReader
 from tests.unit.pieces import Json, ref, res
 
 VPC = res("AWS::EC2::VPC", CidrBlock="10.0.0.0/16")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from cfnlint_eks_sg._analysis import Analysis, analyse
-from cfnlint_eks_sg._companions import Loaded, Refused
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._groups import Companion
-from cfnlint_eks_sg._ports import PortSet
-from cfnlint_eks_sg._resolve import Path
-from cfnlint_eks_sg._system import combine, inline
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.core._ports import PortSet
+from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._settings import Companion
+from cfnlint_eks_sg.load._companions import Loaded, Refused
+from cfnlint_eks_sg.load._system import combine, inline
 from tests.unit.pieces import (
     Json,
     StubConditions,

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from cfnlint_eks_sg._analysis import MAX_NESTING, MAX_STACKS, Analysis, analyse_system, get_analysis, recorded
-from cfnlint_eks_sg._findings import Finding
+from cfnlint_eks_sg.checks._findings import Finding
 from tests.unit.pieces import Json, StubConditions, field, getatt, ref, res, sg, tcp
 
 SETTINGS = "cfnlint-eks-sg"

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import Network, inside, reaches_internet, union_covers
+from cfnlint_eks_sg.core._cidrs import Network, inside, reaches_internet, union_covers
 
 
 def nets(*texts: str) -> list[Network]:

@@ -7,11 +7,11 @@ import ipaddress
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import UNKNOWN_ADDRESSES, Addresses, Block
-from cfnlint_eks_sg._classes import PeerClass, PeerDirectory, present_guard
-from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
-from cfnlint_eks_sg._model import Direction, GroupKey, Origin, build_model
-from cfnlint_eks_sg._reach import PermissionIndex
+from cfnlint_eks_sg.core._cidrs import UNKNOWN_ADDRESSES, Addresses, Block
+from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard
+from cfnlint_eks_sg.flows._classes import PeerClass, PeerDirectory, present_guard
+from cfnlint_eks_sg.flows._reach import PermissionIndex
+from cfnlint_eks_sg.model._model import Direction, GroupKey, Origin, build_model
 from tests.unit.pieces import Json, ref, rkey, sg
 
 ALL = {"IpProtocol": "-1"}

@@ -9,9 +9,9 @@ from pathlib import Path
 import cfnlint.decode
 import pytest
 
-from cfnlint_eks_sg import _companions
-from cfnlint_eks_sg._companions import MAX_BYTES, Loaded, Refused, cdk_assets, load
-from cfnlint_eks_sg._groups import Companion
+from cfnlint_eks_sg.core._settings import Companion
+from cfnlint_eks_sg.load import _companions
+from cfnlint_eks_sg.load._companions import MAX_BYTES, Loaded, Refused, cdk_assets, load
 
 WHERE = ("Metadata", "cfnlint-eks-sg", "companions", 0)
 CLUSTER = "Resources:\n  Cp:\n    Type: AWS::EC2::SecurityGroup\n"

@@ -8,8 +8,10 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import Addresses, Block
-from cfnlint_eks_sg._compute import (
+from cfnlint_eks_sg.core._cidrs import Addresses, Block
+from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard
+from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.model._compute import (
     _boolean,
     _bootstrap_names,
     _flat_text,
@@ -18,9 +20,8 @@ from cfnlint_eks_sg._compute import (
     _values,
     _version_setting,
 )
-from cfnlint_eks_sg._groups import CidrList, RemoteAccess, RemoteNetwork, ServiceRange, Setting
-from cfnlint_eks_sg._guards import FALSE, TRUE, Guard
-from cfnlint_eks_sg._model import (
+from cfnlint_eks_sg.model._groups import CidrList, RemoteAccess, RemoteNetwork, ServiceRange, Setting
+from cfnlint_eks_sg.model._model import (
     Attachment,
     ClusterDef,
     Compute,
@@ -31,7 +32,6 @@ from cfnlint_eks_sg._model import (
     Truth,
     build_model,
 )
-from cfnlint_eks_sg._resolve import Path
 from tests.unit.pieces import NO_VALUE, Json, getatt, if_, key, ref, res, rkey, sg, sub
 
 X = Guard.when("X", True)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._design import (
+from cfnlint_eks_sg.checks._design import (
     egress_stripping_shared_groups,
     orphaned_node_groups,
     public_exposure,
     shared_control_plane_groups,
     undecided_exposure,
 )
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._guards import Scenarios
-from cfnlint_eks_sg._model import build_model
-from cfnlint_eks_sg._ports import ALL_PORTS, PortSet
-from cfnlint_eks_sg._resolve import Path
-from cfnlint_eks_sg._roles import infer_roles
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.core._guards import Scenarios
+from cfnlint_eks_sg.core._ports import ALL_PORTS, PortSet
+from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.flows._roles import infer_roles
+from cfnlint_eks_sg.model._model import build_model
 from tests.unit.pieces import (
     Json,
     StubConditions,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from cfnlint_eks_sg._endpoint import (
+from cfnlint_eks_sg.checks._endpoint import (
     private_endpoint_without_clients,
     private_endpoint_without_dns,
     restricted_public_endpoint,
 )
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._guards import Scenarios
-from cfnlint_eks_sg._model import build_model
-from cfnlint_eks_sg._resolve import Path
-from cfnlint_eks_sg._roles import infer_roles
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.core._guards import Scenarios
+from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.flows._roles import infer_roles
+from cfnlint_eks_sg.model._model import build_model
 from tests.unit.pieces import (
     NO_VALUE,
     Json,

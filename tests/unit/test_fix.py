@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._fix import as_template_fragment, suggest
+from cfnlint_eks_sg.cli._fix import as_template_fragment, suggest
 from tests.unit.pieces import (
     Json,
     StubConditions,

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._companions import Loaded
-from cfnlint_eks_sg._flows import Endpoint, Family, Link, family_in
-from cfnlint_eks_sg._groups import Companion
-from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._model import Direction, GroupKey, Origin, Truth
-from cfnlint_eks_sg._ports import NO_PORTS, TCP, PortSet
-from cfnlint_eks_sg._reach import Doubt, Opening, Reach
-from cfnlint_eks_sg._requirements import Channel
-from cfnlint_eks_sg._roles import ClusterRole
-from cfnlint_eks_sg._system import combine
+from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._ports import NO_PORTS, TCP, PortSet
+from cfnlint_eks_sg.core._settings import Companion
+from cfnlint_eks_sg.flows._flows import Endpoint, Family, Link, family_in
+from cfnlint_eks_sg.flows._reach import Doubt, Opening, Reach
+from cfnlint_eks_sg.flows._requirements import Channel
+from cfnlint_eks_sg.flows._roles import ClusterRole
+from cfnlint_eks_sg.load._companions import Loaded
+from cfnlint_eks_sg.load._system import combine
+from cfnlint_eks_sg.model._model import Direction, GroupKey, Origin, Truth
 from tests.unit.pieces import (
     Json,
     StubConditions,

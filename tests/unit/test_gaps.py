@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._gaps import _impact as impact
-from cfnlint_eks_sg._gaps import (
+from cfnlint_eks_sg.checks._gaps import _impact as impact
+from cfnlint_eks_sg.checks._gaps import (
     _reference,
     holding_text,
     preferred,
@@ -14,10 +14,10 @@ from cfnlint_eks_sg._gaps import (
     requirement_traffic,
     when,
 )
-from cfnlint_eks_sg._guards import FALSE, TRUE, Guard, Scenario, Scenarios
-from cfnlint_eks_sg._model import GroupKey, Origin
-from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._requirements import REQUIREMENTS, Requirement
+from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard, Scenario, Scenarios
+from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Requirement
+from cfnlint_eks_sg.model._model import GroupKey, Origin
 from tests.unit.pieces import (
     Json,
     StubConditions,

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from cfnlint_eks_sg._gate import RELEVANT_TYPES, worth_analysing
+from cfnlint_eks_sg.rules._gate import RELEVANT_TYPES, worth_analysing
 
 
 class FakeTemplate:

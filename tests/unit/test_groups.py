@@ -6,10 +6,13 @@ import ipaddress
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import Range
-from cfnlint_eks_sg._groups import (
+from cfnlint_eks_sg.core._cidrs import Range
+from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._settings import Companion, Settings
+from cfnlint_eks_sg.model._groups import (
     CidrPeer,
-    Companion,
     Direction,
     Group,
     GroupKey,
@@ -21,16 +24,12 @@ from cfnlint_eks_sg._groups import (
     PrefixListPeer,
     RemoteNetwork,
     Setting,
-    Settings,
     Truth,
     _at,
     _masked,
     setting_in,
     setting_names,
 )
-from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._resolve import Path
 from tests.unit.pieces import Json, key, rkey
 
 X = Guard.when("X", True)

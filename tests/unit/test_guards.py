@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cfnlint_eks_sg._guards import (
+from cfnlint_eks_sg.core._guards import (
     FALSE,
     MAX_SCENARIOS,
     MAX_TERMS,
@@ -134,7 +134,7 @@ def test_complementary_disjunction_holds_everywhere() -> None:
 
 def test_term_cap_over_approximates_to_true(caplog: pytest.LogCaptureFixture) -> None:
     big = TRUE
-    with caplog.at_level(logging.DEBUG, logger="cfnlint_eks_sg._guards"):
+    with caplog.at_level(logging.DEBUG, logger="cfnlint_eks_sg.core._guards"):
         for i in range(7):  # 2**7 = 128 terms > MAX_TERMS
             big = big & (Guard.when(f"X{i}", True) | Guard.when(f"Y{i}", True))
     assert MAX_TERMS < 2**7

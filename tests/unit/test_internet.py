@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._groups import Compute, GroupKey, Member, Origin
-from cfnlint_eks_sg._guards import TRUE, Scenarios
-from cfnlint_eks_sg._internet import _egress_path, aws_api_access
-from cfnlint_eks_sg._model import build_model
-from cfnlint_eks_sg._reach import PermissionIndex
-from cfnlint_eks_sg._resolve import Path
-from cfnlint_eks_sg._roles import NodeRole, infer_roles
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._internet import _egress_path, aws_api_access
+from cfnlint_eks_sg.core._guards import TRUE, Scenarios
+from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.flows._reach import PermissionIndex
+from cfnlint_eks_sg.flows._roles import NodeRole, infer_roles
+from cfnlint_eks_sg.model._groups import Compute, GroupKey, Member, Origin
+from cfnlint_eks_sg.model._model import build_model
 from tests.unit.pieces import (
     Json,
     eks_cluster,

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._model import (
+from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._ports import (
+    ALL_PORTS,
+    ALL_TRAFFIC,
+    ICMP,
+    ICMPV6,
+    NO_PORTS,
+    TCP,
+    UDP,
+    IpProtocol,
+    PortSet,
+)
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.model._model import (
     ANYWHERE_V4,
     ANYWHERE_V6,
     Attachment,
@@ -19,21 +31,9 @@ from cfnlint_eks_sg._model import (
     Origin,
     Permission,
     PrefixListPeer,
-    Settings,
     Truth,
     UnknownPeer,
     build_model,
-)
-from cfnlint_eks_sg._ports import (
-    ALL_PORTS,
-    ALL_TRAFFIC,
-    ICMP,
-    ICMPV6,
-    NO_PORTS,
-    TCP,
-    UDP,
-    IpProtocol,
-    PortSet,
 )
 from tests.unit.pieces import Json, getatt, key, ref, res, rkey, sg, sub
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cfnlint_eks_sg._companions import Refused
-from cfnlint_eks_sg._groups import Companion, Settings
-from cfnlint_eks_sg._nested import STACK_TYPE, nested_stacks, parameters_of
+from cfnlint_eks_sg.core._settings import Companion, Settings
+from cfnlint_eks_sg.load._companions import Refused
+from cfnlint_eks_sg.load._nested import STACK_TYPE, nested_stacks, parameters_of
 from tests.unit.pieces import Json, ref, sg
 
 NOT_FOLLOWED = "its TemplateURL is neither a relative path nor under a nested_stack_urls prefix"

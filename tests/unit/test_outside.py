@@ -7,12 +7,12 @@ import re
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._companions import Loaded, Refused
-from cfnlint_eks_sg._findings import Finding
-from cfnlint_eks_sg._groups import Companion
-from cfnlint_eks_sg._model import GroupKey, Origin, build_model
-from cfnlint_eks_sg._outside import foreign_rules, unreadable_companions, unverifiable_flows
-from cfnlint_eks_sg._system import combine
+from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._outside import foreign_rules, unreadable_companions, unverifiable_flows
+from cfnlint_eks_sg.core._settings import Companion
+from cfnlint_eks_sg.load._companions import Loaded, Refused
+from cfnlint_eks_sg.load._system import combine
+from cfnlint_eks_sg.model._model import GroupKey, Origin, build_model
 from tests.unit.pieces import (
     Json,
     eks_cluster,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cfnlint_eks_sg._ports import (
+from cfnlint_eks_sg.core._ports import (
     ALL_PORTS,
     ALL_TRAFFIC,
     ICMP,

@@ -7,12 +7,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import Addresses, Block, Network, union_covers
-from cfnlint_eks_sg._guards import Guard, Scenario
-from cfnlint_eks_sg._model import CidrPeer, Direction, GroupKey, Model, Origin, build_model
-from cfnlint_eks_sg._permissions import IPV6_DEFAULT
-from cfnlint_eks_sg._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._reach import (
+from cfnlint_eks_sg.core._cidrs import Addresses, Block, Network, union_covers
+from cfnlint_eks_sg.core._guards import Guard, Scenario
+from cfnlint_eks_sg.core._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg.flows._reach import (
     Doubt,
     Half,
     Opening,
@@ -22,6 +20,8 @@ from cfnlint_eks_sg._reach import (
     rule_label,
     rule_path,
 )
+from cfnlint_eks_sg.model._model import CidrPeer, Direction, GroupKey, Model, Origin, build_model
+from cfnlint_eks_sg.model._permissions import IPV6_DEFAULT
 from tests.unit.pieces import Json, if_, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)

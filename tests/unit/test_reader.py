@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._model import GroupKey, Member, Origin, Settings
-from cfnlint_eks_sg._reader import TemplateReader
-from cfnlint_eks_sg._resolve import short_form
+from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._resolve import short_form
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.model._model import GroupKey, Member, Origin
+from cfnlint_eks_sg.model._reader import TemplateReader
 from tests.unit.pieces import Json, getatt, ref, res, sg
 
 RESOURCES: Json = {

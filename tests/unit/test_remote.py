@@ -7,11 +7,11 @@ import ipaddress
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._cidrs import Addresses, Block
-from cfnlint_eks_sg._fix import suggest
-from cfnlint_eks_sg._model import Direction, build_model
-from cfnlint_eks_sg._ports import PortSet
-from cfnlint_eks_sg._requirements import Channel
+from cfnlint_eks_sg.cli._fix import suggest
+from cfnlint_eks_sg.core._cidrs import Addresses, Block
+from cfnlint_eks_sg.core._ports import PortSet
+from cfnlint_eks_sg.flows._requirements import Channel
+from cfnlint_eks_sg.model._model import Direction, build_model
 from tests.unit.pieces import (
     Json,
     StubConditions,

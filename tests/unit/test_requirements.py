@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cfnlint_eks_sg._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, IpProtocol, PortSet
-from cfnlint_eks_sg._requirements import REQUIREMENTS, Channel, Level, _tcp, owned_before
+from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, IpProtocol, PortSet
+from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Channel, Level, _tcp, owned_before
 
 ROWS = {row.rule_id: row for row in REQUIREMENTS}
 

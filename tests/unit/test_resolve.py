@@ -6,8 +6,8 @@ import types
 
 import pytest
 
-from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._resolve import (
+from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._resolve import (
     MAX_DEPTH,
     NO_VALUE,
     Alt,

@@ -5,21 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg._guards import TRUE, Guard
-from cfnlint_eks_sg._model import (
-    Compute,
-    Direction,
-    GroupKey,
-    GroupPeer,
-    Origin,
-    Settings,
-    Truth,
-    build_model,
-    setting_in,
-)
-from cfnlint_eks_sg._ports import ALL_TRAFFIC
-from cfnlint_eks_sg._roles import NodeRole, Roles, infer_roles
-from cfnlint_eks_sg._roles import node_resources as resources_making_nodes
+from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._ports import ALL_TRAFFIC
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.flows._roles import NodeRole, Roles, infer_roles
+from cfnlint_eks_sg.flows._roles import node_resources as resources_making_nodes
+from cfnlint_eks_sg.model._model import Compute, Direction, GroupKey, GroupPeer, Origin, Truth, build_model, setting_in
 from tests.unit.pieces import Json, eks_cluster, key, launch_template, managed_nodegroup, ref, res, rkey, sg, sub
 
 

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from cfnlint_eks_sg._companions import Loaded
-from cfnlint_eks_sg._groups import Companion
-from cfnlint_eks_sg._resolve import MAX_DEPTH
-from cfnlint_eks_sg._system import (
+from cfnlint_eks_sg.core._resolve import MAX_DEPTH
+from cfnlint_eks_sg.core._settings import Companion
+from cfnlint_eks_sg.core._stacks import is_companion_path
+from cfnlint_eks_sg.load._companions import Loaded
+from cfnlint_eks_sg.load._system import (
     _renamed,
     combine,
     fixed_values,
     inline,
-    is_companion_path,
     parameter_values,
     with_fixed_values,
     with_parameters,

@@ -8,9 +8,9 @@ import pickle
 
 import pytest
 
-from cfnlint_eks_sg._cidrs import Range
-from cfnlint_eks_sg._groups import CidrPeer, GroupKey, Origin, PrefixListPeer
-from cfnlint_eks_sg._ports import PortRange, PortSet
+from cfnlint_eks_sg.core._cidrs import Range
+from cfnlint_eks_sg.core._ports import PortRange, PortSet
+from cfnlint_eks_sg.model._groups import CidrPeer, GroupKey, Origin, PrefixListPeer
 
 
 def test_equal_on_the_key_alone() -> None:

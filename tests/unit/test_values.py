@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cfnlint_eks_sg._resolve import MAX_DEPTH
-from cfnlint_eks_sg._values import Reducer, fixed_conditions
+from cfnlint_eks_sg.core._resolve import MAX_DEPTH
+from cfnlint_eks_sg.model._values import Reducer, fixed_conditions
 from tests.unit.pieces import Json
 
 TYPES = {"Sg": "AWS::EC2::SecurityGroup", "Vpc": "AWS::EC2::VPC", "Subnet": "AWS::EC2::Subnet",

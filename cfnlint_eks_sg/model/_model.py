@@ -1,0 +1,71 @@
+"""Pipeline stage `model`: security groups, their permissions and what carries them.
+
+Reads the decoded template once and produces typed values only (`_groups`): rules through
+`_permissions`, clusters and node groups through `_compute`, identity through `_reader`.
+Semantics and sources: ../shared/reference/eks-sg-spec.md, section 4.
+"""
+
+from __future__ import annotations
+
+from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.model._compute import ComputeReader
+from cfnlint_eks_sg.model._groups import (
+    ANYWHERE_V4,
+    ANYWHERE_V6,
+    CLUSTER_TAG,
+    CLUSTER_TYPES,
+    GROUP_TYPE,
+    Attachment,
+    CidrPeer,
+    ClusterDef,
+    Compute,
+    Direction,
+    Group,
+    GroupKey,
+    GroupPeer,
+    Identity,
+    Member,
+    Model,
+    Origin,
+    Peer,
+    Permission,
+    PrefixListPeer,
+    RemoteNetwork,
+    ServiceRange,
+    Setting,
+    StandaloneRule,
+    Truth,
+    UnknownPeer,
+    VpcEndpoint,
+    setting_in,
+    setting_names,
+)
+from cfnlint_eks_sg.model._permissions import PermissionReader
+
+__all__ = [
+    "ANYWHERE_V4", "ANYWHERE_V6", "CLUSTER_TAG", "CLUSTER_TYPES", "GROUP_TYPE", "Attachment", "CidrPeer",
+    "ClusterDef", "Compute", "Direction", "Group", "GroupKey", "GroupPeer", "Identity", "Member", "Model", "Origin",
+    "Peer", "Permission", "PrefixListPeer", "RemoteNetwork", "ServiceRange", "Setting", "StandaloneRule",
+    "Truth", "UnknownPeer", "VpcEndpoint", "build_model", "setting_in", "setting_names",
+]
+
+
+class ModelBuilder(PermissionReader, ComputeReader):
+    """Reads one template into a `Model`: groups and clusters, then rules, then attachments."""
+
+    def build(self) -> Model:
+        self.read_groups()
+        self.read_clusters()
+        self.read_references(self.template)  # which groups are handed out decides what may name them
+        stripped = self.read_standalone_rules()
+        self.add_default_egress(stripped)
+        self.read_attachments()
+        self.read_uses()
+        self.read_endpoints()
+        self.read_vpcs()
+        return self.model
+
+
+def build_model(template: object, settings: Settings | None = None) -> Model:
+    """The whole-template model; pure: same template in, same model out."""
+    return ModelBuilder(template, settings or Settings.from_template(template)).build()
