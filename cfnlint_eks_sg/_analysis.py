@@ -39,7 +39,7 @@ from cfnlint_eks_sg.checks._outside import foreign_rules, linted_use, unreadable
 from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path, get
-from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.core._settings import SETTINGS_KEY, Settings
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg.flows._reach import PermissionIndex
@@ -54,7 +54,7 @@ from cfnlint_eks_sg.model._values import fixed_conditions
 LOGGER = logging.getLogger(__name__)
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
-_COMPANIONS_SETTING = ("Metadata", "cfnlint-eks-sg", "companions")
+_COMPANIONS_SETTING = ("Metadata", SETTINGS_KEY, "companions")
 MAX_NESTING: Final = 5
 MAX_STACKS: Final = 50
 

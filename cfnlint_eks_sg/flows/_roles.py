@@ -16,6 +16,7 @@ from cfnlint_eks_sg.core._cidrs import UNKNOWN_ADDRESSES, Addresses
 from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import TCP
 from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._settings import SETTINGS_KEY
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
 from cfnlint_eks_sg.model._model import (
     Attachment,
@@ -164,7 +165,7 @@ def node_resources(roles: Roles) -> dict[str, set[str]]:
 
 
 DECLARED_CLUSTER: Final = "(declared)"
-_SETTINGS_PATH: Final = ("Metadata", "cfnlint-eks-sg")
+_SETTINGS_PATH: Final = ("Metadata", SETTINGS_KEY)
 
 
 def _declared(model: Model, names: Iterable[str]) -> tuple[Member, ...]:

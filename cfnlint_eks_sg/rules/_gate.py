@@ -1,7 +1,7 @@
 """Whether a template is worth analysing at all: a cheap look at resource types, cached per template.
 
 Most templates that cfn-lint sees have nothing to do with EKS or security groups; for them the
-plugin must cost next to nothing, so this module imports nothing of the engine.
+plugin must cost next to nothing, so this module imports nothing of the engine but the settings key.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import threading
 import weakref
 from collections.abc import Mapping
 from typing import Final
+
+from cfnlint_eks_sg.core._settings import SETTINGS_KEY
 
 # Every type the model reads: without one of them no rule of this plugin can find anything.
 RELEVANT_TYPES: Final = frozenset({
@@ -52,6 +54,6 @@ def _type_of(resource: object) -> str | None:
 def _asks_for_others(template: object) -> bool:
     """A template that names companions or nested stacks to follow: the system may have work."""
     metadata = template.get("Metadata") if isinstance(template, Mapping) else None
-    settings = metadata.get("cfnlint-eks-sg") if isinstance(metadata, Mapping) else None
+    settings = metadata.get(SETTINGS_KEY) if isinstance(metadata, Mapping) else None
     return isinstance(settings, Mapping) and any(
         settings.get(key) for key in ("companions", "nested_stacks", "nested_stack_urls"))
