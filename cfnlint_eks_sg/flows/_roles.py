@@ -9,15 +9,20 @@ bootstrap user data (spec M-14).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg.core._cidrs import UNKNOWN_ADDRESSES, Addresses
 from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import TCP
 from cfnlint_eks_sg.core._resolve import Path
-from cfnlint_eks_sg.core._settings import SETTINGS_KEY
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
+from cfnlint_eks_sg.model._membership import (
+    SETTINGS_PATH,
+    declared,
+    external_clusters,
+    joined_clusters,
+)
 from cfnlint_eks_sg.model._model import (
     Attachment,
     ClusterDef,
@@ -78,26 +83,17 @@ class Roles:
 
 
 def infer_roles(model: Model) -> Roles:
-    """Clusters first, then every attachment that joins one becomes a node group of it."""
+    """Clusters first, then every attachment that joins one becomes a node group of it. Reads the model only:
+    the cluster groups of clusters defined elsewhere are already in it (`add_external_clusters`)."""
     roles = Roles()
-    by_token: dict[str, str] = {}
     for definition in model.clusters:
         roles.clusters[definition.resource] = _cluster_role(definition)
-        for token in definition.name_tokens:
-            by_token.setdefault(token, definition.resource)
-    single = model.clusters[0] if len(model.clusters) == 1 else None
-    pending: list[tuple[Attachment, str]] = []
-    for attachment in model.attachments:
-        if attachment.compute is not Compute.MANAGED_NODEGROUP and not attachment.cluster_names:
-            continue  # not recognisable as a node: a bastion, a CI runner, ...
-        pending.append((attachment, _cluster_of(attachment.cluster_names, by_token, single)))
-    declared_nodes = _declared(model, model.settings.node_security_groups)
-    external = sorted({ident for _, ident in pending if ident not in roles.clusters})
-    if declared_nodes and not roles.clusters and not external:
-        external = [DECLARED_CLUSTER]
+    joined = joined_clusters(model)
+    declared_nodes = declared(model, model.settings.node_security_groups)
+    external = external_clusters(model, joined)
     if external:
-        _add_external_clusters(model, roles, pending, declared_nodes, external)
-    _add_node_groups(roles, pending, declared_nodes)
+        _add_external_clusters(model, roles, joined, declared_nodes, external)
+    _add_node_groups(roles, joined, declared_nodes)
     roles.made_for_nodes = _made_for_nodes(model, roles)
     return roles
 
@@ -108,12 +104,13 @@ def _add_external_clusters(model: Model, roles: Roles, pending: Sequence[tuple[A
     point at (and those declared in Metadata), plus the cluster security group EKS made for them."""
     node_keys = {m.key for a, _ in pending for m in a.members} | {m.key for m in declared_nodes}
     control_plane = _external_control_plane(model, node_keys)
-    for member in _declared(model, model.settings.control_plane_security_groups):
+    for member in declared(model, model.settings.control_plane_security_groups):
         if member.key not in {m.key for m in control_plane}:
             control_plane = (*control_plane, member)
     for ident in external:
         path = min((a.path for a, i in pending if i == ident), key=model.anchor_key, default=())
-        group = model.external_cluster_group(ident, path)
+        group = GroupKey.make(Origin.EXTERNAL_CLUSTER, ident)
+        assert group in model.groups, ident
         members = (*control_plane, Member(group, TRUE, ()))
         roles.clusters[ident] = ClusterRole(ident, ident, False, members, group, TRUE, path, (), (ident,))
 
@@ -134,7 +131,7 @@ def _add_node_groups(roles: Roles, pending: Sequence[tuple[Attachment, str]],
     if declared_nodes:
         for ident in roles.clusters:
             roles.node_groups.append(NodeRole("declared in Metadata", ident, declared_nodes, True, TRUE,
-                                              _SETTINGS_PATH, Compute.DECLARED))
+                                              SETTINGS_PATH, Compute.DECLARED))
 
 
 def _made_for_nodes(model: Model, roles: Roles) -> list[GroupKey]:
@@ -164,39 +161,11 @@ def node_resources(roles: Roles) -> dict[str, set[str]]:
     return found
 
 
-DECLARED_CLUSTER: Final = "(declared)"
-_SETTINGS_PATH: Final = ("Metadata", SETTINGS_KEY)
-
-
-def _declared(model: Model, names: Iterable[str]) -> tuple[Member, ...]:
-    """Groups named in the plugin's Metadata settings: a parameter or a security-group resource."""
-    members = []
-    for name in names:
-        for key in (GroupKey.make(Origin.PARAMETER, name), GroupKey.make(Origin.RESOURCE, name)):
-            if key in model.groups or (key.origin is Origin.PARAMETER and name in model.parameters):
-                members.append(Member(key, TRUE, _SETTINGS_PATH))
-                break
-    return tuple(members)
-
-
 def _cluster_role(cluster: ClusterDef) -> ClusterRole:
     group = GroupKey.make(Origin.CLUSTER, cluster.resource)
     members = (*cluster.additional, Member(group, TRUE, cluster.path))
     return ClusterRole(cluster.resource, cluster.resource, True, members, group, cluster.guard, cluster.path,
                        cluster.family, cluster.name_tokens, cluster.auto_mode, cluster.addresses, cluster.remote)
-
-
-def _cluster_of(names: Iterable[str], by_token: Mapping[str, str], single: ClusterDef | None) -> str:
-    """The cluster a node joins: by symbolic name; the template's only cluster unless names conflict."""
-    names = list(names)
-    for name in names:
-        if name in by_token:
-            return by_token[name]
-    if single is not None:
-        literal = {t for t in single.name_tokens if "${" not in t}
-        if not any("${" not in n and literal and n not in literal for n in names):
-            return single.resource
-    return names[0] if names else "(unnamed)"
 
 
 def _external_control_plane(model: Model, node_keys: set[GroupKey]) -> tuple[Member, ...]:

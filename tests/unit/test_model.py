@@ -1072,7 +1072,8 @@ def test_malformed_input_does_not_raise() -> None:
         "D": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": None},
         "E": {"Type": "AWS::EKS::Nodegroup", "Properties": {"LaunchTemplate": ["odd"]}},
     }, "Parameters": ["odd"]})
-    assert set(model.groups) == {rkey("B"), rkey("C")}
+    # E joins a cluster defined elsewhere: the model holds the group EKS made for it
+    assert set(model.groups) == {rkey("B"), rkey("C"), GroupKey.make(Origin.EXTERNAL_CLUSTER, "(unnamed)")}
     assert [a.resource for a in model.attachments] == ["E"]
 
 

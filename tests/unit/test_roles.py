@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg.core._guards import TRUE, Guard
-from cfnlint_eks_sg.core._ports import ALL_TRAFFIC
+from cfnlint_eks_sg.core._guards import TRUE, Guard, Scenarios
+from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP
 from cfnlint_eks_sg.core._settings import Settings
+from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate
+from cfnlint_eks_sg.flows._reach import PermissionIndex
 from cfnlint_eks_sg.flows._roles import NodeRole, Roles, infer_roles
 from cfnlint_eks_sg.flows._roles import node_resources as resources_making_nodes
-from cfnlint_eks_sg.model._model import Compute, Direction, GroupKey, GroupPeer, Origin, Truth, build_model, setting_in
+from cfnlint_eks_sg.model._model import (
+    Compute,
+    Direction,
+    GroupKey,
+    GroupPeer,
+    Model,
+    Origin,
+    Truth,
+    build_model,
+    setting_in,
+)
 from tests.unit.pieces import Json, eks_cluster, key, launch_template, managed_nodegroup, ref, res, rkey, sg, sub
 
 
@@ -605,3 +619,45 @@ def test_a_description_that_is_not_text_says_nothing_about_the_group(description
                     "ApiSg": {"Type": "AWS::EC2::SecurityGroup::Id", "Description": description}}
     keys = cp_keys(roles_of(resources, params), "${ClusterName}")
     assert key(Origin.PARAMETER, "ApiSg") in keys
+
+
+def _facts(model: Model) -> dict[str, object]:
+    """Everything the model holds, but the cache `anchor_key` fills as it is read."""
+    return {name: copy.deepcopy(value) for name, value in vars(model).items() if name != "_content"}
+
+
+@pytest.mark.parametrize(("resources", "elsewhere"), [
+    ({"Ng": res("AWS::EKS::Nodegroup", ClusterName="prod")}, {"prod"}),  # a node-only stack
+    ({**node_resources("kubernetes.io/cluster/prod"), **node_resources("kubernetes.io/cluster/test", "TestSG", "T")},
+     {"prod", "test"}),
+    ({"Cluster": eks_cluster(), "Ng": managed_nodegroup("Cluster", lt=None)}, set()),
+], ids=["managed node group", "two external clusters", "cluster and node group"])
+def test_the_model_is_complete_when_built_so_no_order_of_calls_changes_a_verdict(resources: Json,
+                                                                                 elsewhere: set[str]) -> None:
+    """Roles read the model and never add to it: the cluster group of a cluster defined elsewhere is in the model
+    when `build_model` returns. So the permission index is the same whether it is built before or after roles
+    are inferred, and so is every verdict (swapping those two calls used to turn ALLOWED into UNKNOWN)."""
+    model = build_model({"Resources": resources})
+    assert {k for k in model.groups if k.origin is Origin.EXTERNAL_CLUSTER} == {
+        key(Origin.EXTERNAL_CLUSTER, name) for name in elsewhere}
+    before = _facts(model)
+    index_first = PermissionIndex(model)
+    roles = infer_roles(model)
+    assert _facts(model) == before
+    index_after = PermissionIndex(model)
+    scenarios = Scenarios(None, [])
+    verdicts = [
+        [_verdicts(evaluate(index, scenarios, link, [TCP, UDP, ALL_TRAFFIC])) for link in build_links(roles, index)]
+        for index in (index_first, index_after)
+    ]
+    assert verdicts[0] == verdicts[1] and verdicts[0]
+
+
+def _verdicts(result: LinkResult) -> list[object]:
+    """A link's verdict on each half, protocol and scenario: what the findings and explain are made of."""
+    link = result.link
+    return [(link.channel, link.initiator_label, link.responder_label, sorted(state.scenario.items()),
+             direction, protocol, opening.verdict(direction, ALL_PORTS))
+            for state in result.states
+            for direction, openings in ((Direction.EGRESS, state.egress), (Direction.INGRESS, state.ingress))
+            for protocol, opening in openings.items()]
