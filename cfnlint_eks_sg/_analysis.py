@@ -34,7 +34,7 @@ from cfnlint_eks_sg.checks._endpoint import (
 from cfnlint_eks_sg.checks._findings import Finding
 from cfnlint_eks_sg.checks._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
 from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
-from cfnlint_eks_sg.checks._internet import ApiAccess, aws_api_access
+from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiAccess, aws_api_access
 from cfnlint_eks_sg.checks._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
@@ -43,7 +43,7 @@ from cfnlint_eks_sg.core._settings import SETTINGS_KEY, Settings
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg.flows._reach import PermissionIndex
-from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Channel
+from cfnlint_eks_sg.flows._requirements import FLOW_RULES, REQUIREMENTS, Channel
 from cfnlint_eks_sg.flows._roles import Roles, infer_roles
 from cfnlint_eks_sg.load._companions import Refused, cdk_assets, load
 from cfnlint_eks_sg.load._nested import nested_stacks
@@ -53,6 +53,9 @@ from cfnlint_eks_sg.model._values import fixed_conditions
 
 LOGGER = logging.getLogger(__name__)
 _FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
+# The rules whose findings are BLOCKED verdicts (a required flow's half, the nodes' path to the AWS APIs), in the
+# order of their numbers: what `explain --check` fails on and what `fix` closes.
+BLOCKING_RULES: Final = tuple(sorted((*FLOW_RULES, AWS_APIS_RULE), key=lambda rule_id: rule_id[2:]))
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
 _COMPANIONS_SETTING = ("Metadata", SETTINGS_KEY, "companions")
 MAX_NESTING: Final = 5

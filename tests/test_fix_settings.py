@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cfnlint_eks_sg.cli._fix import FIXED_BY_RULES
+from cfnlint_eks_sg._analysis import BLOCKING_RULES
 from cfnlint_eks_sg.cli._main import main
 from tests.conftest import FIXTURES, TEMPLATES
 
@@ -36,7 +36,7 @@ def _cfn_lint(templates: Sequence[Path], *settings: str, cwd: Path) -> Found:
                             env={**os.environ, "HOME": str(cwd)})
     assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr
     return {(Path(m["Filename"]).name, m["Rule"]["Id"], m["Location"]["Start"]["LineNumber"])
-            for m in json.loads(result.stdout) if m["Rule"]["Id"] in FIXED_BY_RULES}
+            for m in json.loads(result.stdout) if m["Rule"]["Id"] in BLOCKING_RULES}
 
 
 def _fix(template: Path, *settings: str, cwd: Path, monkeypatch: pytest.MonkeyPatch,
@@ -257,3 +257,18 @@ def test_explain_marks_a_suppressed_path_to_the_aws_apis(tmp_path: Path, monkeyp
         assert (apis["verdict"], apis["suppressed"]) == ("BLOCKED", suppressed)
         egress = [line for line in text.splitlines() if line.startswith("      egress  BLOCKED")]
         assert egress and all(("BLOCKED (suppressed):" in line) is suppressed for line in egress), text
+
+
+def test_an_opt_in_rule_switched_on_is_fixed_and_checked_as_the_command_shows_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """IK1008 is off by default; switched on, cfn-lint shows it, so `fix` closes it and `--check` counts it (one list
+    of the rules whose findings are BLOCKED verdicts serves both)."""
+    settings = ("-x", "IK1008:enabled=true", "--include-checks", "I")
+    fixed, out = _fix(KUBELET, *settings, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert fixed == _cfn_lint([KUBELET], *settings, cwd=tmp_path)
+    assert {rule_id for _, rule_id, _ in fixed} == {"EK1002", "WK1003", "IK1008"}
+    assert "FromPort: 0\n" in out and "Description: Added for cfnlint-eks-sg EK1002, WK1003, IK1008" in out
+    default, _ = _fix(KUBELET, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys)
+    assert "IK1008" not in {rule_id for _, rule_id, _ in default}
+    only_ik1008 = ("-i", "EK1002", "WK1003", *settings)
+    assert _check(KUBELET, *only_ik1008, cwd=tmp_path, monkeypatch=monkeypatch, capsys=capsys) == 1

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from cfn_flip import to_json
 
-from cfnlint_eks_sg.cli._fix import FIXED_BY_RULES
+from cfnlint_eks_sg._analysis import BLOCKING_RULES
 from cfnlint_eks_sg.cli._lintrun import lint
 from cfnlint_eks_sg.cli._main import main
 from tests.conftest import FIXTURES, TEMPLATES
@@ -55,7 +55,7 @@ def test_write_closes_what_fix_says_and_keeps_every_byte(source: Path, fmt: str,
     closed = _closed(err)
     if code == 0:  # only when the CLI shows nothing fix is for, or fix says why it leaves each one
         assert after == before and not closed and diff == ""
-        assert not {rule_id for rule_id, _ in found_before} & set(FIXED_BY_RULES) or " leaves " in err, err
+        assert not {rule_id for rule_id, _ in found_before} & set(BLOCKING_RULES) or " leaves " in err, err
         return
     assert code == 1 and closed and after != before, err
     assert _only_gains(before, after)

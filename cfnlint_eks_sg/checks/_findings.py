@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.flows._requirements import OPT_IN_RULES
 
 
 class Finding(NamedTuple):
@@ -54,6 +55,6 @@ def shared_group(rule_id: str, path: Path, *, group: str, cluster: str, others: 
 Reported = Callable[[str, Path], bool]  # whether cfn-lint shows a finding (rule ID, path) with the user's settings
 
 
-def every_finding_reported(rule_id: str, path: Path) -> bool:
-    """Default settings: cfn-lint shows every finding (nothing suppressed)."""
-    return True
+def shown_by_default(rule_id: str, path: Path) -> bool:
+    """cfn-lint's default settings: every finding is shown (nothing suppressed) but those of opt-in rules."""
+    return rule_id not in OPT_IN_RULES

@@ -19,7 +19,7 @@ from cfnlint_eks_sg.core._ports import TCP, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import is_companion_path
 from cfnlint_eks_sg.flows._flows import family_in
-from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, rule_label, uncertain_rule
+from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, Side, rule_label, uncertain_rule
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
 from cfnlint_eks_sg.model._model import (
     CidrPeer,
@@ -37,6 +37,7 @@ from cfnlint_eks_sg.model._model import (
 )
 
 INTERFACE_SERVICES: Final = ("ec2", "ecr.api", "ecr.dkr", "sts")
+AWS_APIS_RULE: Final = "WK1006"  # the rule whose findings are the nodes' blocked path to the AWS APIs
 HTTPS: Final = PortSet.span(443, 443)
 
 Problem = tuple[Path, str, str]  # where, why, and the ranges an egress rule on TCP 443 to would fix it ('' if none)
@@ -101,7 +102,7 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
                     ("kind", "aws_apis"), *facts, ("why", problem.why), ("needs", NEEDS))))
             else:
                 path, why, anywhere = problem
-                result.findings.append(Finding("WK1006", path, (*facts, ("why", why), ("anywhere", anywhere))))
+                result.findings.append(Finding(AWS_APIS_RULE, path, (*facts, ("why", why), ("anywhere", anywhere))))
     for group, labels in waiting.items():  # node groups on the same groups listed together, as for links
         named = list(dict.fromkeys(labels))
         noun = "node group" if len(named) == 1 else "node groups"
@@ -186,8 +187,8 @@ def _internet_halves(index: PermissionIndex, node: NodeRole, out: Sequence[Group
     doubts: dict[str, str] = {}
     hidden: tuple[GroupKey, ...] = ()
     for anywhere, ipv6 in families:
-        opening = index.opening(out, node.members_known, Direction.EGRESS, [], True, TCP, scenario, ipv6,
-                                internet=True)
+        opening = index.opening_to_internet(Side(out, node.members_known), protocol=TCP, scenario=scenario,
+                                            ipv6=ipv6)
         verdict = opening.verdict(Direction.EGRESS, HTTPS)
         if verdict.reach is Reach.UNKNOWN:
             doubts[anywhere] = (f"this template does not show all of their egress rules ({opening.invisible})"
@@ -356,10 +357,11 @@ def _interface_gap(index: PermissionIndex, node: NodeRole, out: list[GroupKey], 
     if not into:
         return Reach.UNKNOWN, (f"{named} carries no security group here, so EC2 gives it the VPC default group, "
                                "whose rules are not in this template")
-    egress = index.opening(out, node.members_known, Direction.EGRESS, into, True, TCP, scenario, False,
-                           endpoint.addresses).verdict(Direction.EGRESS, HTTPS)
-    ingress = index.opening(into, True, Direction.INGRESS, out, node.members_known, TCP, scenario, False,
-                            node.addresses).verdict(Direction.INGRESS, HTTPS)
+    nodes, endpoints = Side(out, node.members_known), Side(into)
+    egress = index.opening(nodes, Direction.EGRESS, toward=endpoints, protocol=TCP, scenario=scenario, ipv6=False,
+                           addresses=endpoint.addresses).verdict(Direction.EGRESS, HTTPS)
+    ingress = index.opening(endpoints, Direction.INGRESS, toward=nodes, protocol=TCP, scenario=scenario, ipv6=False,
+                            addresses=node.addresses).verdict(Direction.INGRESS, HTTPS)
     if ingress.reach is Reach.BLOCKED:
         return Reach.BLOCKED, f"{named} does not accept them on TCP 443"
     if egress.reach is Reach.BLOCKED:

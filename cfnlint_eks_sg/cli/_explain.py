@@ -11,22 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
-from cfnlint_eks_sg._analysis import Analysis
-from cfnlint_eks_sg.checks._findings import Reported, every_finding_reported
+from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
+from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
-from cfnlint_eks_sg.checks._internet import ApiVerdict
+from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiVerdict
 from cfnlint_eks_sg.core._guards import Scenario, describe, guard_text
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, LinkState
 from cfnlint_eks_sg.flows._reach import Half, Reach
-from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Level, Requirement
+from cfnlint_eks_sg.flows._requirements import OPT_IN_RULES, REQUIREMENTS, Level, Requirement
 from cfnlint_eks_sg.model._model import Direction, Member, Origin, Truth
 
 LineOf = Callable[[Path], "int | None"]
 PortsOf = Callable[[str], "PortSet | None"]  # a rule's configured port setting (WK1003's webhook_ports)
-OPT_IN = frozenset({"IK1008"})  # reported by cfn-lint only when switched on
 
 
 def default_ports(rule_id: str) -> PortSet | None:
@@ -34,7 +33,7 @@ def default_ports(rule_id: str) -> PortSet | None:
 
 
 def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
-            shown: Mapping[str, int] | None = None, reported: Reported = every_finding_reported) -> Iterator[str]:
+            shown: Mapping[str, int] | None = None, reported: Reported = shown_by_default) -> Iterator[str]:
     """The report, line by line; `shown` counts the findings cfn-lint shows by rule (default settings if None),
     `reported` tells which ones it shows."""
     roles = analysis.roles
@@ -83,7 +82,8 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
     yield from _aws_apis(analysis.api_access.verdicts, hidden)
     yield ""
     if shown is None:
-        shown = {rule_id: len(items) for rule_id, items in analysis.all_findings().items() if rule_id not in OPT_IN}
+        shown = {rule_id: len(items) for rule_id, items in analysis.all_findings().items()
+                 if rule_id not in OPT_IN_RULES}
     counts = ", ".join(f"{rule_id} x{count}" for rule_id, count in sorted(shown.items()) if count)
     yield f"Findings: {counts or 'none'} (run cfn-lint --append-rules=cfnlint_eks_sg for their messages)"
 
@@ -109,10 +109,6 @@ def halves_of(traffic: Traffic, direction: Direction, state: LinkState) -> list[
     return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
 
 
-# The rules whose findings are BLOCKED verdicts: a required flow's half, a node group's path to the AWS APIs.
-BLOCKING_RULES: Final = frozenset({*(req.rule_id for req in REQUIREMENTS), "WK1006"})
-
-
 def any_blocked(shown: Iterable[str]) -> bool:
     """`explain --check`: whether cfn-lint, with the user's settings, shows a finding of a BLOCKED verdict (of the
     rule IDs it shows). A suppressed finding (`-i`, Metadata `ignore_checks`, `.cfnlintrc`) fails no check, as
@@ -132,8 +128,8 @@ class Suppressed:
                         for gap, finding in analysis.reported_gaps(rule_id, ports(rule_id))
                         if not reported(rule_id, finding.path) for scenario in gap.failing}
         apis: dict[str, list[bool]] = {}
-        for finding in analysis.findings.get("WK1006", []):
-            apis.setdefault(finding.message_fields()["node_group"], []).append(reported("WK1006", finding.path))
+        for finding in analysis.findings.get(AWS_APIS_RULE, []):
+            apis.setdefault(finding.message_fields()["node_group"], []).append(reported(AWS_APIS_RULE, finding.path))
         self._apis = {node_group for node_group, shows in apis.items() if not any(shows)}
 
     def half(self, rule_id: str, result: LinkResult, direction: Direction, scenario: Scenario) -> bool:

@@ -14,16 +14,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg._analysis import Analysis
-from cfnlint_eks_sg.checks._findings import Reported, every_finding_reported
+from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
+from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import Gap, gap_finding, preferred
+from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE
 from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
 from cfnlint_eks_sg.model._model import CidrPeer, Direction, GroupKey, Origin, Truth
 
-FIXED_BY_RULES: Final = ("EK1001", "EK1002", "WK1003", "WK1004", "EK1005", "WK1006", "WK1009", "EK4002", "WK4004")
 _HTTPS: Final = PortSet.span(443, 443)
 _DEFAULT_SOURCES: Final = ("default egress", "EKS default")
 
@@ -44,7 +44,7 @@ class Scope:
     """The findings `fix` closes, with the rule settings they were found with: by default every
     finding with default settings; from a cfn-lint run, the ones the CLI shows under the user's settings."""
 
-    reported: Reported = every_finding_reported
+    reported: Reported = shown_by_default
     ports: Callable[[str], PortSet | None] = lambda rule_id: None
 
 
@@ -76,7 +76,7 @@ def suggest(analyses: Analysis | Sequence[Analysis], existing: Iterable[str] = (
     sentences: list[str] = []
     findings: dict[tuple[str, Path], str | None] = {}
     for analysis in every:
-        for rule_id in FIXED_BY_RULES:
+        for rule_id in BLOCKING_RULES:
             for gap, finding in analysis.reported_gaps(rule_id, scope.ports(rule_id)):
                 if not scope.reported(rule_id, finding.path):
                     continue
@@ -84,7 +84,7 @@ def suggest(analyses: Analysis | Sequence[Analysis], existing: Iterable[str] = (
                 for rule in _gap_rules(analysis, gap, sentences):
                     rules.setdefault(rule[:5], rule)
                 _addressed(findings, (rule_id, finding.path), sentences[before:])
-            if rule_id == "WK1006":
+            if rule_id == AWS_APIS_RULE:
                 _internet_rules(analysis, rules, sentences, findings, scope)
         for rule in list(rules.values()):
             if rule.direction is Direction.EGRESS:
@@ -165,21 +165,21 @@ def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule
 
 def _internet_rules(analysis: Analysis, rules: dict[tuple[object, ...], _Rule], sentences: list[str],
                     findings: dict[tuple[str, Path], str | None], scope: Scope) -> None:
-    for finding in analysis.findings_for("WK1006"):
+    for finding in analysis.findings_for(AWS_APIS_RULE):
         path = finding.path
-        if not scope.reported("WK1006", path):
+        if not scope.reported(AWS_APIS_RULE, path):
             continue
         fields = finding.message_fields()
         anywhere = fields.get("anywhere", "").split()
         owner = GroupKey.make(Origin.RESOURCE, str(path[1])) if len(path) == 2 and path[0] == "Resources" else None
         if not anywhere or owner is None or owner not in analysis.model.groups:
             sentences.append(f"WK1006: node group {fields['node_group']}: {fields['why']}")
-            _addressed(findings, ("WK1006", path), sentences[-1:])
+            _addressed(findings, (AWS_APIS_RULE, path), sentences[-1:])
             continue
         for cidr in anywhere:
-            rule = _Rule(owner, Direction.EGRESS, TCP, _HTTPS, cidr, _exists(analysis, owner), "WK1006")
+            rule = _Rule(owner, Direction.EGRESS, TCP, _HTTPS, cidr, _exists(analysis, owner), AWS_APIS_RULE)
             rules.setdefault(rule[:5], rule)
-        _addressed(findings, ("WK1006", path), [])
+        _addressed(findings, (AWS_APIS_RULE, path), [])
 
 
 def _restated_egress(analysis: Analysis, owner: GroupKey) -> list[_Rule]:

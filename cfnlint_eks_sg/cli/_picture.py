@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 
 from cfnlint_eks_sg._analysis import Analysis
-from cfnlint_eks_sg.checks._findings import Reported, every_finding_reported
+from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic
+from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE
 from cfnlint_eks_sg.cli._explain import (
     PortsOf,
     Suppressed,
@@ -31,7 +32,7 @@ Json = dict[str, object]
 
 
 def flows(analysis: Analysis, ports: PortsOf = default_ports,
-          reported: Reported = every_finding_reported) -> list[Json]:
+          reported: Reported = shown_by_default) -> list[Json]:
     """Each required flow on each link with its worst verdict, the half it is decided by, why, and whether
     cfn-lint shows none of its findings (a BLOCKED flow the user suppressed)."""
     hidden = Suppressed(analysis, ports, reported)
@@ -46,7 +47,7 @@ def flows(analysis: Analysis, ports: PortsOf = default_ports,
         texts = [text for text, _ in api.verdicts] or ["ALLOWED"]
         text = min(texts, key=lambda t: _ORDER.index(t.split(":")[0]))
         verdict, _, why = text.partition(": ")
-        found.append({"rule": "WK1006", "from": f"node group {api.node_group}", "to": "the AWS APIs",
+        found.append({"rule": AWS_APIS_RULE, "from": f"node group {api.node_group}", "to": "the AWS APIs",
                       "traffic": "TCP 443", "level": "recommended", "verdict": verdict,
                       "half": "egress" if verdict != "ALLOWED" else None,
                       "missing": "TCP 443" if verdict == "BLOCKED" else None, "why": why or None,
@@ -74,7 +75,7 @@ def _worst(rule_id: str, result: LinkResult, traffic: Traffic,
     return worst
 
 
-def as_json(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported = every_finding_reported) -> str:
+def as_json(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported = shown_by_default) -> str:
     roles = analysis.roles
     data = {
         "clusters": [{"name": c.label, "control_plane_groups": [str(m.key) for m in c.control_plane]}
@@ -88,7 +89,7 @@ def as_json(analysis: Analysis, ports: PortsOf = default_ports, reported: Report
 
 
 def as_mermaid(analysis: Analysis, ports: PortsOf = default_ports,
-               reported: Reported = every_finding_reported) -> Iterator[str]:
+               reported: Reported = shown_by_default) -> Iterator[str]:
     """A flowchart: allowed flows as plain arrows (rules sharing one), blocked and unknown ones dotted
     with the ports missing; blocked ones red unless their findings are suppressed."""
     yield "flowchart LR"

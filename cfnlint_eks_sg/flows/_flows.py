@@ -9,7 +9,6 @@ work grows with the node groups and the rules that name them, not with their pai
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final, NamedTuple
 
@@ -18,7 +17,7 @@ from cfnlint_eks_sg.core._guards import FALSE, Guard, Scenario, Scenarios
 from cfnlint_eks_sg.core._ports import NO_PORTS, IpProtocol
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._classes import PeerClass, PeerDirectory, present_guard
-from cfnlint_eks_sg.flows._reach import Doubt, Opening, PermissionIndex
+from cfnlint_eks_sg.flows._reach import Doubt, Opening, PermissionIndex, Side
 from cfnlint_eks_sg.flows._requirements import Channel
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
 from cfnlint_eks_sg.model._model import (
@@ -247,9 +246,13 @@ def _half(index: PermissionIndex, link: Link, direction: Direction, protocol: Ip
     groups, others = (state.out, state.into) if egress else (state.into, state.out)
 
     def opening(side_groups: list[GroupKey], other_groups: list[GroupKey]) -> Opening:
-        return family.opening(functools.partial(
-            index.opening, side_groups, side.members_known, direction, other_groups, other.members_known, protocol,
-            state.scenario, addresses=other.addresses, groupless=other.remote is not None))
+        own = Side(side_groups, side.members_known)
+        if other.remote is not None:  # a hybrid network: addresses only, never a security group
+            return family.opening(lambda ipv6: index.opening_to_network(
+                own, direction, protocol=protocol, scenario=state.scenario, ipv6=ipv6, addresses=other.addresses))
+        return family.opening(lambda ipv6: index.opening(
+            own, direction, toward=Side(other_groups, other.members_known), protocol=protocol,
+            scenario=state.scenario, ipv6=ipv6, addresses=other.addresses))
 
     found = opening(groups, others)
     if not guessed:

@@ -91,6 +91,22 @@ class _OwnerRules:
         yield from self.other
 
 
+class Side(NamedTuple):
+    """The groups on one side of a half, and whether they are all of them (not when a launch template or a group
+    list is defined elsewhere)."""
+
+    groups: Sequence[GroupKey]
+    known: bool = True
+
+
+class Toward(Enum):
+    """What the other side of a half is: groups (with their subnets), a network without groups, the internet."""
+
+    GROUPS = "groups"
+    NETWORK = "network"
+    INTERNET = "internet"
+
+
 class PermissionIndex:
     """Permissions indexed once by (owning group, direction) and by peer group."""
 
@@ -138,28 +154,29 @@ class PermissionIndex:
                 names |= known.guard.names()
         return names
 
-    def opening(
-        self,
-        side: Sequence[GroupKey],
-        side_known: bool,
-        direction: Direction,
-        others: Sequence[GroupKey],
-        others_known: bool,
-        protocol: IpProtocol,
-        scenario: Scenario,
-        ipv6: bool,
-        addresses: Addresses = UNKNOWN_ADDRESSES,
-        internet: bool = False,
-        groupless: bool = False,
-    ) -> Opening:
-        """Every port of `protocol` classified at once: surely open, maybe open, or closed.
+    def opening(self, side: Side, direction: Direction, *, toward: Side, protocol: IpProtocol, scenario: Scenario,
+                ipv6: bool, addresses: Addresses = UNKNOWN_ADDRESSES) -> Opening:
+        """What `side` opens towards the groups of another side (`toward`), on every port of `protocol`: surely
+        open, maybe open, or closed. `addresses` are the subnets of the other side: a CIDR rule counts for the
+        subnets it covers, so the result is what every subnet of the other side gets."""
+        return self._opening(side, direction, toward, protocol, scenario, ipv6, addresses, Toward.GROUPS)
 
-        `addresses` are the subnets of the other side: a CIDR rule counts for the subnets it
-        covers, so the result is what every subnet of the other side gets. With `internet`, the
-        other side is the internet (AWS service endpoints): no group is it, only 0.0.0.0/0 surely
-        covers it, and narrower ranges may. With `groupless`, the other side has addresses and no
-        group at all (a hybrid network off AWS): only address rules can match it.
-        """
+    def opening_to_network(self, side: Side, direction: Direction, *, protocol: IpProtocol, scenario: Scenario,
+                           ipv6: bool, addresses: Addresses) -> Opening:
+        """What `side` opens towards a network with addresses and no security group at all (a hybrid network off
+        AWS): only address rules can match it."""
+        return self._opening(side, direction, Side((), True), protocol, scenario, ipv6, addresses, Toward.NETWORK)
+
+    def opening_to_internet(self, side: Side, *, protocol: IpProtocol, scenario: Scenario, ipv6: bool) -> Opening:
+        """What `side`'s egress opens towards the internet (AWS service endpoints): no group is it, only
+        0.0.0.0/0 (::/0) surely covers it, and narrower ranges may."""
+        return self._opening(side, Direction.EGRESS, Side((), True), protocol, scenario, ipv6, UNKNOWN_ADDRESSES,
+                             Toward.INTERNET)
+
+    def _opening(self, own: Side, direction: Direction, other: Side, protocol: IpProtocol, scenario: Scenario,
+                 ipv6: bool, addresses: Addresses, toward: Toward) -> Opening:
+        side, side_known, others, others_known = own.groups, own.known, other.groups, other.known
+        internet, groupless = toward is Toward.INTERNET, toward is Toward.NETWORK
         surely, maybe = NO_PORTS, NO_PORTS
         doubts: list[Doubt] = []  # rules of this side that may open more than they surely do
         hidden: list[GroupKey] = []  # groups of this side whose rules are not all here

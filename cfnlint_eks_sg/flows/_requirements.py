@@ -89,6 +89,10 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
                 "admission webhooks and aggregated APIs served by pods on hybrid nodes time out"),
 )
 
+FLOW_RULES: Final = tuple(req.rule_id for req in REQUIREMENTS)  # the rules whose findings are a flow's blocked half
+# Reported by cfn-lint only when a user switches them on (the rule's `enabled` setting).
+OPT_IN_RULES: Final = frozenset(req.rule_id for req in REQUIREMENTS if req.level is Level.OPTIONAL)
+
 # Ports whose breakage a message names: common webhook and aggregated-API target ports (spec F-03, F-04).
 WELL_KNOWN_PORTS: Final = {
     4443: "metrics-server",

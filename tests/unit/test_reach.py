@@ -16,6 +16,7 @@ from cfnlint_eks_sg.flows._reach import (
     Opening,
     PermissionIndex,
     Reach,
+    Side,
     ports_together,
     rule_label,
     rule_path,
@@ -75,7 +76,8 @@ def half(
     ipv6: bool = False,
 ) -> Half:
     opening = PermissionIndex(model).opening(
-        side, side_known, direction, others, others_known, protocol, scenario or {}, ipv6,
+        Side(side, side_known), direction, toward=Side(others, others_known), protocol=protocol,
+        scenario=scenario or {}, ipv6=ipv6,
     )
     return opening.verdict(direction, ports)
 
@@ -264,15 +266,12 @@ def subnets(*cidrs: str, complete: bool = True) -> Addresses:
 @pytest.mark.parametrize("order", [("10.0.0.0/24", "10.0.1.0/24"), ("10.0.1.0/24", "10.0.0.0/24")])
 def test_a_cidr_rule_must_cover_every_subnet_of_the_other_side_in_any_order(order: tuple[str, str]) -> None:
     model = model_of({"A": sg(SecurityGroupIngress=[ingress({"CidrIp": "10.0.0.0/24"})])})
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
-                                             subnets(*order))
+    opening = _toward_addresses(model, subnets(*order))
     assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
     both = subnets("10.0.0.0/24", "10.0.0.128/25")
-    assert PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
-                                          both).verdict(Direction.INGRESS, P443).reach is Reach.ALLOWED
+    assert _toward_addresses(model, both).verdict(Direction.INGRESS, P443).reach is Reach.ALLOWED
     unknown_one_more = subnets(*order, complete=False)
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
-                                             unknown_one_more)
+    opening = _toward_addresses(model, unknown_one_more)
     assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
 
 
@@ -286,8 +285,7 @@ def test_a_prefix_list_of_the_template_covers_with_its_entries(entries: list[str
         "Pl": res("AWS::EC2::PrefixList", Entries=[{"Cidr": cidr} for cidr in entries]),
         "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Pl")})]),
     })
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
-                                             subnets("10.0.0.0/24", "10.0.1.0/24"))
+    opening = _toward_addresses(model, subnets("10.0.0.0/24", "10.0.1.0/24"))
     assert opening.verdict(Direction.INGRESS, P443).reach is reach
 
 
@@ -538,8 +536,8 @@ def test_ports_are_open_together_where_the_rules_opening_them_cover_the_target(
 def test_egress_towards_the_internet(rules: list[Json], ipv4: Reach, ipv6: Reach) -> None:
     model = model_of({"A": sg(SecurityGroupEgress=[egress(rule) for rule in rules])})
     for family_is_ipv6, expected in ((False, ipv4), (True, ipv6)):
-        opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {},
-                                                 family_is_ipv6, internet=True)
+        opening = PermissionIndex(model).opening_to_internet(Side([rkey("A")]), protocol=TCP, scenario={},
+                                                             ipv6=family_is_ipv6)
         assert opening.verdict(Direction.EGRESS, P443).reach is expected, (rules, family_is_ipv6)
 
 
@@ -547,7 +545,14 @@ def test_egress_towards_the_internet(rules: list[Json], ipv4: Reach, ipv6: Reach
 
 
 def _opening(model: Model, side: Sequence[GroupKey], others: Sequence[GroupKey]) -> Opening:
-    return PermissionIndex(model).opening(side, True, Direction.INGRESS, others, True, TCP, {}, False)
+    return PermissionIndex(model).opening(Side(side), Direction.INGRESS, toward=Side(others), protocol=TCP,
+                                          scenario={}, ipv6=False)
+
+
+def _toward_addresses(model: Model, addresses: Addresses, ipv6: bool = False) -> Opening:
+    """Ingress of group A from a side without groups in these subnets."""
+    return PermissionIndex(model).opening(Side([rkey("A")]), Direction.INGRESS, toward=Side([]), protocol=TCP,
+                                          scenario={}, ipv6=ipv6, addresses=addresses)
 
 
 def test_an_undecidable_verdict_names_the_groups_whose_rules_are_elsewhere() -> None:
@@ -584,8 +589,7 @@ def test_each_value_an_undecidable_verdict_hangs_on_is_named_once() -> None:
 
 def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:
     model = model_of({"A": sg(SecurityGroupIngress=[ingress({"CidrIp": "10.0.0.0/8"})])})
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
-                                             subnets("10.1.0.0/24", complete=False))
+    opening = _toward_addresses(model, subnets("10.1.0.0/24", complete=False))
     [doubt] = opening.unsure(P443)
     assert doubt.rule is not None and doubt.rule.path == ("Resources", "A", "Properties", "SecurityGroupIngress", 0,
                                                           "CidrIp")
@@ -624,7 +628,7 @@ def test_address_rules_are_judged_subnet_by_subnet(rules: list[Json], blocks: Ad
                                                     why: str) -> None:
     model = model_of({"A": sg(SecurityGroupIngress=[ingress(rule) for rule in rules]),
                       "Pl": res("AWS::EC2::PrefixList", Entries=[{"Cidr": "10.0.0.0/16"}])})
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
+    opening = _toward_addresses(model, blocks, ipv6=ipv6)
     verdict = opening.verdict(Direction.INGRESS, P443)
     assert (verdict.reach, verdict.why.partition(": ")[2] or verdict.why) == (reach, why)
 
@@ -684,8 +688,7 @@ def test_a_rule_of_a_group_that_may_be_this_one_may_open_its_way_to_the_internet
         "Out": res("AWS::EC2::SecurityGroupEgress", GroupId={"Fn::GetAtt": ["Lookup", "GroupId"]},
                    **egress({"CidrIp": "0.0.0.0/0"})),
     })
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {}, False,
-                                             internet=True)
+    opening = PermissionIndex(model).opening_to_internet(Side([rkey("A")]), protocol=TCP, scenario={}, ipv6=False)
     assert opening.verdict(Direction.EGRESS, P443).reach is Reach.UNKNOWN
     assert opening.verdict(Direction.EGRESS, PortSet.span(80, 80)).reach is Reach.BLOCKED
 
@@ -734,7 +737,7 @@ def test_a_side_with_rules_elsewhere_hangs_on_that_group_not_on_its_visible_rule
 def _address_opening(rules: list[Json], blocks: Addresses, ipv6: bool = False) -> Opening:
     model = model_of({"A": sg(SecurityGroupIngress=[ingress(rule) for rule in rules]),
                       "Pl": res("AWS::EC2::PrefixList", Entries=[{"Cidr": "10.0.0.0/16"}])})
-    return PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
+    return _toward_addresses(model, blocks, ipv6=ipv6)
 
 
 def test_a_rule_that_covers_no_subnet_of_the_other_side_is_never_in_doubt() -> None:
@@ -776,8 +779,7 @@ def test_a_prefix_list_of_ipv4_entries_never_surely_admits_ipv6_traffic() -> Non
 def test_a_range_this_template_cannot_read_may_or_may_not_reach_the_internet() -> None:
     """10.0.0.0/33 is no range: what it names is not known here, like a parameter's (never BLOCKED)."""
     model = model_of({"A": sg(SecurityGroupEgress=[egress({"CidrIp": "10.0.0.0/33"})])})
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.EGRESS, [], True, TCP, {}, False,
-                                             internet=True)
+    opening = PermissionIndex(model).opening_to_internet(Side([rkey("A")]), protocol=TCP, scenario={}, ipv6=False)
     assert opening.verdict(Direction.EGRESS, P443).reach is Reach.UNKNOWN
 
 
@@ -795,7 +797,7 @@ def test_a_prefix_list_whose_entries_hold_every_address_covers_any_subnet(
                                       ingress({"CidrIp": "192.168.0.0/16"})]),
         "Everything": res("AWS::EC2::PrefixList", Entries=[{"Cidr": cidr} for cidr in entries]),
     })
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, ipv6, blocks)
+    opening = _toward_addresses(model, blocks, ipv6=ipv6)
     assert opening.verdict(Direction.INGRESS, P443).reach is Reach.ALLOWED
 
 
@@ -805,8 +807,7 @@ def test_a_prefix_list_holding_part_of_the_ipv6_space_stays_undecided() -> None:
         "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Half")}), ingress({"CidrIp": "10.0.0.0/8"})]),
         "Half": res("AWS::EC2::PrefixList", Entries=[{"Cidr": "::/1"}]),
     })
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, True,
-                                             subnets("10.0.0.0/24"))
+    opening = _toward_addresses(model, subnets("10.0.0.0/24"), ipv6=True)
     verdict = opening.verdict(Direction.INGRESS, P443)
     assert (verdict.reach, verdict.why.partition(": ")[2]) == (
         Reach.UNKNOWN, "the IPv6 entries of prefix list ${Half} are not modelled")
@@ -818,6 +819,5 @@ def test_a_prefix_list_holding_every_ipv6_address_admits_no_ipv4_traffic() -> No
         "A": sg(SecurityGroupIngress=[ingress({"SourcePrefixListId": ref("Ipv6")})]),
         "Ipv6": res("AWS::EC2::PrefixList", AddressFamily="IPv6", Entries=[{"Cidr": "::/0"}]),
     })
-    opening = PermissionIndex(model).opening([rkey("A")], True, Direction.INGRESS, [], True, TCP, {}, False,
-                                             subnets("10.0.0.0/24"))
+    opening = _toward_addresses(model, subnets("10.0.0.0/24"))
     assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
