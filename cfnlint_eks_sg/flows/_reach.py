@@ -99,6 +99,9 @@ class Side(NamedTuple):
     known: bool = True
 
 
+_NO_GROUPS: Final = Side((), True)  # the other side of a network or the internet: no group, and that is all of it
+
+
 class Toward(Enum):
     """What the other side of a half is: groups (with their subnets), a network without groups, the internet."""
 
@@ -165,12 +168,12 @@ class PermissionIndex:
                            ipv6: bool, addresses: Addresses) -> Opening:
         """What `side` opens towards a network with addresses and no security group at all (a hybrid network off
         AWS): only address rules can match it."""
-        return self._opening(side, direction, Side((), True), protocol, scenario, ipv6, addresses, Toward.NETWORK)
+        return self._opening(side, direction, _NO_GROUPS, protocol, scenario, ipv6, addresses, Toward.NETWORK)
 
     def opening_to_internet(self, side: Side, *, protocol: IpProtocol, scenario: Scenario, ipv6: bool) -> Opening:
         """What `side`'s egress opens towards the internet (AWS service endpoints): no group is it, only
         0.0.0.0/0 (::/0) surely covers it, and narrower ranges may."""
-        return self._opening(side, Direction.EGRESS, Side((), True), protocol, scenario, ipv6, UNKNOWN_ADDRESSES,
+        return self._opening(side, Direction.EGRESS, _NO_GROUPS, protocol, scenario, ipv6, UNKNOWN_ADDRESSES,
                              Toward.INTERNET)
 
     def _opening(self, own: Side, direction: Direction, other: Side, protocol: IpProtocol, scenario: Scenario,

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cfnlint_eks_sg._analysis import analyse
-from cfnlint_eks_sg.core._guards import TRUE, Guard
+from cfnlint_eks_sg.core._guards import TRUE, Guard, Scenarios
 from cfnlint_eks_sg.core._ports import NO_PORTS, TCP, PortSet
 from cfnlint_eks_sg.core._settings import Companion
-from cfnlint_eks_sg.flows._flows import Endpoint, Family, Link, family_in
-from cfnlint_eks_sg.flows._reach import Doubt, Opening, Reach
+from cfnlint_eks_sg.flows._flows import Endpoint, Family, Link, evaluate, family_in
+from cfnlint_eks_sg.flows._reach import Doubt, Opening, PermissionIndex, Reach
 from cfnlint_eks_sg.flows._requirements import Channel
 from cfnlint_eks_sg.flows._roles import ClusterRole
 from cfnlint_eks_sg.load._companions import Loaded
 from cfnlint_eks_sg.load._system import combine
-from cfnlint_eks_sg.model._model import Direction, GroupKey, Origin, Truth
+from cfnlint_eks_sg.model._model import Direction, GroupKey, Member, Origin, Truth, build_model
 from tests.unit.pieces import (
     Json,
     StubConditions,
@@ -298,3 +298,23 @@ def test_a_companions_node_group_of_a_cluster_defined_elsewhere_is_left_to_its_o
                           if f.message_fields().get("initiator", "").startswith("The control plane")]
     assert from_control_plane == []
     assert [field(f, "responder") for f in every["WK1009"]] == ["node group nodes::Ng2"]
+
+
+@pytest.mark.parametrize(("nodes_known", "reach"), [(False, Reach.UNKNOWN), (True, Reach.BLOCKED)])
+def test_a_half_towards_a_side_whose_groups_are_not_all_visible_may_be_open_by_rules_naming_others(
+        nodes_known: bool, reach: Reach) -> None:
+    """The control plane's egress names a parameter group P, not the nodes' visible group: when the nodes may carry
+    groups this template does not show (a launch template elsewhere), P may be one of them, so the half is UNKNOWN;
+    when all their groups are visible, P is not the nodes' group here, so it is BLOCKED."""
+    model = build_model({"Parameters": {"P": {"Type": "AWS::EC2::SecurityGroup::Id"}}, "Resources": {
+        "Cp": sg(SecurityGroupEgress=[tcp(10250, 10250, DestinationSecurityGroupId=ref("P"))]),
+        "NodeSG": sg()}})
+    cp, node_sg = GroupKey.make(Origin.RESOURCE, "Cp"), GroupKey.make(Origin.RESOURCE, "NodeSG")
+    cluster = ClusterRole("Cl", "Cl", True, (Member(cp, TRUE, ()),), GroupKey.make(Origin.CLUSTER, "Cl"), TRUE,
+                          ("Resources", "Cl"), ())
+    control_plane = Endpoint("the control plane of cluster Cl", cluster.control_plane, True, TRUE, cluster.path)
+    nodes = Endpoint("node group Ng", (Member(node_sg, TRUE, ("Resources", "Ng")),), nodes_known, TRUE,
+                     ("Resources", "Ng"), ("Ng",))
+    link = Link(Channel.CONTROL_PLANE_TO_NODES, cluster, control_plane, nodes)
+    [state] = evaluate(PermissionIndex(model), Scenarios(None, []), link, [TCP]).states
+    assert state.egress[TCP].verdict(Direction.EGRESS, PortSet.span(10250, 10250)).reach is reach
