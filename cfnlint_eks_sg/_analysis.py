@@ -37,9 +37,10 @@ from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiAccess, aws_api_access
 from cfnlint_eks_sg.checks._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
+from cfnlint_eks_sg.core._metadata_key import SETTINGS_KEY
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path, get
-from cfnlint_eks_sg.core._settings import SETTINGS_KEY, Settings
+from cfnlint_eks_sg.core._settings import Settings
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg.flows._reach import PermissionIndex

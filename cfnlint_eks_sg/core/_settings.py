@@ -7,10 +7,10 @@ this one, and whether to follow nested stacks. Read once, before anything is loa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._metadata_key import SETTINGS_KEY
+from cfnlint_eks_sg.core._resolve import Path, get
 
 
 class Companion(NamedTuple):
@@ -22,7 +22,6 @@ class Companion(NamedTuple):
     parameters: tuple[tuple[str, str], ...] = ()  # a parameter of the linted template -> an output of this one
 
 
-SETTINGS_KEY: Final = "cfnlint-eks-sg"
 
 
 class Settings(NamedTuple):
@@ -37,8 +36,6 @@ class Settings(NamedTuple):
 
     @classmethod
     def from_template(cls, template: object) -> Settings:
-        from cfnlint_eks_sg.core._resolve import get  # here: rules/_gate imports this module on every cfn-lint run
-
         raw = get(get(template, "Metadata"), SETTINGS_KEY)
         trust = get(raw, "cluster_security_group_defaults")
         return cls(
@@ -62,8 +59,6 @@ def _url_map(value: object) -> tuple[tuple[str, str], ...]:
 
 def _companions(value: object) -> tuple[Companion, ...]:
     """`- path` or `- {path: ..., stack_name: ...}`; anything else is ignored."""
-    from cfnlint_eks_sg.core._resolve import get
-
     found = []
     for index, item in enumerate(value if isinstance(value, list) else []):
         where: Path = ("Metadata", SETTINGS_KEY, "companions", index)

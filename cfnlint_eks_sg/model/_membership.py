@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 from cfnlint_eks_sg.core._guards import TRUE
-from cfnlint_eks_sg.core._settings import SETTINGS_KEY
+from cfnlint_eks_sg.core._metadata_key import SETTINGS_KEY
 from cfnlint_eks_sg.model._groups import Attachment, ClusterDef, Compute, GroupKey, Member, Model, Origin
 
 DECLARED_CLUSTER: Final = "(declared)"

@@ -1,7 +1,8 @@
 """Whether a template is worth analysing at all: a cheap look at resource types, cached per template.
 
 Most templates that cfn-lint sees have nothing to do with EKS or security groups; for them the
-plugin must cost next to nothing, so this module imports nothing of the engine but the settings key.
+plugin must cost next to nothing, so this module imports nothing of the engine but the settings
+key (`core/_metadata_key`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Final
 
-from cfnlint_eks_sg.core._settings import SETTINGS_KEY
+from cfnlint_eks_sg.core._metadata_key import SETTINGS_KEY
 
 # Every type the model reads: without one of them no rule of this plugin can find anything.
 RELEVANT_TYPES: Final = frozenset({
