@@ -34,6 +34,7 @@ class LintRun(NamedTuple):
     matches: list[Match]  # what the CLI shows for this plugin's rules, in its order
     errors: list[Match]  # what the CLI shows instead when it cannot read, transform or check the template
     rules: Rules  # this plugin's rules, configured as for the last run
+    shown: frozenset[tuple[str, Path]] = frozenset()  # (rule ID, path) of every finding the CLI shows
 
     def lines(self) -> dict[tuple[str, Path], int]:
         """(rule ID, path) of every finding the CLI shows, with the line it shows it at."""
@@ -41,7 +42,7 @@ class LintRun(NamedTuple):
 
     def shows(self, rule_id: str, path: Path) -> bool:
         """Whether the CLI shows the finding of `rule_id` at `path` under the user's settings."""
-        return (rule_id, tuple(path)) in self.lines()
+        return (rule_id, tuple(path)) in self.shown
 
     def ports(self, rule_id: str) -> PortSet | None:
         """A rule's configured port setting (WK1003's `webhook_ports`), as its matches used."""
@@ -78,7 +79,9 @@ def lint(template: str, cfn_lint_args: Sequence[str]) -> LintRun:
         raise SettingsError(why or type(error).__name__) from error
     errors = [m for m in found if m.rule.id in ERROR_RULES]
     matches = [m for m in found if m.rule.id not in ERROR_RULES]
-    return LintRun(analyses, _unique(matches), errors, runner.rules)
+    shown = _unique(matches)
+    return LintRun(analyses, shown, errors, runner.rules,
+                   frozenset((m.rule.id, tuple(getattr(m, "path", None) or ())) for m in shown))
 
 
 def _unique(matches: Sequence[Match]) -> list[Match]:

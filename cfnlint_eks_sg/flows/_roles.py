@@ -20,8 +20,6 @@ from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
 from cfnlint_eks_sg.model._membership import (
     SETTINGS_PATH,
     declared,
-    external_clusters,
-    joined_clusters,
 )
 from cfnlint_eks_sg.model._model import (
     Attachment,
@@ -84,16 +82,14 @@ class Roles:
 
 def infer_roles(model: Model) -> Roles:
     """Clusters first, then every attachment that joins one becomes a node group of it. Reads the model only:
-    the cluster groups of clusters defined elsewhere are already in it (`add_external_clusters`)."""
+    which cluster each node group joins, and the groups of clusters defined elsewhere, are in it (`add_memberships`)."""
     roles = Roles()
     for definition in model.clusters:
         roles.clusters[definition.resource] = _cluster_role(definition)
-    joined = joined_clusters(model)
     declared_nodes = declared(model, model.settings.node_security_groups)
-    external = external_clusters(model, joined)
-    if external:
-        _add_external_clusters(model, roles, joined, declared_nodes, external)
-    _add_node_groups(roles, joined, declared_nodes)
+    if model.elsewhere:
+        _add_external_clusters(model, roles, model.joined, declared_nodes, model.elsewhere)
+    _add_node_groups(roles, model.joined, declared_nodes)
     roles.made_for_nodes = _made_for_nodes(model, roles)
     return roles
 

@@ -478,6 +478,9 @@ class Model:
         # Parameters given a value: their declaration, and the groups the value names.
         self.fed: dict[str, tuple[Mapping[object, object], tuple[GroupKey, ...]]] = {}
         self.settings: Settings = settings if settings is not None else Settings()
+        # Which cluster each node attachment joins, and the clusters no resource here defines (`_membership`).
+        self.joined: list[tuple[Attachment, str]] = []
+        self.elsewhere: list[str] = []
 
     def identity(self, a: GroupKey, b: GroupKey) -> Identity:
         """Whether `a` and `b` name one group.

@@ -40,12 +40,14 @@ def external_clusters(model: Model, joined: Iterable[tuple[Attachment, str]]) ->
     return external
 
 
-def add_external_clusters(model: Model) -> None:
-    """Give the model the cluster group of every cluster defined elsewhere (a step of building it), used at the
-    first place (by `anchor_key`) of the node groups that join it."""
-    joined = joined_clusters(model)
-    for ident in external_clusters(model, joined):
-        path = min((a.path for a, i in joined if i == ident), key=model.anchor_key, default=())
+def add_memberships(model: Model) -> None:
+    """The last step of building the model: which cluster each node attachment joins, the clusters defined
+    elsewhere, and the cluster group of each of those, used at the first place (by `anchor_key`) of the node groups
+    that join it. Roles read these; nothing computes them again."""
+    model.joined = joined_clusters(model)
+    model.elsewhere = external_clusters(model, model.joined)
+    for ident in model.elsewhere:
+        path = min((a.path for a, i in model.joined if i == ident), key=model.anchor_key, default=())
         model.external_cluster_group(ident, path)
 
 

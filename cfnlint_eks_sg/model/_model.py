@@ -40,7 +40,7 @@ from cfnlint_eks_sg.model._groups import (
     setting_in,
     setting_names,
 )
-from cfnlint_eks_sg.model._membership import add_external_clusters
+from cfnlint_eks_sg.model._membership import add_memberships
 from cfnlint_eks_sg.model._permissions import PermissionReader
 
 __all__ = [
@@ -64,7 +64,7 @@ class ModelBuilder(PermissionReader, ComputeReader):
         self.read_uses()
         self.read_endpoints()
         self.read_vpcs()
-        add_external_clusters(self.model)  # last: it reads the clusters and attachments
+        add_memberships(self.model)  # last: it reads the clusters and attachments
         return self.model
 
 

@@ -29,12 +29,13 @@ def test_nodes_join_the_only_cluster_unless_their_names_contradict_it() -> None:
     joined = joined_clusters(model)
     assert [(a.resource, ident) for a, ident in joined] == [("Same", "Cl"), ("Other", "prod"), ("Unnamed", "Cl")]
     assert external_clusters(model, joined) == ["prod"]
+    assert (model.joined, model.elsewhere) == (joined, ["prod"])  # built once, with the model; roles read these
 
 
 def test_groups_declared_as_nodes_with_no_cluster_anywhere_join_a_placeholder() -> None:
     metadata: Json = {"cfnlint-eks-sg": {"node_security_groups": ["Workers"]}}
     model = build_model({"Metadata": metadata, "Resources": {"Workers": sg()}})
-    assert external_clusters(model, joined_clusters(model)) == [DECLARED_CLUSTER]
+    assert external_clusters(model, joined_clusters(model)) == model.elsewhere == [DECLARED_CLUSTER]
     assert key(Origin.EXTERNAL_CLUSTER, DECLARED_CLUSTER) in model.groups
     no_declared = build_model({"Resources": {"Workers": sg()}})
     assert external_clusters(no_declared, joined_clusters(no_declared)) == []
