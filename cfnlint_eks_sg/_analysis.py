@@ -44,7 +44,7 @@ from cfnlint_eks_sg.core._settings import Settings
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg.flows._reach import PermissionIndex
-from cfnlint_eks_sg.flows._requirements import FLOW_RULES, REQUIREMENTS, Channel
+from cfnlint_eks_sg.flows._requirements import FLOW_RULES, REQUIREMENT_OF, REQUIREMENTS, Channel
 from cfnlint_eks_sg.flows._roles import Roles, infer_roles
 from cfnlint_eks_sg.load._companions import Refused, cdk_assets, load
 from cfnlint_eks_sg.load._nested import nested_stacks
@@ -53,7 +53,7 @@ from cfnlint_eks_sg.model._model import Model, build_model
 from cfnlint_eks_sg.model._values import fixed_conditions
 
 LOGGER = logging.getLogger(__name__)
-_FLOW_RULES = {req.rule_id: req for req in REQUIREMENTS}
+_FLOW_RULES: Final = REQUIREMENT_OF
 # The rules whose findings are BLOCKED verdicts (a required flow's half, the nodes' path to the AWS APIs), in the
 # order of their numbers: what `explain --check` fails on and what `fix` closes.
 BLOCKING_RULES: Final = tuple(sorted((*FLOW_RULES, AWS_APIS_RULE), key=lambda rule_id: rule_id[2:]))

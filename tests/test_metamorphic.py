@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._findings import Finding, OrphanedGroup
 from tests import metamorphic as mm
 from tests.conftest import corpus_or_skip, summary
 
@@ -85,7 +85,7 @@ def test_each_transformation_changes_the_template_and_keeps_it_valid(transform: 
 
 
 def _finding(rule: str, *path: str | int) -> Finding:
-    return Finding(rule, path, ())
+    return Finding(rule, path, OrphanedGroup("G", ""))
 
 
 def test_renamed_and_moved_findings_map_back() -> None:

@@ -6,7 +6,16 @@ import functools
 from collections.abc import Iterator, Sequence
 from typing import Final
 
-from cfnlint_eks_sg.checks._findings import Finding, shared_group
+from cfnlint_eks_sg.checks._findings import (
+    Exposure,
+    ExposureUnjudged,
+    Finding,
+    GroupUsedElsewhere,
+    OrphanedGroup,
+    SharedGroup,
+    StrippedEgress,
+    TaggedGroups,
+)
 from cfnlint_eks_sg.checks._gaps import when
 from cfnlint_eks_sg.core._cidrs import Network, reaches_internet
 from cfnlint_eks_sg.core._guards import FALSE, Guard, Scenario, Scenarios, guard_text
@@ -61,8 +70,9 @@ def shared_control_plane_groups(roles: Roles, scenarios: Scenarios) -> Iterator[
                     shared = shared | both
             if sharing:
                 together, every = coexisting(shared, scenarios)
-                yield shared_group("WK2001", member.path, group=str(group), cluster=cluster.label,
-                                   others=", ".join(sorted(set(sharing))), when=when(together, every))
+                yield Finding("WK2001", member.path, SharedGroup(
+                    group=str(group), cluster=cluster.label, others=", ".join(sorted(set(sharing))),
+                    when=when(together, every)))
 
 
 def _additional(cluster: ClusterRole) -> Iterator[Member]:
@@ -96,9 +106,9 @@ def control_plane_groups_used_elsewhere(model: Model, roles: Roles, scenarios: S
                 together = together | both
         if clusters:
             holding, every = coexisting(together, scenarios)
-            yield Finding("WK2002", use.member.path, (
-                ("group", str(use.member.key)), ("cluster", _clusters(clusters)), ("resource", use.resource),
-                ("resource_type", use.resource_type), ("when", when(holding, every)),
+            yield Finding("WK2002", use.member.path, GroupUsedElsewhere(
+                group=str(use.member.key), cluster=_clusters(clusters), resource=use.resource,
+                resource_type=use.resource_type, when=when(holding, every),
             ))
 
 
@@ -134,9 +144,9 @@ def multiple_cluster_tagged_groups(model: Model, roles: Roles, scenarios: Scenar
             # Not the order they are listed in, nor their names: what the groups hold.
             culprit = min(own, key=lambda k: model.anchor_key(("Resources", k.ident))) if own else None
             path: Path = ("Resources", culprit.ident, "Properties", "Tags") if culprit else node.path
-            yield Finding("WK2003", path, (
-                ("node_group", node.label), ("cluster", cluster.label), ("count", str(len(keys))),
-                ("groups", ", ".join(map(str, keys))), ("when", when(failed, every)),
+            yield Finding("WK2003", path, TaggedGroups(
+                node_group=node.label, cluster=cluster.label, total=len(keys),
+                groups=", ".join(map(str, keys)), when=when(failed, every),
             ))
 
 
@@ -175,9 +185,9 @@ def egress_stripping_shared_groups(model: Model, roles: Roles) -> Iterator[Findi
         guard = FALSE
         for rule in rules:
             guard = guard | rule.guard
-        yield Finding("WK2004", _definition(model, group) or rules[0].path, (
-            ("resource", _listed([r.resource for r in rules])), ("count", str(len(rules))),
-            ("group", str(group)), ("why", why), ("when", guard_text(guard))))
+        yield Finding("WK2004", _definition(model, group) or rules[0].path, StrippedEgress(
+            resource=_listed([r.resource for r in rules]), total=len(rules),
+            group=str(group), why=why, when=guard_text(guard)))
 
 
 def _definition(model: Model, group: GroupKey) -> Path | None:
@@ -224,7 +234,7 @@ def orphaned_node_groups(model: Model, roles: Roles, scenarios: Scenarios) -> It
             continue  # carried, handed out, or found by tag by Karpenter, which puts it on the nodes it launches
         holding, every = coexisting(group.guard, scenarios)
         if holding:
-            yield Finding("WK2005", group.path, (("group", str(key)), ("when", when(holding, every))))
+            yield Finding("WK2005", group.path, OrphanedGroup(group=str(key), when=when(holding, every)))
 
 
 # -- WK3001 ----------------------------------------------------------------------------------------
@@ -251,11 +261,10 @@ def public_exposure(model: Model, roles: Roles, allowed: PortSet | None) -> Iter
         remote = attachment.remote_access
         if remote is None or remote.world.is_false or remote.port in allowed:
             continue
-        yield Finding("WK3001", remote.path, (
-            ("group", f"the remote-access group EKS creates for {attachment.resource}"), ("role", "node"),
-            ("what", f"TCP {remote.port} ({MANAGEMENT_PORTS[remote.port]}; RemoteAccess without "
-                     "SourceSecurityGroups)"),
-            ("source", "0.0.0.0/0"), ("when", guard_text(remote.world)),
+        yield Finding("WK3001", remote.path, Exposure(
+            group=f"the remote-access group EKS creates for {attachment.resource}", role="node",
+            what=f"TCP {remote.port} ({MANAGEMENT_PORTS[remote.port]}; RemoteAccess without SourceSecurityGroups)",
+            source="0.0.0.0/0", when=guard_text(remote.world),
         ))
 
 
@@ -277,10 +286,10 @@ def undecided_exposure(model: Model, roles: Roles) -> Iterator[Finding]:
             guard = FALSE
             for perm in rules:
                 guard = guard | perm.guard
-            yield Finding("IK0001", rules[0].path, (
-                ("kind", "exposure"), ("group", str(group)), ("role", " and ".join(sorted(roles_of[group]))),
-                ("source", ", ".join(p.peer.cidr for p in rules if isinstance(p.peer, CidrPeer))),
-                ("when", guard_text(guard)),
+            yield Finding("IK0001", rules[0].path, ExposureUnjudged(
+                group=str(group), role=" and ".join(sorted(roles_of[group])),
+                source=", ".join(p.peer.cidr for p in rules if isinstance(p.peer, CidrPeer)),
+                when=guard_text(guard),
             ))
 
 
@@ -309,9 +318,9 @@ def _roles_of(roles: Roles) -> dict[GroupKey, set[str]]:
 
 def _exposure(perm: Permission, kinds: set[str], what: str, source: str) -> Finding:
     assumed = f" ({perm.assumed})" if perm.assumed else ""
-    return Finding("WK3001", perm.path, (
-        ("group", str(perm.group)), ("role", " and ".join(sorted(kinds))), ("what", what),
-        ("source", source + assumed), ("when", guard_text(perm.guard)),
+    return Finding("WK3001", perm.path, Exposure(
+        group=str(perm.group), role=" and ".join(sorted(kinds)), what=what,
+        source=source + assumed, when=guard_text(perm.guard),
     ))
 
 

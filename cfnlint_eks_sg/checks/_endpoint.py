@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._findings import (
+    EndpointWithoutDns,
+    Finding,
+    NodesOnlyClients,
+    PublicOnlyEndpoint,
+    SettingUnjudged,
+)
 from cfnlint_eks_sg.checks._gaps import holding_text
 from cfnlint_eks_sg.core._guards import Scenarios
 from cfnlint_eks_sg.core._ports import TCP
@@ -36,8 +42,8 @@ def restricted_public_endpoint(model: Model, scenarios: Scenarios) -> Iterator[F
                     shown = ", ".join(cidrs.cidrs) or "nothing" if cidrs.cidrs is not None else ""
                     unknown = [s for s in (private, public) if s.value is Truth.UNKNOWN]
                     if not unknown and cidrs.cidrs is not None:
-                        yield Finding("WK1010", cidrs.path, (
-                            ("cluster", cluster.resource), ("cidrs", shown), ("when", text),
+                        yield Finding("WK1010", cidrs.path, PublicOnlyEndpoint(
+                            cluster=cluster.resource, cidrs=shown, when=text,
                         ))
                         continue
                     why = (f"{_name(unknown[0])} {unknown[0].why}" if unknown else
@@ -68,9 +74,8 @@ def private_endpoint_without_dns(model: Model, scenarios: Scenarios) -> Iterator
                     path = setting.path if setting.explicit else ("Resources", cluster.vpc)
                     state = "false" if setting.explicit else "not set (false by default)"
                     if private.value is Truth.TRUE and setting.value is Truth.FALSE:
-                        yield Finding("WK1011", path, (
-                            ("cluster", cluster.resource), ("vpc", cluster.vpc), ("setting", name),
-                            ("state", state), ("when", text),
+                        yield Finding("WK1011", path, EndpointWithoutDns(
+                            cluster=cluster.resource, vpc=cluster.vpc, setting=name, state=state, when=text,
                         ))
                     elif setting.value is Truth.UNKNOWN:
                         yield _undecided("WK1011", cluster.resource, text, setting.path,
@@ -88,8 +93,7 @@ def _name(setting: Setting) -> str:
 
 def _undecided(rule_id: str, cluster: str, when: str, path: Path, why: str) -> Finding:
     """IK0001: a check that hangs on a setting this template does not fix."""
-    return Finding("IK0001", path, (("kind", "setting"), ("check", rule_id), ("cluster", cluster), ("when", when),
-                                    ("why", why)))
+    return Finding("IK0001", path, SettingUnjudged(check=rule_id, cluster=cluster, when=when, why=why))
 
 
 def private_endpoint_without_clients(model: Model, roles: Roles, scenarios: Scenarios) -> Iterator[Finding]:
@@ -111,8 +115,8 @@ def private_endpoint_without_clients(model: Model, roles: Roles, scenarios: Scen
         for setting in private:
             text = holding_text(definition.guard & setting.guard, scenarios)
             if text is not None:
-                yield Finding("IK1007", setting.path, (
-                    ("cluster", cluster.label), ("group", str(target)), ("when", text),
+                yield Finding("IK1007", setting.path, NodesOnlyClients(
+                    cluster=cluster.label, group=str(target), when=text,
                 ))
 
 

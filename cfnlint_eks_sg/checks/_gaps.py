@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from cfnlint_eks_sg.checks._findings import Finding, flow_gap
+from cfnlint_eks_sg.checks._findings import Finding, FlowGap
 from cfnlint_eks_sg.core._guards import Guard, Scenario, Scenarios, describe
 from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
@@ -82,15 +82,19 @@ def link_gap_records(req: Requirement, traffic: Traffic, result: LinkResult) -> 
 
 
 def gap_finding(gap: Gap) -> Finding:
-    """The finding for a gap: both ends, the missing traffic, when, and the rule to add."""
+    """The finding for a gap, where the person edits."""
+    return Finding(gap.rule_id, gap.path, gap_facts(gap))
+
+
+def gap_facts(gap: Gap) -> FlowGap:
+    """What a gap's finding says: both ends, the missing traffic, when, and the rule to add."""
     link = gap.link
     initiator, responder = _upper_first(link.initiator_label), link.responder_label
     if link.initiator == link.responder:
         initiator, responder = f"Nodes of {link.initiator.label}", "each other"
     missing = render_traffic(gap.blocked)
     verb, preposition = ("egress", "to") if gap.direction is Direction.EGRESS else ("ingress", "from")
-    return flow_gap(
-        gap.rule_id, gap.path,
+    return FlowGap(
         initiator=initiator, responder=responder,
         cluster=link.cluster.label, node_group=link.node_group,
         traffic=missing, half=verb, groups=" or ".join(map(str, gap.side)),

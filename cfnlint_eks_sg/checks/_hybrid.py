@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._findings import Finding, RefusedNetwork
 from cfnlint_eks_sg.checks._gaps import holding_text
 from cfnlint_eks_sg.core._cidrs import Network, inside
 from cfnlint_eks_sg.core._guards import TRUE, Guard, Scenarios
@@ -40,12 +40,9 @@ def refused_remote_networks(model: Model, scenarios: Scenarios) -> Iterator[Find
                 text = holding_text(cluster.guard & network.guard & clash.guard, scenarios)
                 if text is None:
                     continue
-                facts = (("cluster", cluster.resource), ("network", network.kind), ("cidr", network.shown),
-                         ("why", clash.why), ("when", text))
-                if clash.certain:
-                    yield Finding("EK4005", network.path, facts)
-                else:
-                    yield Finding("IK0001", network.path, (("kind", "remote_network"), *facts))
+                facts = RefusedNetwork(cluster=cluster.resource, network=network.kind, cidr=network.shown,
+                                       why=clash.why, when=text)
+                yield Finding("EK4005" if clash.certain else "IK0001", network.path, facts)
 
 
 def _clashes(model: Model, cluster: ClusterDef, network: RemoteNetwork,

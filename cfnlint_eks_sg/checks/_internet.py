@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Final, NamedTuple
 
-from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._findings import ApiBlocked, ApiUnverified, Finding
 from cfnlint_eks_sg.checks._gaps import when
 from cfnlint_eks_sg.core._cidrs import Network, inside, off_internet
 from cfnlint_eks_sg.core._guards import Scenario, Scenarios
@@ -19,7 +19,7 @@ from cfnlint_eks_sg.core._ports import TCP, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import is_companion_path
 from cfnlint_eks_sg.flows._flows import family_in
-from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, Side, rule_label, uncertain_rule
+from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, Side, Verdict, rule_label, uncertain_rule
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
 from cfnlint_eks_sg.model._model import (
     CidrPeer,
@@ -40,7 +40,12 @@ INTERFACE_SERVICES: Final = ("ec2", "ecr.api", "ecr.dkr", "sts")
 AWS_APIS_RULE: Final = "WK1006"  # the rule whose findings are the nodes' blocked path to the AWS APIs
 HTTPS: Final = PortSet.span(443, 443)
 
-Problem = tuple[Path, str, str]  # where, why, and the ranges an egress rule on TCP 443 to would fix it ('' if none)
+class Problem(NamedTuple):
+    """WK1006 fails here: where, why, and the ranges an egress rule on TCP 443 to would fix it (none: no such rule)."""
+
+    path: Path
+    why: str
+    anywhere: tuple[str, ...] = ()
 
 
 class Undecided(NamedTuple):
@@ -60,7 +65,7 @@ class ApiVerdict(NamedTuple):
 
     node_group: str
     cluster: str
-    verdicts: tuple[tuple[str, tuple[Scenario, ...]], ...]
+    verdicts: tuple[tuple[Verdict, tuple[Scenario, ...]], ...]
     blocked: bool = False  # BLOCKED in some scenario (explain --check)
 
 
@@ -83,26 +88,27 @@ def aws_api_access(model: Model, roles: Roles, index: PermissionIndex, scenarios
         cluster = roles.clusters[node.cluster]
         every = _scenarios_of(model, index, scenarios, node, cluster)
         failing: dict[Problem | Undecided, list[Scenario]] = {}
-        shown: dict[str, list[Scenario]] = {}
+        shown: dict[Verdict, list[Scenario]] = {}
         for scenario in every:
             problem = _problem_in(model, index, cluster, node, scenario)
             shown.setdefault(_shown(problem), []).append(scenario)
             if problem is not None:
                 failing.setdefault(problem, []).append(scenario)
         result.verdicts.append(ApiVerdict(node.label, cluster.label,
-                                          tuple((text, tuple(at)) for text, at in shown.items()),
+                                          tuple((verdict, tuple(at)) for verdict, at in shown.items()),
                                           any(not isinstance(p, Undecided) for p in failing)))
         for problem, failed in failing.items():
-            facts = (("node_group", node.label), ("cluster", cluster.label), ("when", when(failed, every)))
+            text = when(failed, every)
             if isinstance(problem, Undecided) and problem.groups:
                 for group in problem.groups:
                     waiting.setdefault(group, []).append(node.label)
             elif isinstance(problem, Undecided):
-                result.findings.append(Finding("IK0001", problem.path, (
-                    ("kind", "aws_apis"), *facts, ("why", problem.why), ("needs", NEEDS))))
+                result.findings.append(Finding("IK0001", problem.path, ApiUnverified(
+                    node_group=node.label, cluster=cluster.label, when=text, why=problem.why, needs=NEEDS)))
             else:
-                path, why, anywhere = problem
-                result.findings.append(Finding(AWS_APIS_RULE, path, (*facts, ("why", why), ("anywhere", anywhere))))
+                result.findings.append(Finding(AWS_APIS_RULE, problem.path, ApiBlocked(
+                    node_group=node.label, cluster=cluster.label, when=text, why=problem.why,
+                    anywhere=problem.anywhere)))
     for group, labels in waiting.items():  # node groups on the same groups listed together, as for links
         named = list(dict.fromkeys(labels))
         noun = "node group" if len(named) == 1 else "node groups"
@@ -123,12 +129,12 @@ def _scenarios_of(model: Model, index: PermissionIndex, scenarios: Scenarios, no
     return [s for s in scenarios.over(frozenset(names)) if node.guard.holds(s) and cluster.guard.holds(s)]
 
 
-def _shown(problem: Problem | Undecided | None) -> str:
+def _shown(problem: Problem | Undecided | None) -> Verdict:
     if problem is None:
-        return "ALLOWED"
+        return Verdict(Reach.ALLOWED)
     if isinstance(problem, Undecided):
-        return f"UNKNOWN: {problem.why}"
-    return f"BLOCKED: {problem[1]}"
+        return Verdict(Reach.UNKNOWN, why=problem.why)
+    return Verdict(Reach.BLOCKED, ((TCP, HTTPS),), problem.why)
 
 
 def _problem_in(model: Model, index: PermissionIndex, cluster: ClusterRole, node: NodeRole,
@@ -158,20 +164,21 @@ def _problem(model: Model, index: PermissionIndex, node: NodeRole, scenario: Sce
         if doubts:
             return Undecided(path, "their egress allows TCP 443 to 0.0.0.0/0; to ::/0, which an IPv6 cluster "
                                    f"needs too, it depends on this: {doubts['::/0']}", hidden)
-        return path, ("their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. "
-                      "Add an egress rule for TCP 443 to ::/0"), "::/0"
+        return Problem(path, "their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. "
+                             "Add an egress rule for TCP 443 to ::/0", ("::/0",))
     endpoints = [e for e in model.endpoints if e.guard.holds(scenario)]
     if ipv6_cluster and not doubts and blocked == ["0.0.0.0/0"] and not endpoints:
-        return path, ("their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too "
-                      "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0"), "0.0.0.0/0"
+        return Problem(path, "their egress allows ::/0 but not 0.0.0.0/0 on TCP 443: an IPv6 cluster needs IPv4 too "
+                             "(many AWS endpoints are IPv4-only). Add an egress rule for TCP 443 to 0.0.0.0/0",
+                       ("0.0.0.0/0",))
     unsure = list(dict.fromkeys(doubts.values()))
     if endpoints:
         gaps, unsure_endpoints = _endpoint_gaps(index, node, out, endpoints, scenario)
         if not gaps and not unsure_endpoints:
             return None
         if gaps and not unsure:
-            return path, ("their egress does not allow TCP 443 to 0.0.0.0/0 and the VPC endpoint path is "
-                          "incomplete: " + "; ".join(gaps)), ""
+            return Problem(path, "their egress does not allow TCP 443 to 0.0.0.0/0 and the VPC endpoint path is "
+                                 "incomplete: " + "; ".join(gaps))
         return Undecided(path, "; ".join([*unsure, *unsure_endpoints, *gaps]), hidden)
     if hidden or unsure:
         return Undecided(path, "; ".join(unsure), hidden)
@@ -205,21 +212,21 @@ def _without_endpoints(model: Model, index: PermissionIndex, out: Sequence[Group
     their egress on TCP 443 goes instead decides whether endpoints elsewhere could serve them."""
     targets = _targets(model, index, out, scenario)
     if not targets:
-        return path, ("their egress allows TCP 443 neither to 0.0.0.0/0 nor to anything that could be a VPC "
+        return Problem(path, ("their egress allows TCP 443 neither to 0.0.0.0/0 nor to anything that could be a VPC "
                       "endpoint, so they cannot register, pull images or assume roles. Allow TCP 443 to "
                       "0.0.0.0/0, or add interface endpoints for ec2, ecr.api, ecr.dkr and sts and an S3 "
-                      "gateway endpoint"), " ".join(blocked)
+                      "gateway endpoint"), tuple(blocked))
     outside = [label for label, vpc in targets.items() if vpc is None]
     if outside:
         return Undecided(path, f"their egress on TCP 443 goes only to {_listed(outside)}, which may hold VPC "
                                "endpoints (or a path to the internet) this template does not show")
     vpcs = list(dict.fromkeys(v for v in targets.values() if v is not None))
-    return path, (f"their egress on TCP 443 goes only to {_listed(list(targets))}, inside "
+    return Problem(path, (f"their egress on TCP 443 goes only to {_listed(list(targets))}, inside "
                   f"VPC{'s' if len(vpcs) > 1 else ''} {_listed(vpcs)} of this template, which defines no VPC "
                   "endpoint: they cannot register, pull images or assume roles. Allow TCP 443 to 0.0.0.0/0, or add "
                   "interface endpoints for ec2, ecr.api, ecr.dkr and sts and an S3 gateway endpoint (endpoints "
-                  "another stack creates in that VPC would close this: suppress WK1006 on this group then)"), \
-        " ".join(blocked)
+                  "another stack creates in that VPC would close this: suppress WK1006 on this group then)"),
+                   tuple(blocked))
 
 
 def _doubt(index: PermissionIndex, out: Sequence[GroupKey], ipv6: bool, scenario: Scenario) -> str:

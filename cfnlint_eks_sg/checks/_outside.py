@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import Final
 
-from cfnlint_eks_sg.checks._findings import Finding
+from cfnlint_eks_sg.checks._findings import (
+    ExternalGroups,
+    Finding,
+    ForeignRules,
+    UndecidedFlows,
+    UnreadCompanion,
+    UnreadNested,
+)
 from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg.core._guards import FALSE, guard_text
 from cfnlint_eks_sg.core._ports import PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import Link, LinkResult
-from cfnlint_eks_sg.flows._reach import GROUPS_ELSEWHERE, NO_GROUP, OTHER_SIDE, Opening, Reach
+from cfnlint_eks_sg.flows._reach import GROUPS_ELSEWHERE, NO_GROUP, Opening, Reach
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg.load._companions import Refused
 from cfnlint_eks_sg.model._model import Direction, GroupKey, GroupPeer, Model, Origin, StandaloneRule
@@ -90,8 +97,8 @@ def _foreign_findings(model: Model, depends: dict[GroupKey, dict[str, None]],
                                                                   model.anchor_key(where[item[0]]), item[0])):
         merged.setdefault(tuple(flows), []).append(group)
     for names, groups in merged.items():
-        yield Finding("IK0001", where[groups[0]], (
-            ("group", _join([str(g) for g in groups])), ("flows", _listed(names)), ("count", str(len(names))),
+        yield Finding("IK0001", where[groups[0]], ExternalGroups(
+            group=_join([str(g) for g in groups]), flows=_listed(names), total=len(names),
         ))
 
 
@@ -102,9 +109,8 @@ def _local_findings(model: Model, local: dict[tuple[Path, str], dict[str, None]]
         together.setdefault(tuple(flows), []).append(cause)
     for names, causes in together.items():
         causes.sort(key=lambda cause: model.anchor_key(cause[0]))  # the place stays when resources move or rename
-        yield Finding("IK0001", causes[0][0], (
-            ("kind", "undecided"), ("causes", "; ".join(dict.fromkeys(text for _, text in causes))),
-            ("flows", _listed(names)), ("count", str(len(names))),
+        yield Finding("IK0001", causes[0][0], UndecidedFlows(
+            causes="; ".join(dict.fromkeys(text for _, text in causes)), flows=_listed(names), total=len(names),
         ))
 
 
@@ -118,7 +124,7 @@ def _local_causes(link: Link, opening: Opening, direction: Direction, ports: Por
         return [(other.path, _unseen(other.label, GROUPS_ELSEWHERE))]
     if not other.members and other.remote is None:
         return [(other.path, _unseen(other.label, NO_GROUP))]
-    return [(d.where, f"{d.subject}: {d.reason.replace(OTHER_SIDE, other.label)}")
+    return [(d.where, f"{d.subject}: {d.why(other.label)}")
             for d in opening.unsure(ports)]
 
 
@@ -165,12 +171,11 @@ def unreadable_companions(refused: Iterable[Refused]) -> Iterator[Finding]:
     """IK0001: a companion template that was not read leaves the flows through it unverified."""
     said: set[tuple[object, ...]] = set()
     for item in refused:
-        kind = "nested" if item.companion.where[:1] == ("Resources",) else "companion"
+        unread = UnreadNested if item.companion.where[:1] == ("Resources",) else UnreadCompanion
         shown = "".join(c if c.isprintable() else "?" for c in item.companion.path)[:200]
         if (item.companion.where, shown, item.reason) not in said:
             said.add((item.companion.where, shown, item.reason))
-            yield Finding("IK0001", item.companion.where, (("kind", kind), ("companion", shown),
-                                                           ("reason", item.reason)))
+            yield Finding("IK0001", item.companion.where, unread(companion=shown, reason=item.reason))
 
 
 def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Finding]:
@@ -191,7 +196,7 @@ def foreign_rules(model: Model, nested: Collection[str] = ()) -> Iterator[Findin
         guard = FALSE
         for rule in rules:
             guard = guard | rule.guard
-        yield Finding("IK0002", rules[0].path, (
-            ("resources", ", ".join(r.resource for r in rules)), ("count", str(len(rules))),
-            ("group", str(group)), ("extra", extra), ("when", guard_text(guard)),
+        yield Finding("IK0002", rules[0].path, ForeignRules(
+            resources=", ".join(r.resource for r in rules), total=len(rules),
+            group=str(group), extra=extra, when=guard_text(guard),
         ))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
-from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
+from cfnlint_eks_sg.checks._findings import ApiBlocked, Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiVerdict
 from cfnlint_eks_sg.core._guards import Scenario, describe, guard_text
@@ -20,7 +20,7 @@ from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, LinkState
-from cfnlint_eks_sg.flows._reach import Half, Reach
+from cfnlint_eks_sg.flows._reach import Reach, Verdict, combined
 from cfnlint_eks_sg.flows._requirements import OPT_IN_RULES, REQUIREMENTS, Level, Requirement
 from cfnlint_eks_sg.model._model import Direction, Member, Origin, Truth
 
@@ -104,9 +104,10 @@ def required_flows(analysis: Analysis,
             yield req, traffic, results
 
 
-def halves_of(traffic: Traffic, direction: Direction, state: LinkState) -> list[Half]:
+def verdict_of(traffic: Traffic, direction: Direction, state: LinkState) -> Verdict:
+    """One half of a flow in one scenario, over all its traffic."""
     openings = state.egress if direction is Direction.EGRESS else state.ingress
-    return [openings[protocol].verdict(direction, ports) for protocol, ports in traffic]
+    return combined(traffic, [openings[protocol].verdict(direction, ports) for protocol, ports in traffic])
 
 
 def any_blocked(shown: Iterable[str]) -> bool:
@@ -129,7 +130,8 @@ class Suppressed:
                         if not reported(rule_id, finding.path) for scenario in gap.failing}
         apis: dict[str, list[bool]] = {}
         for finding in analysis.findings.get(AWS_APIS_RULE, []):
-            apis.setdefault(finding.message_fields()["node_group"], []).append(reported(AWS_APIS_RULE, finding.path))
+            if isinstance(finding.facts, ApiBlocked):
+                apis.setdefault(finding.facts.node_group, []).append(reported(AWS_APIS_RULE, finding.path))
         self._apis = {node_group for node_group, shows in apis.items() if not any(shows)}
 
     def half(self, rule_id: str, result: LinkResult, direction: Direction, scenario: Scenario) -> bool:
@@ -157,9 +159,9 @@ def _flow(rule_id: str, result: LinkResult, traffic: Traffic, hidden: Suppressed
     for direction in link.halves:
         verdicts: dict[str, list[str]] = {}
         for state in result.states:
-            text = verdict_text(halves_of(traffic, direction, state), traffic)
-            if text.startswith("BLOCKED") and hidden.half(rule_id, result, direction, state.scenario):
-                text = text.replace("BLOCKED", SUPPRESSED, 1)
+            verdict = verdict_of(traffic, direction, state)
+            suppressed = verdict.reach is Reach.BLOCKED and hidden.half(rule_id, result, direction, state.scenario)
+            text = verdict_text(verdict, suppressed)
             verdicts.setdefault(text, []).append(describe(state.scenario) or "always")
         for text, scenarios in verdicts.items():
             when = "" if len(verdicts) == 1 else f" when {' / '.join(scenarios)}"
@@ -176,21 +178,20 @@ def _aws_apis(verdicts: Sequence[ApiVerdict], hidden: Suppressed) -> Iterator[st
         yield f"    node group {verdict.node_group} of cluster {verdict.cluster}"
         if not verdict.verdicts:
             yield "      never there in any scenario"
-        for text, scenarios in verdict.verdicts:
-            if text.startswith("BLOCKED") and hidden.aws_apis(verdict.node_group):
-                text = text.replace("BLOCKED", SUPPRESSED, 1)
+        for shown, scenarios in verdict.verdicts:
+            text = verdict_text(shown, shown.reach is Reach.BLOCKED and hidden.aws_apis(verdict.node_group))
             at = "" if len(verdict.verdicts) == 1 else f" when {' / '.join(describe(s) or 'always' for s in scenarios)}"
             yield f"      egress  {text}{at}"
 
 
-def verdict_text(halves: Sequence[Half], traffic: Traffic) -> str:
-    blocked = [(protocol, half.missing) for (protocol, _), half in zip(traffic, halves, strict=True)
-               if half.reach is Reach.BLOCKED]
-    if blocked:
-        return f"BLOCKED: no rule allows {render_traffic(blocked)}"
-    unknown = [half.why for half in halves if half.reach is Reach.UNKNOWN]
-    if unknown:
-        return f"UNKNOWN: {unknown[0]}"
+def verdict_text(verdict: Verdict, suppressed: bool = False) -> str:
+    """`ALLOWED`, `BLOCKED: no rule allows TCP 10250` (or why, for WK1006), `UNKNOWN: why`; a BLOCKED verdict
+    whose findings cfn-lint does not show is `BLOCKED (suppressed)`."""
+    if verdict.reach is Reach.BLOCKED:
+        missing = f"no rule allows {render_traffic(verdict.missing)}"
+        return f"{SUPPRESSED if suppressed else 'BLOCKED'}: {verdict.why or missing}"
+    if verdict.reach is Reach.UNKNOWN:
+        return f"UNKNOWN: {verdict.why}"
     return "ALLOWED"
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
-from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
-from cfnlint_eks_sg.checks._gaps import Gap, gap_finding, preferred
+from cfnlint_eks_sg.checks._findings import ApiBlocked, Reported, shown_by_default
+from cfnlint_eks_sg.checks._gaps import Gap, gap_facts, preferred
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE
 from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
@@ -134,7 +134,7 @@ def _gap_rules(analysis: Analysis, gap: Gap, sentences: list[str]) -> list[_Rule
     for side, other in pairs:
         owner = preferred(side)
         if owner is None or _reference(owner, analysis.model.parameters) is None:
-            sentences.append(f"{gap_finding(gap).message_fields()['fix']} ({gap.rule_id}): the group to change is "
+            sentences.append(f"{gap_facts(gap).fix} ({gap.rule_id}): the group to change is "
                              "not one this template can name, so add the rule where that group is defined")
             continue
         link = gap.link
@@ -169,11 +169,13 @@ def _internet_rules(analysis: Analysis, rules: dict[tuple[object, ...], _Rule], 
         path = finding.path
         if not scope.reported(AWS_APIS_RULE, path):
             continue
-        fields = finding.message_fields()
-        anywhere = fields.get("anywhere", "").split()
+        facts = finding.facts
+        if not isinstance(facts, ApiBlocked):
+            continue
+        anywhere = facts.anywhere
         owner = GroupKey.make(Origin.RESOURCE, str(path[1])) if len(path) == 2 and path[0] == "Resources" else None
         if not anywhere or owner is None or owner not in analysis.model.groups:
-            sentences.append(f"WK1006: node group {fields['node_group']}: {fields['why']}")
+            sentences.append(f"WK1006: node group {facts.node_group}: {facts.why}")
             _addressed(findings, (AWS_APIS_RULE, path), sentences[-1:])
             continue
         for cidr in anywhere:

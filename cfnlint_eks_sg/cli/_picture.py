@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
@@ -21,57 +22,81 @@ from cfnlint_eks_sg.cli._explain import (
     Suppressed,
     Traffic,
     default_ports,
-    halves_of,
     required_flows,
-    verdict_text,
+    verdict_of,
 )
+from cfnlint_eks_sg.core._ports import TCP, PortSet
 from cfnlint_eks_sg.flows._flows import LinkResult
+from cfnlint_eks_sg.flows._reach import Reach, Verdict
+from cfnlint_eks_sg.flows._requirements import Level
+from cfnlint_eks_sg.model._model import Direction
 
-_ORDER = ("BLOCKED", "UNKNOWN", "ALLOWED")
+_ORDER: Final = (Reach.BLOCKED, Reach.UNKNOWN, Reach.ALLOWED)  # worst first
+_NEVER: Final = Verdict(Reach.ALLOWED, why="never both there in the same scenario")
 Json = dict[str, object]
 
 
-def flows(analysis: Analysis, ports: PortsOf = default_ports,
-          reported: Reported = shown_by_default) -> list[Json]:
+class Edge(NamedTuple):
+    """A required flow on one link as the picture shows it: its worst verdict over halves and scenarios, the half
+    it is decided on (None when allowed), and whether cfn-lint shows none of its findings."""
+
+    rule_id: str
+    initiator: str
+    responder: str
+    traffic: str
+    level: str
+    verdict: Verdict
+    half: Direction | None = None
+    suppressed: bool = False
+
+    def rank(self) -> tuple[int, bool]:
+        return _ORDER.index(self.verdict.reach), self.suppressed
+
+    def as_json(self) -> Json:
+        verdict = self.verdict
+        return {"rule": self.rule_id, "from": self.initiator, "to": self.responder, "traffic": self.traffic,
+                "level": self.level, "verdict": verdict.reach.value,
+                "half": self.half.value if self.half is not None else None,
+                "missing": render_traffic(verdict.missing) if verdict.reach is Reach.BLOCKED else None,
+                "why": verdict.why or None, "suppressed": self.suppressed}
+
+
+def edges(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported = shown_by_default) -> list[Edge]:
     """Each required flow on each link with its worst verdict, the half it is decided by, why, and whether
     cfn-lint shows none of its findings (a BLOCKED flow the user suppressed)."""
     hidden = Suppressed(analysis, ports, reported)
-    found: list[Json] = []
+    found: list[Edge] = []
     for req, traffic, results in required_flows(analysis, ports):
         for result in results:
-            verdict, half, why, suppressed = _worst(req.rule_id, result, traffic, hidden)
-            found.append({"rule": req.rule_id, "from": result.link.initiator_label, "to": result.link.responder_label,
-                          "traffic": render_traffic(traffic), "level": req.level.value, "verdict": verdict,
-                          "half": half, **_reason(verdict, why), "suppressed": suppressed})
+            flow = Edge(req.rule_id, result.link.initiator_label, result.link.responder_label,
+                        render_traffic(traffic), req.level.value, Verdict(Reach.ALLOWED))
+            found.append(_worst(flow, result, traffic, hidden))
     for api in analysis.api_access.verdicts:
-        texts = [text for text, _ in api.verdicts] or ["ALLOWED"]
-        text = min(texts, key=lambda t: _ORDER.index(t.split(":")[0]))
-        verdict, _, why = text.partition(": ")
-        found.append({"rule": AWS_APIS_RULE, "from": f"node group {api.node_group}", "to": "the AWS APIs",
-                      "traffic": "TCP 443", "level": "recommended", "verdict": verdict,
-                      "half": "egress" if verdict != "ALLOWED" else None,
-                      "missing": "TCP 443" if verdict == "BLOCKED" else None, "why": why or None,
-                      "suppressed": verdict == "BLOCKED" and hidden.aws_apis(api.node_group)})
+        worst = min((verdict for verdict, _ in api.verdicts), key=lambda v: _ORDER.index(v.reach),
+                    default=Verdict(Reach.ALLOWED))
+        half = Direction.EGRESS if worst.reach is not Reach.ALLOWED else None
+        suppressed = worst.reach is Reach.BLOCKED and hidden.aws_apis(api.node_group)
+        found.append(Edge(AWS_APIS_RULE, f"node group {api.node_group}", "the AWS APIs", render_traffic(_HTTPS),
+                          Level.RECOMMENDED.value, worst, half, suppressed))
     return found
 
 
-def _reason(verdict: str, why: str | None) -> Json:
-    """BLOCKED: the traffic no rule allows; UNKNOWN: what is not visible; ALLOWED: neither."""
-    return {"missing": why if verdict == "BLOCKED" else None, "why": why if verdict != "BLOCKED" else None}
+_HTTPS: Final = ((TCP, PortSet.span(443, 443)),)
 
 
-def _worst(rule_id: str, result: LinkResult, traffic: Traffic,
-           hidden: Suppressed) -> tuple[str, str | None, str | None, bool]:
+def _worst(flow: Edge, result: LinkResult, traffic: Traffic, hidden: Suppressed) -> Edge:
     """The worst verdict over halves and scenarios; of BLOCKED ones, one cfn-lint shows before a suppressed one."""
-    worst: tuple[str, str | None, str | None, bool] = ("ALLOWED", None, None, False)
     if not result.states:
-        return "ALLOWED", None, "never both there in the same scenario", False
+        return flow._replace(verdict=_NEVER)
+    worst = flow
     for direction in result.link.halves:
         for state in result.states:
-            verdict, _, why = verdict_text(halves_of(traffic, direction, state), traffic).partition(": ")
-            suppressed = verdict == "BLOCKED" and hidden.half(rule_id, result, direction, state.scenario)
-            if (_ORDER.index(verdict), suppressed) < (_ORDER.index(worst[0]), worst[3]):
-                worst = (verdict, direction.value, why.removeprefix("no rule allows ") or None, suppressed)
+            verdict = verdict_of(traffic, direction, state)
+            blocked = verdict.reach is Reach.BLOCKED
+            edge = flow._replace(verdict=verdict, half=direction,
+                                 suppressed=blocked and hidden.half(flow.rule_id, result, direction, state.scenario))
+            if edge.rank() < worst.rank():
+                worst = edge
     return worst
 
 
@@ -83,7 +108,7 @@ def as_json(analysis: Analysis, ports: PortsOf = default_ports, reported: Report
         "node_groups": [{"name": n.label, "cluster": n.cluster, "kind": n.compute.value,
                          "groups": [str(m.key) for m in n.members], "groups_known": n.members_known}
                         for n in roles.node_groups],
-        "flows": flows(analysis, ports, reported),
+        "flows": [edge.as_json() for edge in edges(analysis, ports, reported)],
     }
     return json.dumps(data, indent=2)
 
@@ -100,24 +125,26 @@ def as_mermaid(analysis: Analysis, ports: PortsOf = default_ports,
             ids[label] = f"n{len(ids) + 1}"
         return ids[label]
 
-    edges: dict[tuple[str, str], list[str]] = {}
+    allowed: dict[tuple[str, str], list[str]] = {}
     odd: list[tuple[str, str, str, bool]] = []
-    for flow in flows(analysis, ports, reported):
-        ends = (node(str(flow["from"])), node(str(flow["to"])))
-        if flow["verdict"] == "ALLOWED":
-            edges.setdefault(ends, []).append(str(flow["rule"]))  # EK1005 checks TCP and UDP: once
-        else:
-            missing = f": {flow['half']} misses {flow['missing']}" if flow["verdict"] == "BLOCKED" else ""
-            verdict = f"{flow['verdict']} (suppressed)" if flow["suppressed"] else flow["verdict"]
-            odd.append((*ends, f"{flow['rule']} {verdict}{missing}",
-                        flow["verdict"] == "BLOCKED" and not flow["suppressed"]))
+    for edge in edges(analysis, ports, reported):
+        ends = (node(edge.initiator), node(edge.responder))
+        reach = edge.verdict.reach
+        if reach is Reach.ALLOWED:
+            allowed.setdefault(ends, []).append(edge.rule_id)  # EK1005 checks TCP and UDP: once
+            continue
+        missing = ""
+        if reach is Reach.BLOCKED and edge.half is not None:
+            missing = f": {edge.half.value} misses {render_traffic(edge.verdict.missing)}"
+        shown = f"{reach.value} (suppressed)" if edge.suppressed else reach.value
+        odd.append((*ends, f"{edge.rule_id} {shown}{missing}", reach is Reach.BLOCKED and not edge.suppressed))
     for label, ident in ids.items():
         yield f'  {ident}["{_quoted(label)}"]'
-    for (first, second), rules in edges.items():
+    for (first, second), rules in allowed.items():
         yield f'  {first} -->|"{" ".join(dict.fromkeys(rules))}"| {second}'
     for first, second, text, _ in odd:
         yield f'  {first} -.->|"{_quoted(text)}"| {second}'
-    red = [str(len(edges) + number) for number, item in enumerate(odd) if item[3]]
+    red = [str(len(allowed) + number) for number, item in enumerate(odd) if item[3]]
     if red:
         yield f"  linkStyle {','.join(red)} stroke:#d00,color:#d00"
 

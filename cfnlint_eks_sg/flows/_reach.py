@@ -63,6 +63,32 @@ class Half(NamedTuple):
     why: str = ""  # UNKNOWN: what is not visible
 
 
+Traffic = tuple[tuple[IpProtocol, PortSet], ...]  # a flow's ports, by protocol
+
+
+class Verdict(NamedTuple):
+    """One half of a flow over all its traffic: ALLOWED, BLOCKED with the ports no rule allows (by protocol), or
+    UNKNOWN with why. Explain's text, JSON and mermaid all read it; `why` on BLOCKED says more than the ports
+    (WK1006's path to the AWS APIs)."""
+
+    reach: Reach
+    missing: Traffic = ()
+    why: str = ""
+
+
+def combined(traffic: Sequence[tuple[IpProtocol, PortSet]], halves: Sequence[Half]) -> Verdict:
+    """The verdict of a half over every protocol of the traffic (`halves` in the same order): blocked on any,
+    else unknown on any (the first one's why), else allowed."""
+    blocked = tuple((protocol, half.missing) for (protocol, _), half in zip(traffic, halves, strict=True)
+                    if half.reach is Reach.BLOCKED)
+    if blocked:
+        return Verdict(Reach.BLOCKED, blocked)
+    unknown = [half.why for half in halves if half.reach is Reach.UNKNOWN]
+    if unknown:
+        return Verdict(Reach.UNKNOWN, why=unknown[0])
+    return Verdict(Reach.ALLOWED)
+
+
 class _OwnerRules:
     """One group's rules in one direction, by peer (a plain class: see `Model`)."""
 
@@ -245,19 +271,34 @@ class PermissionIndex:
         return candidates, doubtful
 
 
+class Inside(NamedTuple):
+    """Why an address rule may or may not cover the other side: whether its addresses lie inside a range is not
+    known here. The other side is named by whoever shows it (explain: "the other side"; IK0001: its label)."""
+
+    addresses: str  # "subnets", "IPv6 addresses"
+    range: str  # "10.0.0.0/16", "prefix list pl-1"
+
+    def about(self, other: str) -> str:
+        return f"whether the {self.addresses} of {other} lie inside {self.range} is not known here"
+
+
 class Doubt(NamedTuple):
     """A visible rule (or a setting, `rule` None, at `path`) that may open `ports` or not: what the template
     leaves open about it."""
 
     rule: Permission | None
     ports: PortSet
-    reason: str
+    reason: str | Inside
     path: Path = ()
     label: str = ""  # what it is, when not a rule
 
     @property
     def text(self) -> str:
-        return f"{self.subject} may allow it: {self.reason}"
+        return f"{self.subject} may allow it: {self.why(OTHER_SIDE)}"
+
+    def why(self, other: str) -> str:
+        """The reason, naming the other side of the flow as `other`."""
+        return self.reason.about(other) if isinstance(self.reason, Inside) else self.reason
 
     @property
     def subject(self) -> str:
@@ -307,7 +348,7 @@ _UNREAD: Final = "its rule is not fully readable here"
 _NO_RULES: Final = _OwnerRules()
 GROUPS_ELSEWHERE: Final = "the groups of a launch template defined elsewhere"
 NO_GROUP: Final = "no security group is visible on it (EC2 then uses the VPC default group)"
-OTHER_SIDE: Final = "the other side"  # in doubts' reasons: the caller names it
+OTHER_SIDE: Final = "the other side"  # how explain names it in a doubt's reason
 
 
 class Opening(NamedTuple):
@@ -494,7 +535,7 @@ def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:
     return _covers(peer.covers, block)
 
 
-def _address_doubt(perm: Permission, ipv6: bool) -> str:
+def _address_doubt(perm: Permission, ipv6: bool) -> str | Inside:
     """Why an address rule may or may not cover a subnet of the other side."""
     peer = perm.peer
     if peer is None:
@@ -506,14 +547,14 @@ def _address_doubt(perm: Permission, ipv6: bool) -> str:
             return f"the IPv6 entries of prefix list {peer.ident} are not modelled"
         if peer.covers is None:
             return f"the entries of prefix list {peer.ident} are not known here"
-        return f"whether the subnets of {OTHER_SIDE} lie inside prefix list {peer.ident} is not known here"
+        return Inside("subnets", f"prefix list {peer.ident}")
     if not isinstance(peer, CidrPeer):
         return "its peer is not an address range"
     if ipv6:
-        return f"whether the IPv6 addresses of {OTHER_SIDE} lie inside {peer.cidr} is not known here"
+        return Inside("IPv6 addresses", peer.cidr)
     if peer.covers is None:
         return f"the range {peer.cidr} is not known here"
-    return f"whether the subnets of {OTHER_SIDE} lie inside {peer.cidr} is not known here"
+    return Inside("subnets", peer.cidr)
 
 
 def _covers(covers: Range | None, block: Block | None) -> Match:

@@ -14,7 +14,3 @@ class ControlPlaneGroupUsedElsewhere(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group"]
-    message_format = (
-        "Security group {group}, a control-plane group of {cluster}, is also attached to "
-        "{resource_type} {resource}{when}; give the control plane a dedicated group."
-    )

@@ -12,7 +12,3 @@ class ControlPlaneToExtensionServers(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it (extension API servers and webhooks on 443 time out). Add {fix}."
-    )

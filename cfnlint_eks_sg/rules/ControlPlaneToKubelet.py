@@ -12,7 +12,3 @@ class ControlPlaneToKubelet(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it (kubectl logs/exec hang). Add {fix}."
-    )

@@ -12,10 +12,6 @@ class ControlPlaneToPrivilegedPorts(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it (apiserver proxy and conformance tests need it). Add {fix}."
-    )
 
     def __init__(self) -> None:
         super().__init__()

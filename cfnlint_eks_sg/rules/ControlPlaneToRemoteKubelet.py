@@ -12,7 +12,3 @@ class ControlPlaneToRemoteKubelet(AnalysisRule):
     )
     source_url = HYBRID_NODES_NETWORKING
     tags = ["eks", "security-group", "flow", "hybrid-nodes"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it (kubectl logs/exec hang on hybrid nodes). Add {fix}."
-    )

@@ -13,7 +13,3 @@ class ControlPlaneToRemoteWebhooks(WebhookPortsRule):
     )
     source_url = HYBRID_NODES_NETWORKING
     tags = ["eks", "security-group", "flow", "hybrid-nodes"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it{impact}. Add {fix}."
-    )

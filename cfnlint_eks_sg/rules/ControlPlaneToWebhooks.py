@@ -13,7 +13,3 @@ class ControlPlaneToWebhooks(WebhookPortsRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it{impact}. Add {fix}."
-    )

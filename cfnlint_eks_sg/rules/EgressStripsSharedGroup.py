@@ -13,8 +13,3 @@ class EgressStripsSharedGroup(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "egress"]
-    message_format = (
-        "{group} has {count} standalone egress rule(s) ({resource}){when}, and it is {why}: CloudFormation "
-        "then removes the group's default allow-all egress and everything on it loses outbound traffic the "
-        "explicit rules do not allow. Put the rules on a dedicated group, or restate the allow-all egress."
-    )

@@ -13,7 +13,3 @@ class ForeignGroupRule(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "cross-stack"]
-    message_format = (
-        "This template adds {count} rule(s) to {group}{when}, which another stack owns ({resources}): they "
-        "are deleted with this stack{extra}."
-    )

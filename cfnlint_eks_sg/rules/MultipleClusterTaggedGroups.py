@@ -13,8 +13,3 @@ class MultipleClusterTaggedGroups(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "tags"]
-    message_format = (
-        "Node group {node_group} carries {count} security groups with the kubernetes.io/cluster tag of "
-        "cluster {cluster}{when}: {groups}. Load balancer controllers need exactly one; remove the tag from "
-        "all but one."
-    )

@@ -13,4 +13,3 @@ class NodesToAwsApis(AnalysisRule):
     )
     source_url = PRIVATE_CLUSTERS
     tags = ["eks", "security-group", "flow", "endpoint"]
-    message_format = "Node group {node_group} of cluster {cluster} cannot reach the AWS APIs on TCP 443{when}: {why}."

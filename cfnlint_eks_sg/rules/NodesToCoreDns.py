@@ -12,7 +12,3 @@ class NodesToCoreDns(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow", "dns"]
-    message_format = (
-        "{initiator} cannot reach {responder} on {traffic}{when}: no {half} rule on {groups} "
-        "allows it (pods cannot resolve names through CoreDNS there). Add {fix}."
-    )

@@ -12,7 +12,3 @@ class NodesToNodes(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group", "flow"]
-    message_format = (
-        "{initiator} cannot send {traffic} to {responder}{when}: no {half} rule on {groups} allows "
-        "all protocols (pod-to-pod traffic and metrics-server on 10250 need it). Add {fix}."
-    )

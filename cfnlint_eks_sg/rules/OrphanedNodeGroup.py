@@ -13,7 +13,3 @@ class OrphanedNodeGroup(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group"]
-    message_format = (
-        "Security group {group} is written for nodes but nothing in this template carries it{when}: its rules "
-        "protect nothing. Attach it to the node group's launch template, export it, or remove it."
-    )

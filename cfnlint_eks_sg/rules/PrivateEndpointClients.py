@@ -12,8 +12,3 @@ class PrivateEndpointClients(AnalysisRule):
     )
     source_url = CLUSTER_ENDPOINT
     tags = ["eks", "endpoint", "security-group"]
-    message_format = (
-        "Cluster {cluster} enables private endpoint access{when}, but only its nodes may reach the API on TCP 443: "
-        "kubectl from a bastion, CI runner or VPN inside the VPC will time out. If they need it, add an "
-        "ingress rule on {group} for TCP 443 from their security group or address range."
-    )

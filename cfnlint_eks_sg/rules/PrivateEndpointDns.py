@@ -12,8 +12,3 @@ class PrivateEndpointDns(AnalysisRule):
     )
     source_url = CLUSTER_ENDPOINT
     tags = ["eks", "endpoint", "dns"]
-    message_format = (
-        "Cluster {cluster} enables private endpoint access{when}, but {setting} of VPC {vpc} is {state}: "
-        "the private endpoint does not resolve inside the VPC. Set EnableDnsHostnames and EnableDnsSupport "
-        "to true."
-    )

@@ -20,10 +20,6 @@ class PublicExposure(AnalysisRule):
     )
     source_url = REMOTE_ACCESS
     tags = ["eks", "security-group", "exposure"]
-    message_format = (
-        "{group} (on {role} interfaces) accepts {what} from {source}{when}. Restrict the source to the "
-        "addresses that need it, or list the port in allowed_public_ports."
-    )
 
     def __init__(self) -> None:
         super().__init__()

@@ -13,7 +13,3 @@ class RemoteNetworkRefused(AnalysisRule):
     )
     source_url = HYBRID_NODES_NETWORKING
     tags = ["eks", "hybrid-nodes", "cidr"]
-    message_format = (
-        "Remote {network} network {cidr} of cluster {cluster}{when} is refused by EKS: {why}. Choose a block that "
-        "meets the RemoteNetworkConfig requirements."
-    )

@@ -13,8 +13,3 @@ class RestrictedPublicEndpoint(AnalysisRule):
     )
     source_url = CLUSTER_ENDPOINT
     tags = ["eks", "endpoint"]
-    message_format = (
-        "Cluster {cluster} has only a public endpoint, restricted to {cidrs}{when}: nodes call it from "
-        "their NAT or public addresses, which must be in that list or they cannot join. Enable "
-        "EndpointPrivateAccess, or add the nodes' egress addresses."
-    )

@@ -12,7 +12,3 @@ class SharedControlPlaneGroup(AnalysisRule):
     )
     source_url = SECURITY_GROUP_REQUIREMENTS
     tags = ["eks", "security-group"]
-    message_format = (
-        "Security group {group} is a control-plane group of cluster {cluster} and also of {others}{when}; "
-        "give each cluster its own group in ResourcesVpcConfig.SecurityGroupIds."
-    )

@@ -1,9 +1,8 @@
-"""The base class of this plugin's rules: reads the cached analysis, formats its findings."""
+"""The base class of this plugin's rules: reads the cached analysis, renders its findings (`_messages`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Final
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
@@ -27,8 +26,6 @@ class AnalysisRule(CloudFormationLintRule):
     """`id = ""`: cfn-lint instantiates this base when it is imported, then drops it."""
 
     id = ""
-    message_format = ""
-    message_formats: ClassVar[Mapping[str, str]] = {}  # other wordings, by the finding's `kind` field
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         if not self.active() or not worth_analysing(cfn):
@@ -36,13 +33,10 @@ class AnalysisRule(CloudFormationLintRule):
         # The engine is loaded on the first template that has something for it: plain cfn-lint runs,
         # `cfn-lint -l` and templates without EKS or security groups never pay its import.
         from cfnlint_eks_sg._analysis import get_analysis
+        from cfnlint_eks_sg.rules._messages import message
 
-        matches = []
-        for finding in get_analysis(cfn).findings_for(self.id, self.ports()):
-            fields = finding.message_fields()
-            wording = self.message_formats.get(fields.get("kind", ""), self.message_format)
-            matches.append(RuleMatch(list(finding.path), wording.format(**fields)))
-        return matches
+        return [RuleMatch(list(finding.path), message(finding))
+                for finding in get_analysis(cfn).findings_for(self.id, self.ports())]
 
     def settings(self, definition: dict[str, dict[str, object]]) -> None:
         """Declare `configure_rules` options; call after `super().__init__()` (it resets them)."""

@@ -435,7 +435,7 @@ def test_a_flow_that_hangs_on_an_outside_group_counts_the_aws_api_path_too() -> 
     }
     (unknown,) = findings(template, "IK0001")
     assert unknown.path == ("Resources", "Lt", "Properties", "LaunchTemplateData", "SecurityGroupIds", 0)
-    assert (field(unknown, "group"), field(unknown, "count")) == ("parameter NodeSg", "7")
+    assert (field(unknown, "group"), field(unknown, "total")) == ("parameter NodeSg", "7")
 
 
 # --- companions: what of a joined system the linted template gets ------------------------------------------

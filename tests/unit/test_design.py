@@ -287,7 +287,7 @@ def test_wk2003_cluster_group_counts_as_tagged() -> None:
     template = design(NodeSG=tagged(), Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")))
     (found,) = findings(template, "WK2003")
     assert found.path == ("Resources", "NodeSG", "Properties", "Tags")
-    assert fields_of(found, "node_group", "cluster", "count", "groups", "when") == (
+    assert fields_of(found, "node_group", "cluster", "total", "groups", "when") == (
         "Ng", "Cl", "2", "the EKS cluster security group of Cl, NodeSG", "")
 
 
@@ -308,7 +308,7 @@ def test_wk2003_two_tagged_groups_of_the_template_point_at_one_whatever_their_or
     )
     (found,) = findings(template, "WK2003")
     assert found.path == ("Resources", "ExtraSG", "Properties", "Tags")
-    assert (field(found, "count"), field(found, "groups")) == ("2", ", ".join(listed))
+    assert (field(found, "total"), field(found, "groups")) == ("2", ", ".join(listed))
 
 
 def test_wk2003_tags_for_another_cluster_do_not_count() -> None:
@@ -333,7 +333,7 @@ def test_wk2003_cluster_named_by_a_parameter_matches_the_tag() -> None:
         Lt=launch_template(getatt("Cl", "ClusterSecurityGroupId"), ref("NodeSG")),
     ) | {"Parameters": {"ClusterName": {"Type": "String"}}}
     (found,) = findings(template, "WK2003")
-    assert (found.path, field(found, "count")) == (("Resources", "NodeSG", "Properties", "Tags"), "2")
+    assert (found.path, field(found, "total")) == (("Resources", "NodeSG", "Properties", "Tags"), "2")
 
 
 def test_wk2003_self_managed_nodes_with_the_cluster_group() -> None:
@@ -405,7 +405,7 @@ def test_wk2004_one_finding_per_group_whatever_its_rules() -> None:
     rules = {f"Eg{n}": res("AWS::EC2::SecurityGroupEgress", GroupId=getatt("Cl", "ClusterSecurityGroupId"),
                            IpProtocol="tcp", FromPort=n, ToPort=n, CidrIp="10.0.0.0/8") for n in (443, 10250)}
     (found,) = findings(design(**rules), "WK2004")
-    assert (found.path, field(found, "resource"), field(found, "count")) == (
+    assert (found.path, field(found, "resource"), field(found, "total")) == (
         ("Resources", "Cl"), "Eg10250 and Eg443", "2")
 
 
@@ -836,7 +836,7 @@ def test_wk2003_counts_each_tagged_group_once_and_only_groups_it_knows() -> None
     template["Parameters"] = {"P": {"Type": "AWS::EC2::SecurityGroup::Id"}}
     (found,) = findings(template, "WK2003")
     assert found.path == ("Resources", "A", "Properties", "Tags")  # equal groups: the first by name
-    assert fields_of(found, "count", "groups") == ("3", "NodeSG, B, A")
+    assert fields_of(found, "total", "groups") == ("3", "NodeSG, B, A")
 
 
 def test_wk2003_culprit_is_the_group_that_holds_the_most_after_sorting() -> None:
@@ -850,7 +850,7 @@ def test_wk2003_culprit_is_the_group_that_holds_the_most_after_sorting() -> None
 def test_wk2003_a_conditional_member_names_its_condition() -> None:
     template = design(Extra=tagged(), NodeSG=tagged(), Lt=launch_template(ref("NodeSG"), if_("Two", ref("Extra"))))
     (found,) = findings(template, "WK2003")
-    assert fields_of(found, "count", "groups", "when") == ("2", "NodeSG, Extra", " when Two is true")
+    assert fields_of(found, "total", "groups", "when") == ("2", "NodeSG, Extra", " when Two is true")
     assert findings(template, "WK2003", StubConditions(["Two"], lambda s: not s["Two"])) == []
 
 
@@ -868,7 +868,7 @@ def test_wk2004_three_rules_on_a_group_defined_elsewhere() -> None:
                                     "Eg3": with_condition(egress(imported, "Eg3")["Eg3"], "Extra")}}
     (found,) = findings(template, "WK2004")
     assert found.path == ("Resources", "Eg1", "Properties", "GroupId")  # not defined here: its first rule
-    assert fields_of(found, "resource", "count", "when") == ("Eg1, Eg2 and Eg3", "3", "")
+    assert fields_of(found, "resource", "total", "when") == ("Eg1, Eg2 and Eg3", "3", "")
 
 
 def test_wk2004_a_conditional_rule_names_its_condition() -> None:
@@ -899,7 +899,7 @@ def test_wk2003_a_member_listed_before_the_tagged_groups_does_not_hide_them() ->
     template = design(Extra=tagged(), NodeSG=tagged(),
                       Lt=launch_template("sg-0lit", ref("NodeSG"), ref("NodeSG"), ref("Extra")))
     (found,) = findings(template, "WK2003")
-    assert fields_of(found, "count", "groups") == ("2", "NodeSG, Extra")
+    assert fields_of(found, "total", "groups") == ("2", "NodeSG, Extra")
 
 
 @pytest.mark.parametrize("members", [

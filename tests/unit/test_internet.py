@@ -7,6 +7,7 @@ import pytest
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg.checks._findings import Finding
 from cfnlint_eks_sg.checks._internet import _egress_path, aws_api_access
+from cfnlint_eks_sg.cli._explain import verdict_text
 from cfnlint_eks_sg.core._guards import TRUE, Scenarios
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._reach import PermissionIndex
@@ -676,7 +677,7 @@ def verdicts(template: Json) -> list[tuple[str, tuple[dict[str, bool], ...]]]:
     model = build_model(template)
     (verdict,) = aws_api_access(model, infer_roles(model), PermissionIndex(model), Scenarios(None, [])).verdicts
     assert (verdict.node_group, verdict.cluster) == ("Ng", "Cl")
-    return [(text, tuple(dict(s) for s in at)) for text, at in verdict.verdicts]
+    return [(verdict_text(shown), tuple(dict(s) for s in at)) for shown, at in verdict.verdicts]
 
 
 def test_explain_shows_each_verdict_with_its_scenarios() -> None:

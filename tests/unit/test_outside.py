@@ -76,7 +76,7 @@ def test_node_group_from_a_parameter() -> None:
 
 def test_flows_beyond_four_are_counted_not_listed() -> None:
     (found,) = ik0001(node_group_elsewhere())
-    count = int(field(found, "count"))
+    count = int(field(found, "total"))
     assert count > 4
     assert field(found, "flows").endswith(f"; and {count - 4} more")
     assert len(checks(found)) == 4
@@ -97,7 +97,7 @@ def test_one_finding_per_group_for_several_node_groups() -> None:
     assert len(two) == 1
     assert two[0].path == LT_ENTRY
     # Node groups that carry the same groups are checked, and listed, together.
-    assert field(two[0], "count") == field(one[0], "count")
+    assert field(two[0], "total") == field(one[0], "total")
     assert "node groups Ng, Ng2" in field(two[0], "flows")
 
 
@@ -143,7 +143,7 @@ def test_node_only_stack_without_egress_on_the_control_plane_group() -> None:
         "parameter ClusterControlPlaneSecurityGroup and the EKS cluster security group of cluster ${ClusterName}")
     # only control plane -> nodes depends on them (IK1008 is opt-in, never listed)
     assert checks(found) == {"EK1002", "WK1003", "WK1004"}
-    assert field(found, "count") == "3"
+    assert field(found, "total") == "3"
 
 
 def test_peer_use_is_the_path_when_nothing_attaches_or_changes_the_group() -> None:
@@ -178,7 +178,7 @@ def foreign(**resources: Json) -> list[Finding]:
 def test_ingress_on_a_parameter() -> None:
     (found,) = foreign(R=rule("Ingress", ref("ControlPlaneSG")))
     assert found.path == ("Resources", "R", "Properties", "GroupId")
-    assert (field(found, "resources"), field(found, "count"), field(found, "group")) == (
+    assert (field(found, "resources"), field(found, "total"), field(found, "group")) == (
         "R", "1", "parameter ControlPlaneSG")
     assert field(found, "extra") == ""
 
@@ -226,7 +226,7 @@ def test_one_finding_per_foreign_group() -> None:
     found = foreign(A=rule("Ingress", ref("ControlPlaneSG")), B=rule("Egress", ref("ControlPlaneSG")),
                     C=rule("Ingress", ref("Own")), D=rule("Ingress", "sg-0123456789abcdef0"))
     # At the first of the rules by what they hold (an egress before an ingress), not by name or order.
-    assert [(f.path[1], field(f, "resources"), field(f, "count")) for f in found] == [
+    assert [(f.path[1], field(f, "resources"), field(f, "total")) for f in found] == [
         ("B", "B, A", "2"), ("D", "D", "1")]
     assert "B" in field(found[0], "extra") and "A" not in field(found[0], "extra")
 
@@ -292,7 +292,7 @@ def test_a_launch_template_elsewhere_is_named_at_the_node_group() -> None:
     assert field(found[0], "causes") == ("which groups node group Ng carries is not visible here (its launch "
                                          "template is defined elsewhere)")
     assert {"EK1001", "EK1002"} <= checks(found[0])
-    assert field(found[0], "count") == "7"  # and the node <-> node checks, both halves of EK1005 and WK1009
+    assert field(found[0], "total") == "7"  # and the node <-> node checks, both halves of EK1005 and WK1009
 
 
 def test_causes_of_the_same_checks_share_one_finding() -> None:
@@ -323,7 +323,7 @@ def test_each_protocol_of_a_flow_is_judged() -> None:
     assert found.path == ("Resources", "NodeSG", "Properties", "SecurityGroupIngress", 1)
     assert field(found, "flows") == ("EK1005 (node group Ng -> node group Ng, UDP 53); WK1009 (node group Ng -> node "
                                      "group Ng, all traffic)")
-    assert field(found, "count") == "2"
+    assert field(found, "total") == "2"
 
 
 def test_a_rule_from_a_group_that_may_be_the_control_planes() -> None:
@@ -424,7 +424,7 @@ def test_flows_of_other_checks_are_listed_on_their_group() -> None:
     a, b = GroupKey.make(Origin.LITERAL, "sg-0a"), GroupKey.make(Origin.LITERAL, "sg-0b")
     found = list(unverifiable_flows(model, [], more=[(b, "WK1006 (node group Ng -> the AWS APIs, TCP 443)"),
                                                      (a, "WK1006 (node group Ng2 -> the AWS APIs, TCP 443)")]))
-    assert sorted((field(f, "group"), field(f, "flows"), field(f, "count")) for f in found) == [
+    assert sorted((field(f, "group"), field(f, "flows"), field(f, "total")) for f in found) == [
         ("sg-0a", "WK1006 (node group Ng2 -> the AWS APIs, TCP 443)", "1"),
         ("sg-0b", "WK1006 (node group Ng -> the AWS APIs, TCP 443)", "1"),
     ]
@@ -556,7 +556,7 @@ def test_several_egress_rules_are_named_together() -> None:
     (found,) = foreign(A=rule("Egress", ref("ControlPlaneSG")),
                        B=rule("Egress", ref("ControlPlaneSG"), Description="b"),
                        C=rule("Ingress", ref("ControlPlaneSG")))
-    assert field(found, "count") == "3"
+    assert field(found, "total") == "3"
     extra = "; the standalone egress rules {} also remove that group's default allow-all egress (eksctl#6455)"
     assert field(found, "extra") in (extra.format("A, B"), extra.format("B, A"))  # ordered by what they hold
 
@@ -606,7 +606,7 @@ def test_four_flows_are_all_listed() -> None:
                       "Lt": launch_template(ref("NodeSG")), "Ng": managed_nodegroup()},
     }
     (found,) = [f for f in ik0001(template) if field(f, "group") == "parameter ControlPlaneSG"]
-    assert field(found, "count") == "4"
+    assert field(found, "total") == "4"
     assert field(found, "flows") == (
         "EK1001 (node group Ng -> the control plane of cluster Cl, TCP 443); EK1002 (the control plane of cluster Cl "
         "-> node group Ng, TCP 10250); WK1004 (the control plane of cluster Cl -> node group Ng, TCP 443); WK1003 (the "

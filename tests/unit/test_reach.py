@@ -11,6 +11,7 @@ from cfnlint_eks_sg.core._cidrs import Addresses, Block, Network, union_covers
 from cfnlint_eks_sg.core._guards import Guard, Scenario
 from cfnlint_eks_sg.core._ports import NO_PORTS, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.flows._reach import (
+    OTHER_SIDE,
     Doubt,
     Half,
     Opening,
@@ -593,7 +594,8 @@ def test_an_undecidable_verdict_names_its_rules_in_doubt() -> None:
     [doubt] = opening.unsure(P443)
     assert doubt.rule is not None and doubt.rule.path == ("Resources", "A", "Properties", "SecurityGroupIngress", 0,
                                                           "CidrIp")
-    assert doubt.reason == "whether the subnets of the other side lie inside 10.0.0.0/8 is not known here"
+    assert doubt.why(OTHER_SIDE) == "whether the subnets of the other side lie inside 10.0.0.0/8 is not known here"
+    assert doubt.why("node group Ng") == "whether the subnets of node group Ng lie inside 10.0.0.0/8 is not known here"
     assert opening.unsure(PortSet.span(80, 80)) == ()  # 80 is surely closed: nothing to doubt
     assert opening.depends_on(P443) == ()
 
