@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from cfnlint_eks_sg.checks._design import (
@@ -32,16 +32,15 @@ from cfnlint_eks_sg.checks._endpoint import (
     restricted_public_endpoint,
 )
 from cfnlint_eks_sg.checks._findings import Finding
-from cfnlint_eks_sg.checks._gaps import Gap, gap_finding, link_gap_records, preferred, requirement_traffic
+from cfnlint_eks_sg.checks._gaps import Gap, gap_finding, link_gap_records, requirement_traffic
 from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiAccess, aws_api_access
-from cfnlint_eks_sg.checks._outside import foreign_rules, linted_use, unreadable_companions, unverifiable_flows
+from cfnlint_eks_sg.checks._outside import foreign_rules, unreadable_companions, unverifiable_flows
+from cfnlint_eks_sg.checks._placement import Placement
 from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
-from cfnlint_eks_sg.core._metadata_key import SETTINGS_KEY
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path, get
 from cfnlint_eks_sg.core._settings import Settings
-from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate, remote_links
 from cfnlint_eks_sg.flows._reach import PermissionIndex
 from cfnlint_eks_sg.flows._requirements import FLOW_RULES, REQUIREMENT_OF, REQUIREMENTS, Channel
@@ -58,7 +57,6 @@ _FLOW_RULES: Final = REQUIREMENT_OF
 # order of their numbers: what `explain --check` fails on and what `fix` closes.
 BLOCKING_RULES: Final = tuple(sorted((*FLOW_RULES, AWS_APIS_RULE), key=lambda rule_id: rule_id[2:]))
 _PORT_SETTINGS = {"WK3001": public_exposure}  # rules whose findings depend on a configured port list
-_COMPANIONS_SETTING = ("Metadata", SETTINGS_KEY, "companions")
 MAX_NESTING: Final = 5
 MAX_STACKS: Final = 50
 
@@ -73,7 +71,7 @@ class Analysis:
         self.api_access = ApiAccess()  # WK1006 per node group, for explain
         self.findings: dict[str, list[Finding]] = {}
         self._flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = {}
-        self.anchors = anchors  # nested stack -> its TemplateURL in the linted file
+        self.placement = Placement(model, anchors)  # nested stack -> its TemplateURL in the linted file
 
     def all_findings(self) -> dict[str, list[Finding]]:
         """Every rule's findings with default settings, by rule ID (empty lists left out)."""
@@ -99,41 +97,11 @@ class Analysis:
             found = [finding for gap in self.gaps_for(rule_id, ports)
                      if (finding := self._placed(gap)) is not None]
         else:
-            found = self.own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
+            found = self.placement.own(_PORT_SETTINGS[rule_id](self.model, self.roles, ports))
         return sorted(found, key=Finding.sort_key)
 
     def _placed(self, gap: Gap) -> Finding | None:
-        """A gap's finding on the linted template: a gap on a companion's group goes where this
-        template names that group (or to its companions setting); one between companions is theirs."""
-        finding = gap_finding(gap)
-        if not is_companion_path(gap.path):
-            return finding
-        link = gap.link
-        # Both ends of the flow, and every peer of a class: a flow with one end here is this template's.
-        ends = (link.initiator.path, link.responder.path, *(peer.path for peer in link.all_peers()))
-        if all(is_companion_path(end) and self._anchor(end) is None for end in ends):
-            return None  # a flow between companions: theirs to report
-        group = preferred(gap.side)
-        named = linted_use(self.model, group) if group is not None else None
-        anchor = self._anchor(gap.path) or next((a for end in ends if (a := self._anchor(end))), None)
-        return finding._replace(path=named or anchor or _COMPANIONS_SETTING)
-
-    def _anchor(self, path: Path) -> Path | None:
-        """The TemplateURL of the nested stack `path` lies in (None for the linted file or a companion)."""
-        return self.anchors.get(str(path[1]).split(STACK_SEPARATOR)[0]) if is_companion_path(path) else None
-
-    def own(self, findings: Iterable[Finding]) -> list[Finding]:
-        """Findings on the linted template: a nested stack's go to its TemplateURL (it deploys with
-        this one); a companion's are its own lint run's."""
-        kept = []
-        for finding in findings:
-            if is_companion_path(finding.path):
-                anchor = self._anchor(finding.path)
-                if anchor is None:
-                    continue
-                finding = finding._replace(path=anchor)
-            kept.append(finding)
-        return kept
+        return self.placement.flow(gap_finding(gap), gap.link, gap.side)
 
     def reported_gaps(self, rule_id: str, ports: PortSet | None = None) -> list[tuple[Gap, Finding]]:
         """The gaps behind the findings this template gets (not a flow between companions), each
@@ -258,7 +226,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *foreign_rules(model, anchors.keys()),
         *unreadable_companions(refused),
     ]
-    found = analysis.own(found)
+    found = analysis.placement.own(found)
     for finding in sorted(found, key=Finding.sort_key):
         analysis.findings.setdefault(finding.rule_id, []).append(finding)
     return analysis

@@ -17,6 +17,7 @@ from cfnlint_eks_sg.checks._findings import (
     TaggedGroups,
 )
 from cfnlint_eks_sg.checks._gaps import when
+from cfnlint_eks_sg.checks._placement import definition
 from cfnlint_eks_sg.core._cidrs import Network, reaches_internet
 from cfnlint_eks_sg.core._guards import FALSE, Guard, Scenario, Scenarios, guard_text
 from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, PortSet
@@ -185,17 +186,9 @@ def egress_stripping_shared_groups(model: Model, roles: Roles) -> Iterator[Findi
         guard = FALSE
         for rule in rules:
             guard = guard | rule.guard
-        yield Finding("WK2004", _definition(model, group) or rules[0].path, StrippedEgress(
+        yield Finding("WK2004", definition(model, group) or rules[0].path, StrippedEgress(
             resource=_listed([r.resource for r in rules]), total=len(rules),
             group=str(group), why=why, when=guard_text(guard)))
-
-
-def _definition(model: Model, group: GroupKey) -> Path | None:
-    """Where this template defines a group: its resource, or the cluster whose group it is (None elsewhere)."""
-    known = model.groups.get(group)
-    if known is None or not group.created_here or STACK_SEPARATOR in group.ident or not known.path:
-        return None
-    return known.path
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -250,7 +243,7 @@ def public_exposure(model: Model, roles: Roles, allowed: PortSet | None) -> Iter
         kinds = roles_of[group]
         control_plane = "control-plane" in kinds
         for perm in perms:
-            if not _anywhere(perm) or perm.protocol is None:
+            if not perm.anywhere or perm.protocol is None:
                 continue
             what = _exposed(perm.protocol == ALL_TRAFFIC, perm.opens(TCP)[0], perm.opens(UDP)[0], control_plane,
                             allowed)
@@ -275,10 +268,10 @@ def undecided_exposure(model: Model, roles: Roles) -> Iterator[Finding]:
     for group, perms in _ingress_of(model, roles_of).items():
         decided = {p.path for p in perms if p.assumed}
         open_ = [p for p in perms if p.protocol is None and p.path not in decided and isinstance(p.peer, CidrPeer)]
-        world = [[p] for p in open_ if _anywhere(p)]
+        world = [[p] for p in open_ if p.anywhere]
         for version in (4, 6):  # ranges that hold the internet together (0.0.0.0/1 and 128.0.0.0/1)
             parts = [p for p in open_
-                     if not _anywhere(p) and isinstance(p.peer, CidrPeer) and p.peer.version == version]
+                     if not p.anywhere and isinstance(p.peer, CidrPeer) and p.peer.version == version]
             if len(parts) > 1 and reaches_internet([n for p in parts for n in _known(p)], version):
                 world.append(sorted(parts, key=lambda p: (p.peer.cidr if isinstance(p.peer, CidrPeer) else "",
                                                           model.anchor_key(p.path))))
@@ -329,7 +322,7 @@ def _exposed_together(model: Model, perms: Sequence[Permission], kinds: set[str]
     """Rules none of which is open to the internet alone, whose ranges together hold it (0.0.0.0/1 and
     128.0.0.0/1): one finding, at the first of them by place."""
     for version in (4, 6):
-        parts = [p for p in perms if isinstance(p.peer, CidrPeer) and p.peer.version == version and not _anywhere(p)
+        parts = [p for p in perms if isinstance(p.peer, CidrPeer) and p.peer.version == version and not p.anywhere
                  and p.peer.covers is not None and p.protocol is not None and not p.assumed]
         if len(parts) < 2:
             continue
@@ -353,10 +346,6 @@ def _known(perm: Permission) -> tuple[Network, ...]:
     peer = perm.peer
     return peer.covers.networks if isinstance(peer, CidrPeer) and peer.covers is not None else ()
 
-
-def _anywhere(perm: Permission) -> bool:
-    return any(n.prefixlen == 0 and n.version == perm.peer.version for n in _known(perm)) if isinstance(
-        perm.peer, CidrPeer) else False
 
 
 def _exposed(all_traffic: bool, tcp: PortSet, udp: PortSet, control_plane: bool, allowed: PortSet) -> str:

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from cfnlint_eks_sg.checks._findings import Finding, FlowGap
+from cfnlint_eks_sg.checks._placement import edit_path, preferred
 from cfnlint_eks_sg.core._guards import Guard, Scenario, Scenarios, describe
 from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
-from cfnlint_eks_sg.flows._flows import Endpoint, Link, LinkResult
+from cfnlint_eks_sg.flows._flows import Link, LinkResult
 from cfnlint_eks_sg.flows._reach import Reach
 from cfnlint_eks_sg.flows._requirements import WELL_KNOWN_PORTS, Requirement, Traffic, owned_before
 from cfnlint_eks_sg.model._model import Direction, GroupKey, Origin
@@ -71,7 +72,7 @@ def link_gap_records(req: Requirement, traffic: Traffic, result: LinkResult) -> 
                     blocked.append((protocol, half.missing))
             if not blocked:
                 continue
-            key = _GapKey(direction, _edit_path(side, endpoint), render_traffic(blocked),
+            key = _GapKey(direction, edit_path(side, endpoint.path), render_traffic(blocked),
                           " or ".join(map(str, side)))
             failing.setdefault(key, []).append(state.scenario)
             sides[key] = (side, other, blocked)
@@ -140,15 +141,6 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def preferred(groups: Sequence[GroupKey]) -> GroupKey | None:
-    """The group a person would edit: one of this template's own, else the cluster group, else any."""
-    for origin in (Origin.RESOURCE, Origin.CLUSTER):
-        for group in groups:
-            if group.origin is origin:
-                return group
-    return groups[0] if groups else None
-
-
 def _reference(group: GroupKey | None) -> str:
     if group is None:
         return "its security group"
@@ -166,10 +158,3 @@ def _peer_reference(link: Link, direction: Direction, groups: Sequence[GroupKey]
         label = link.initiator_label if direction is Direction.INGRESS else link.responder_label
         return f"the security groups of {label}"
     return _reference(preferred(groups))
-
-
-def _edit_path(side: Sequence[GroupKey], endpoint: Endpoint) -> Path:
-    group = preferred(side)
-    if group is not None and group.origin is Origin.RESOURCE:
-        return ("Resources", group.ident)
-    return endpoint.path

@@ -13,11 +13,11 @@ from typing import Final, NamedTuple
 
 from cfnlint_eks_sg.checks._findings import ApiBlocked, ApiUnverified, Finding
 from cfnlint_eks_sg.checks._gaps import when
+from cfnlint_eks_sg.checks._placement import egress_path
 from cfnlint_eks_sg.core._cidrs import Network, inside, off_internet
 from cfnlint_eks_sg.core._guards import Scenario, Scenarios
 from cfnlint_eks_sg.core._ports import TCP, PortSet
 from cfnlint_eks_sg.core._resolve import Path
-from cfnlint_eks_sg.core._stacks import is_companion_path
 from cfnlint_eks_sg.flows._flows import family_in
 from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, Side, Verdict, rule_label, uncertain_rule
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
@@ -27,7 +27,6 @@ from cfnlint_eks_sg.model._model import (
     GroupKey,
     GroupPeer,
     Model,
-    Origin,
     Permission,
     PrefixListPeer,
     Truth,
@@ -149,14 +148,14 @@ def _problem_in(model: Model, index: PermissionIndex, cluster: ClusterRole, node
         return as_ipv4
     out = list(dict.fromkeys(m.key for m in node.members if m.guard.holds(scenario)))
     why = family.setting.why if family.setting is not None else "is not fixed here"
-    return Undecided(_egress_path(out, node), "an IPv6 cluster needs TCP 443 to ::/0 as well as to 0.0.0.0/0, "
+    return Undecided(egress_path(out, node), "an IPv6 cluster needs TCP 443 to ::/0 as well as to 0.0.0.0/0, "
                                               f"and whether the cluster is IPv6 is not known: its IpFamily {why}")
 
 
 def _problem(model: Model, index: PermissionIndex, node: NodeRole, scenario: Scenario,
              ipv6_cluster: bool) -> Problem | Undecided | None:
     out = list(dict.fromkeys(m.key for m in node.members if m.guard.holds(scenario)))
-    path = _egress_path(out, node)
+    path = egress_path(out, node)
     blocked, doubts, hidden = _internet_halves(index, node, out, scenario, ipv6_cluster)
     if not blocked and not doubts:
         return None
@@ -252,7 +251,7 @@ def _decided(perm: Permission, ipv6: bool, surely: bool) -> bool:
     networks = peer.covers.networks if peer.covers is not None else ()
     if peer.version != (6 if ipv6 else 4):
         return True
-    return bool(networks) and (all(off_internet(n) for n in networks) or (surely and _anywhere(perm)))
+    return bool(networks) and (all(off_internet(n) for n in networks) or (surely and perm.anywhere))
 
 
 def _home(model: Model, net: Network) -> str | None:
@@ -274,7 +273,7 @@ def _targets(model: Model, index: PermissionIndex, out: Sequence[GroupKey],
     endpoint of the template carries): each with the template's VPC it lies in, or None when not shown."""
     found: dict[str, str | None] = {}
     for perm, _ in _egress_on_443(index, out, scenario, peers=True):
-        if not _anywhere(perm):  # /0 is the internet path, judged already
+        if not perm.anywhere:  # /0 is the internet path, judged already
             label, vpc = _target(model, perm.peer)
             found.setdefault(label, vpc)
     return found
@@ -287,7 +286,7 @@ def _egress_on_443(index: PermissionIndex, out: Sequence[GroupKey], scenario: Sc
     for group in out:
         rules = index.rules(group, Direction.EGRESS)
         for perm in [*rules.other, *rules.foreign_peers] if peers else rules.other:
-            if perm.guard.holds(scenario):
+            if perm.guard.holds(scenario) and not (isinstance(perm.peer, CidrPeer) and perm.peer.misfiled):
                 sure, maybe = perm.opens(TCP)
                 if 443 in sure or 443 in maybe:
                     yield perm, 443 in sure
@@ -308,25 +307,6 @@ def _target(model: Model, peer: object) -> tuple[str, str | None]:
     if isinstance(peer, UnknownPeer):
         return peer.why, None
     return "a rule without a destination", None
-
-
-def _egress_path(out: Sequence[GroupKey], node: NodeRole) -> Path:
-    """Where the nodes' egress is edited: their first group made here. For this template's node group on a
-    companion's group, where this template names that group, or else the node group (a companion's node group is
-    the companion's own finding)."""
-    group = next((k for k in out if k.origin is Origin.RESOURCE), None)
-    if group is None:
-        return node.path
-    if is_companion_path(node.path) or not is_companion_path(("Resources", group.ident)):
-        return "Resources", group.ident
-    return next((m.path for m in node.members if m.key == group and m.path and not is_companion_path(m.path)),
-                node.path)
-
-
-def _anywhere(perm: Permission) -> bool:
-    peer = perm.peer
-    networks = peer.covers.networks if isinstance(peer, CidrPeer) and peer.covers is not None else ()
-    return any(n.prefixlen == 0 for n in networks)
 
 
 def _endpoint_gaps(index: PermissionIndex, node: NodeRole, out: list[GroupKey], endpoints: list[VpcEndpoint],

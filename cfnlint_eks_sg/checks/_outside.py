@@ -14,6 +14,7 @@ from cfnlint_eks_sg.checks._findings import (
     UnreadNested,
 )
 from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
+from cfnlint_eks_sg.checks._placement import where_named
 from cfnlint_eks_sg.core._guards import FALSE, guard_text
 from cfnlint_eks_sg.core._ports import PortSet
 from cfnlint_eks_sg.core._resolve import Path
@@ -22,7 +23,7 @@ from cfnlint_eks_sg.flows._flows import Link, LinkResult
 from cfnlint_eks_sg.flows._reach import GROUPS_ELSEWHERE, NO_GROUP, Opening, Reach
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg.load._companions import Refused
-from cfnlint_eks_sg.model._model import Direction, GroupKey, GroupPeer, Model, Origin, StandaloneRule
+from cfnlint_eks_sg.model._model import Direction, GroupKey, Model, Origin, StandaloneRule
 
 # Groups another stack owns: a rule added here is deleted with this stack (seed: "The worker node
 # AWS CloudFormation template modifies the cluster control plane security group").
@@ -90,7 +91,7 @@ def _foreign_findings(model: Model, depends: dict[GroupKey, dict[str, None]],
                       near: dict[GroupKey, Path]) -> Iterator[Finding]:
     """One IK0001 per set of flows, naming the groups defined elsewhere that they all hang on."""
     merged: dict[tuple[str, ...], list[GroupKey]] = {}
-    where = {group: _where(model, group, near.get(group, ())) for group in depends}
+    where = {group: where_named(model, group, near.get(group, ())) for group in depends}
     # The cluster group of a cluster defined elsewhere comes last: the person edits the others. Then by where they
     # are used, so the finding's place does not hang on the groups' names.
     for group, flows in sorted(depends.items(), key=lambda item: (item[0].origin is Origin.EXTERNAL_CLUSTER,
@@ -138,29 +139,6 @@ def _unseen(label: str, invisible: str) -> str:
 
 def _listed(names: tuple[str, ...]) -> str:
     return "; ".join(names[:_LISTED]) + (f"; and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
-
-
-def _where(model: Model, group: GroupKey, near: Path = ()) -> Path:
-    """Where the linted template names the group; for a group only companions name, where the flows that
-    hang on it touch the linted template (`near`); else where a companion names it (its own finding)."""
-    first = (model.first_place(model.places, group) or model.first_place(model.peer_places, group)
-             or linted_use(model, group))
-    if first is not None and is_companion_path(first):
-        first = linted_use(model, group) or near or first  # a nested stack's use is ours, else the flows' end here
-    return first or (("Parameters", group.ident) if group.origin is Origin.PARAMETER else ())
-
-
-def linted_use(model: Model, group: GroupKey) -> Path | None:
-    """Where the linted template (not a companion) names `group`: on compute, as a rule's owner, or as a peer."""
-    for uses in (
-        [m.path for a in model.attachments for m in a.members if m.key == group],
-        [r.path for r in model.standalone if r.group == group],
-        [p.path for p in model.permissions if isinstance(p.peer, GroupPeer) and p.peer.key == group],
-    ):
-        ours = [path for path in uses if path and not is_companion_path(path)]
-        if ours:
-            return min(ours, key=model.anchor_key)  # whatever the order and names of the resources
-    return None
 
 
 def _join(names: list[str]) -> str:

@@ -16,8 +16,9 @@ from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
 from cfnlint_eks_sg.checks._findings import ApiBlocked, Reported, shown_by_default
-from cfnlint_eks_sg.checks._gaps import Gap, gap_facts, preferred
+from cfnlint_eks_sg.checks._gaps import Gap, gap_facts
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE
+from cfnlint_eks_sg.checks._placement import preferred
 from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path

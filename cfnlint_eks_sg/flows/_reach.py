@@ -411,9 +411,9 @@ def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
         sure, possible = perm.opens(protocol)
         if isinstance(peer, CidrPeer):
             networks = peer.covers.networks if peer.covers is not None else ()
-            if (peer.version == 6) != ipv6 or (networks and all(n.version != peer.version for n in networks)):
+            if (peer.version == 6) != ipv6 or peer.misfiled:
                 continue
-            if any(n.prefixlen == 0 for n in networks):
+            if peer.anywhere:
                 surely, maybe = surely | sure, maybe | possible
             elif not (networks and all(off_internet(n) for n in networks)):
                 maybe = maybe | sure | possible
@@ -525,10 +525,9 @@ def _address_match(perm: Permission, ipv6: bool, block: Block | None) -> Match:
         return Match.NO
     if peer.version == 4 and ipv6:
         return Match.NO  # pods and nodes of an IPv6 cluster talk IPv6: IPv4 rules never cover it (M-11)
-    networks = peer.covers.networks if peer.covers is not None else ()
-    if networks and all(n.version != peer.version for n in networks):
+    if peer.misfiled:
         return Match.NO  # an IPv4 range in CidrIpv6 (or the reverse): EC2 rejects it, it opens nothing
-    if any(n.prefixlen == 0 for n in networks):
+    if peer.anywhere:
         return Match.SURELY
     if ipv6:
         return Match.MAYBE  # subnets' IPv6 blocks are not modelled

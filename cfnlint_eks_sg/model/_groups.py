@@ -182,6 +182,18 @@ class CidrPeer(Value):
     def key(self) -> tuple[str, int]:
         return self.cidr, self.version
 
+    @property
+    def anywhere(self) -> bool:
+        """The whole internet of its IP version: 0.0.0.0/0 in CidrIp, ::/0 in CidrIpv6 (the one home of that idea)."""
+        networks = self.covers.networks if self.covers is not None else ()
+        return any(n.prefixlen == 0 and n.version == self.version for n in networks)
+
+    @property
+    def misfiled(self) -> bool:
+        """An IPv4 range in CidrIpv6 or an IPv6 range in CidrIp: EC2 rejects the rule, so it opens nothing."""
+        networks = self.covers.networks if self.covers is not None else ()
+        return bool(networks) and all(n.version != self.version for n in networks)
+
 
 class PrefixListPeer(Value):
     __slots__ = ("covers", "ident")
@@ -225,6 +237,11 @@ class Permission(NamedTuple):
     @property
     def certain(self) -> bool:
         return not self.doubt
+
+    @property
+    def anywhere(self) -> bool:
+        """Its peer is the whole internet (0.0.0.0/0, ::/0 in its own IP version)."""
+        return isinstance(self.peer, CidrPeer) and self.peer.anywhere
 
     def opens(self, flow_protocol: IpProtocol) -> tuple[PortSet, PortSet]:
         """(ports surely opened, ports possibly opened) for traffic of `flow_protocol`."""

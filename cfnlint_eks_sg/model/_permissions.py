@@ -260,7 +260,7 @@ class PermissionReader(AddressReader):
                                   "default (eksctl#6455)")
 
 
-_WORLD: Final = {"CidrIp": "0.0.0.0/0", "CidrIpv6": "::/0"}
+_WORLD: Final = {"CidrIp": ANYWHERE_V4.cidr, "CidrIpv6": ANYWHERE_V6.cidr}  # a parameter that may be the internet
 IPV6_DEFAULT: Final = ("the ::/0 half of a default egress exists only if the VPC had an IPv6 CIDR block when the "
                         "group was created; an explicit rule to ::/0 makes it certain")
 

@@ -275,7 +275,7 @@ def test_a_sound_tree_of_nested_stacks_has_nothing_to_report(tmp_path: Path) -> 
     template, filename = tree(tmp_path)
     analysis = analyse_system(template, filename, None)
     assert analysis.all_findings() == {}
-    assert analysis.anchors == {"ClusterStack": url_of("ClusterStack"), "NodesStack": url_of("NodesStack")}
+    assert analysis.placement.anchors == {"ClusterStack": url_of("ClusterStack"), "NodesStack": url_of("NodesStack")}
 
 
 def test_a_gap_in_a_nested_stack_is_reported_at_its_template_url(tmp_path: Path) -> None:
@@ -347,7 +347,7 @@ def test_stacks_beyond_the_budget_are_refused_each(tmp_path: Path) -> None:
     analysis = analyse_system(template, write(tmp_path, "root.json", template), None)
     why = f"the tree holds more than {MAX_STACKS} nested stacks"
     assert reasons(analysis) == [(url_of(name), "leaf.json", why) for name in names[MAX_STACKS:]]
-    assert sorted(analysis.anchors) == names[:MAX_STACKS]
+    assert sorted(analysis.placement.anchors) == names[:MAX_STACKS]
 
 
 def test_the_budget_counts_stacks_at_every_level(tmp_path: Path) -> None:
@@ -359,7 +359,7 @@ def test_the_budget_counts_stacks_at_every_level(tmp_path: Path) -> None:
     analysis = analyse_system(template, write(tmp_path, "root.json", template), None)
     why = f"the tree holds more than {MAX_STACKS} nested stacks"
     assert reasons(analysis) == [(url_of("B"), "branch.json", why)]
-    assert sorted(analysis.anchors) == ["A"]
+    assert sorted(analysis.placement.anchors) == ["A"]
 
 
 def test_stacks_refused_for_their_url_and_for_their_file_are_both_reported(tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ from cfnlint_eks_sg.checks._gaps import _impact as impact
 from cfnlint_eks_sg.checks._gaps import (
     _reference,
     holding_text,
-    preferred,
     render_traffic,
     requirement_traffic,
     when,
 )
+from cfnlint_eks_sg.checks._placement import preferred
 from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard, Scenario, Scenarios
 from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Requirement

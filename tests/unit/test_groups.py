@@ -522,3 +522,24 @@ def test_a_cluster_defined_elsewhere_without_trusted_defaults_has_no_rules() -> 
     assert model.permissions == []
     assert model.places == {}
     assert not model.groups[group].rules_visible
+
+
+def _cidr(text: str, version: int) -> CidrPeer:
+    return CidrPeer(text, version, Range((ipaddress.ip_network(text),)))
+
+
+@pytest.mark.parametrize(("peer", "anywhere", "misfiled"), [
+    (_cidr("0.0.0.0/0", 4), True, False),
+    (_cidr("::/0", 6), True, False),
+    (_cidr("::/0", 4), False, True),  # ::/0 in CidrIp: EC2 rejects it, it is no path anywhere
+    (_cidr("0.0.0.0/0", 6), False, True),
+    (_cidr("10.0.0.0/8", 4), False, False),
+    (_cidr("10.0.0.0/8", 6), False, True),
+    (CidrPeer("!Ref Cidr", 4), False, False),  # not known here: neither
+])
+def test_the_internet_is_a_slash_zero_of_the_peers_own_family(peer: CidrPeer, anywhere: bool, misfiled: bool) -> None:
+    assert (peer.anywhere, peer.misfiled) == (anywhere, misfiled)
+    rule = Permission(GroupKey.make(Origin.RESOURCE, "G"), Direction.EGRESS, peer, TCP, PortSet.span(443, 443), TRUE,
+                      (), "inline")
+    assert rule.anywhere is anywhere
+    assert rule._replace(peer=PrefixListPeer("pl-1")).anywhere is False

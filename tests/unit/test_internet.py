@@ -6,7 +6,8 @@ import pytest
 
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg.checks._findings import Finding
-from cfnlint_eks_sg.checks._internet import _egress_path, aws_api_access
+from cfnlint_eks_sg.checks._internet import aws_api_access
+from cfnlint_eks_sg.checks._placement import egress_path
 from cfnlint_eks_sg.cli._explain import verdict_text
 from cfnlint_eks_sg.core._guards import TRUE, Scenarios
 from cfnlint_eks_sg.core._resolve import Path
@@ -388,6 +389,10 @@ def reported(template: Json) -> tuple[str, str, str]:
     (nodes([tcp(80, 80, CidrIp="0.0.0.0/0")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
     # An IPv4 cluster reaches the AWS APIs over IPv4: ::/0 is no path, nor something that may hold endpoints.
     (nodes([tcp(443, 443, CidrIpv6="::/0")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
+    # A range of the other family in CidrIp (CidrIpv6): EC2 rejects the rule, it opens nothing and names no endpoint.
+    (nodes([tcp(443, 443, CidrIp="::/0")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
+    (nodes([tcp(443, 443, CidrIp="2600::/16")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
+    (nodes([tcp(443, 443, CidrIpv6="10.0.0.0/8")]), ("WK1006", NOWHERE, "0.0.0.0/0")),
     (ipv6([tcp(80, 80, CidrIp="0.0.0.0/0")]), ("WK1006", NOWHERE, "0.0.0.0/0 ::/0")),
     (ipv6([tcp(443, 443, CidrIp="0.0.0.0/0")]), (
         "WK1006", "their egress allows 0.0.0.0/0 but not ::/0 on TCP 443, and an IPv6 cluster needs both. Add an "
@@ -747,4 +752,4 @@ def test_wk1006_goes_where_the_nodes_egress_is_edited(node_path: Path, members: 
                                                       expected: Path) -> None:
     node = NodeRole("Ng", "Cl", tuple(Member(k, TRUE, path) for k, path in members), True, TRUE, node_path,
                     Compute.MANAGED_NODEGROUP)
-    assert _egress_path([k for k, _ in members], node) == expected
+    assert egress_path([k for k, _ in members], node) == expected
