@@ -48,7 +48,8 @@ from cfnlint_eks_sg.flows._roles import Roles, infer_roles
 from cfnlint_eks_sg.load._companions import Refused, cdk_assets, load
 from cfnlint_eks_sg.load._nested import nested_stacks
 from cfnlint_eks_sg.load._system import combine, inline, parameter_values, with_fixed_values, with_parameters
-from cfnlint_eks_sg.model._model import Model, build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Model
 from cfnlint_eks_sg.model._values import fixed_conditions
 
 LOGGER = logging.getLogger(__name__)

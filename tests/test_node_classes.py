@@ -21,7 +21,7 @@ from cfnlint_eks_sg.flows import _classes
 from cfnlint_eks_sg.flows._flows import Link, LinkResult, LinkState, evaluate
 from cfnlint_eks_sg.flows._reach import Half, PermissionIndex
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Channel
-from cfnlint_eks_sg.model._model import Direction
+from cfnlint_eks_sg.model._types import Direction
 from tests.unit.pieces import Json
 
 POOL = ["A", "B", "C", "D"]

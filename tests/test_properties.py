@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg.core._ports import TCP, UDP
-from cfnlint_eks_sg.model._model import Direction, build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Direction
 
 GROUPS = ["Cp", "NodeA", "NodeB", "Other"]
 PORTS_OF_INTEREST = (53, 443, 8443, 10250)

@@ -25,16 +25,7 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
 from cfnlint_eks_sg.flows._reach import ports_together
 from cfnlint_eks_sg.flows._roles import ClusterRole, Roles, node_resources
-from cfnlint_eks_sg.model._model import (
-    CidrPeer,
-    Direction,
-    GroupKey,
-    Member,
-    Model,
-    Origin,
-    Permission,
-    StandaloneRule,
-)
+from cfnlint_eks_sg.model._types import CidrPeer, Direction, GroupKey, Member, Model, Origin, Permission, StandaloneRule
 
 # Remote administration and the kubelet: never for the whole internet (plus 443 on control-plane groups).
 MANAGEMENT_PORTS: Final = {22: "SSH", 3389: "RDP", 10250: "kubelet"}

@@ -22,7 +22,7 @@ from cfnlint_eks_sg.core._guards import Scenarios
 from cfnlint_eks_sg.core._ports import TCP
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._roles import Roles, node_resources
-from cfnlint_eks_sg.model._model import Direction, GroupKey, GroupPeer, Identity, Model, Origin, Setting, Truth
+from cfnlint_eks_sg.model._types import Direction, GroupKey, GroupPeer, Identity, Model, Origin, Setting, Truth
 
 
 def restricted_public_endpoint(model: Model, scenarios: Scenarios) -> Iterator[Finding]:

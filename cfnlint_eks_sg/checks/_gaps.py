@@ -13,7 +13,7 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._flows import Link, LinkResult
 from cfnlint_eks_sg.flows._reach import Reach
 from cfnlint_eks_sg.flows._requirements import WELL_KNOWN_PORTS, Requirement, Traffic, owned_before
-from cfnlint_eks_sg.model._model import Direction, GroupKey, Origin
+from cfnlint_eks_sg.model._types import Direction, GroupKey, Origin
 
 
 class _GapKey(NamedTuple):

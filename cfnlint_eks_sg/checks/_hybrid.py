@@ -18,7 +18,7 @@ from cfnlint_eks_sg.checks._findings import Finding, RefusedNetwork
 from cfnlint_eks_sg.checks._gaps import holding_text
 from cfnlint_eks_sg.core._cidrs import Network, inside
 from cfnlint_eks_sg.core._guards import TRUE, Guard, Scenarios
-from cfnlint_eks_sg.model._model import ClusterDef, Model, RemoteNetwork, Truth
+from cfnlint_eks_sg.model._types import ClusterDef, Model, RemoteNetwork, Truth
 
 PRIVATE: Final = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 DEFAULT_SERVICE_RANGES: Final = tuple(ipaddress.ip_network(n) for n in ("10.100.0.0/16", "172.20.0.0/16"))

@@ -21,7 +21,7 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._flows import family_in
 from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, Side, Verdict, rule_label, uncertain_rule
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
-from cfnlint_eks_sg.model._model import (
+from cfnlint_eks_sg.model._types import (
     CidrPeer,
     Direction,
     GroupKey,

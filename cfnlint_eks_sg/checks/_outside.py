@@ -23,7 +23,7 @@ from cfnlint_eks_sg.flows._flows import Link, LinkResult
 from cfnlint_eks_sg.flows._reach import GROUPS_ELSEWHERE, NO_GROUP, Opening, Reach
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg.load._companions import Refused
-from cfnlint_eks_sg.model._model import Direction, GroupKey, Model, Origin, StandaloneRule
+from cfnlint_eks_sg.model._types import Direction, GroupKey, Model, Origin, StandaloneRule
 
 # Groups another stack owns: a rule added here is deleted with this stack (seed: "The worker node
 # AWS CloudFormation template modifies the cluster control plane security group").

@@ -16,7 +16,7 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
 from cfnlint_eks_sg.flows._flows import Link
 from cfnlint_eks_sg.flows._roles import NodeRole
-from cfnlint_eks_sg.model._model import GroupKey, GroupPeer, Model, Origin
+from cfnlint_eks_sg.model._types import GroupKey, GroupPeer, Model, Origin
 
 COMPANIONS_SETTING: Final = ("Metadata", SETTINGS_KEY, "companions")  # for what a companion's group misses
 

@@ -22,7 +22,7 @@ from cfnlint_eks_sg.core._stacks import is_companion_path
 from cfnlint_eks_sg.flows._flows import LinkResult, LinkState
 from cfnlint_eks_sg.flows._reach import Reach, Verdict, combined
 from cfnlint_eks_sg.flows._requirements import OPT_IN_RULES, REQUIREMENTS, Level, Requirement
-from cfnlint_eks_sg.model._model import Direction, Member, Origin, Truth
+from cfnlint_eks_sg.model._types import Direction, Member, Origin, Truth
 
 LineOf = Callable[[Path], "int | None"]
 PortsOf = Callable[[str], "PortSet | None"]  # a rule's configured port setting (WK1003's webhook_ports)

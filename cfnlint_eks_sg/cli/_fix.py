@@ -23,7 +23,7 @@ from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
-from cfnlint_eks_sg.model._model import CidrPeer, Direction, GroupKey, Origin, Truth
+from cfnlint_eks_sg.model._types import CidrPeer, Direction, GroupKey, Origin, Truth
 
 _HTTPS: Final = PortSet.span(443, 443)
 _DEFAULT_SOURCES: Final = ("default egress", "EKS default")

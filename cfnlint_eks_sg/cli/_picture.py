@@ -29,7 +29,7 @@ from cfnlint_eks_sg.core._ports import TCP, PortSet
 from cfnlint_eks_sg.flows._flows import LinkResult
 from cfnlint_eks_sg.flows._reach import Reach, Verdict
 from cfnlint_eks_sg.flows._requirements import Level
-from cfnlint_eks_sg.model._model import Direction
+from cfnlint_eks_sg.model._types import Direction
 
 _ORDER: Final = (Reach.BLOCKED, Reach.UNKNOWN, Reach.ALLOWED)  # worst first
 _NEVER: Final = Verdict(Reach.ALLOWED, why="never both there in the same scenario")

@@ -16,7 +16,7 @@ from typing import Final, NamedTuple
 from cfnlint_eks_sg.core._cidrs import Addresses
 from cfnlint_eks_sg.core._guards import FALSE, Guard
 from cfnlint_eks_sg.flows._reach import PermissionIndex
-from cfnlint_eks_sg.model._model import Direction, GroupKey, Model, Origin
+from cfnlint_eks_sg.model._types import Direction, GroupKey, Model, Origin
 
 LISTED: Final = 3  # endpoints named in a class's label; the rest are counted
 

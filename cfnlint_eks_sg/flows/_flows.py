@@ -20,7 +20,7 @@ from cfnlint_eks_sg.flows._classes import PeerClass, PeerDirectory, present_guar
 from cfnlint_eks_sg.flows._reach import Doubt, Opening, PermissionIndex, Side
 from cfnlint_eks_sg.flows._requirements import Channel
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
-from cfnlint_eks_sg.model._model import (
+from cfnlint_eks_sg.model._types import (
     Direction,
     GroupKey,
     Member,

@@ -28,7 +28,7 @@ from cfnlint_eks_sg.core._cidrs import (
 from cfnlint_eks_sg.core._guards import Scenario
 from cfnlint_eks_sg.core._ports import NO_PORTS, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
-from cfnlint_eks_sg.model._model import (
+from cfnlint_eks_sg.model._types import (
     CidrPeer,
     Direction,
     GroupKey,

@@ -21,7 +21,7 @@ from cfnlint_eks_sg.model._membership import (
     SETTINGS_PATH,
     declared,
 )
-from cfnlint_eks_sg.model._model import (
+from cfnlint_eks_sg.model._types import (
     Attachment,
     ClusterDef,
     Compute,

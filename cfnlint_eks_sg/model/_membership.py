@@ -13,7 +13,7 @@ from typing import Final
 
 from cfnlint_eks_sg.core._guards import TRUE
 from cfnlint_eks_sg.core._metadata_key import SETTINGS_KEY
-from cfnlint_eks_sg.model._groups import Attachment, ClusterDef, Compute, GroupKey, Member, Model, Origin
+from cfnlint_eks_sg.model._types import Attachment, ClusterDef, Compute, GroupKey, Member, Model, Origin
 
 DECLARED_CLUSTER: Final = "(declared)"
 SETTINGS_PATH: Final = ("Metadata", SETTINGS_KEY)

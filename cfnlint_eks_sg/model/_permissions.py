@@ -24,7 +24,7 @@ from cfnlint_eks_sg.core._resolve import (
     short_form,
 )
 from cfnlint_eks_sg.model._addresses import AddressReader
-from cfnlint_eks_sg.model._groups import (
+from cfnlint_eks_sg.model._types import (
     ANYWHERE_V4,
     ANYWHERE_V6,
     GROUP_TYPE,

@@ -16,7 +16,7 @@ from cfnlint_eks_sg.core._ports import parse_port
 from cfnlint_eks_sg.core._resolve import Alt, Path, function, get, list_items, name_token, present, short_form
 from cfnlint_eks_sg.core._settings import Settings
 from cfnlint_eks_sg.core._stacks import FED_PARAMETERS
-from cfnlint_eks_sg.model._groups import (
+from cfnlint_eks_sg.model._types import (
     CLUSTER_TAG,
     CLUSTER_TYPES,
     GROUP_LISTS,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from cfnlint_eks_sg._analysis import analyse
 from cfnlint_eks_sg.checks._findings import Finding
-from cfnlint_eks_sg.model._model import GroupKey, Origin
+from cfnlint_eks_sg.model._types import GroupKey, Origin
 
 Json = dict[str, object]
 

@@ -11,7 +11,8 @@ from cfnlint_eks_sg.core._cidrs import UNKNOWN_ADDRESSES, Addresses, Block
 from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg.flows._classes import PeerClass, PeerDirectory, present_guard
 from cfnlint_eks_sg.flows._reach import PermissionIndex
-from cfnlint_eks_sg.model._model import Direction, GroupKey, Origin, build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Direction, GroupKey, Origin
 from tests.unit.pieces import Json, ref, rkey, sg
 
 ALL = {"IpProtocol": "-1"}

@@ -11,6 +11,7 @@ import pytest
 from cfnlint_eks_sg.core._cidrs import Addresses, Block
 from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.model._build import build_model
 from cfnlint_eks_sg.model._compute import (
     _boolean,
     _bootstrap_names,
@@ -20,17 +21,20 @@ from cfnlint_eks_sg.model._compute import (
     _values,
     _version_setting,
 )
-from cfnlint_eks_sg.model._groups import CidrList, RemoteAccess, RemoteNetwork, ServiceRange, Setting
-from cfnlint_eks_sg.model._model import (
+from cfnlint_eks_sg.model._types import (
     Attachment,
+    CidrList,
     ClusterDef,
     Compute,
     GroupKey,
     Member,
     Model,
     Origin,
+    RemoteAccess,
+    RemoteNetwork,
+    ServiceRange,
+    Setting,
     Truth,
-    build_model,
 )
 from tests.unit.pieces import NO_VALUE, Json, getatt, if_, key, ref, res, rkey, sg, sub
 

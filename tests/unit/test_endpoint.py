@@ -13,7 +13,7 @@ from cfnlint_eks_sg.checks._findings import Finding
 from cfnlint_eks_sg.core._guards import Scenarios
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._roles import infer_roles
-from cfnlint_eks_sg.model._model import build_model
+from cfnlint_eks_sg.model._build import build_model
 from tests.unit.pieces import (
     NO_VALUE,
     Json,

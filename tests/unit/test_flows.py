@@ -14,7 +14,8 @@ from cfnlint_eks_sg.flows._requirements import Channel
 from cfnlint_eks_sg.flows._roles import ClusterRole
 from cfnlint_eks_sg.load._companions import Loaded
 from cfnlint_eks_sg.load._system import combine
-from cfnlint_eks_sg.model._model import Direction, GroupKey, Member, Origin, Truth, build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Direction, GroupKey, Member, Origin, Truth
 from tests.unit.pieces import (
     Json,
     StubConditions,

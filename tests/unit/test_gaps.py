@@ -17,7 +17,7 @@ from cfnlint_eks_sg.checks._placement import preferred
 from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard, Scenario, Scenarios
 from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Requirement
-from cfnlint_eks_sg.model._model import GroupKey, Origin
+from cfnlint_eks_sg.model._types import GroupKey, Origin
 from tests.unit.pieces import (
     Json,
     StubConditions,

@@ -7,7 +7,7 @@ import pytest
 from cfnlint_eks_sg.checks._findings import Finding
 from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
 from cfnlint_eks_sg.core._guards import Scenarios
-from cfnlint_eks_sg.model._model import build_model
+from cfnlint_eks_sg.model._build import build_model
 from tests.unit.pieces import NO_VALUE, Json, StubConditions, eks_cluster, findings, if_, ref, res, with_condition
 
 PARAMETERS: Json = {

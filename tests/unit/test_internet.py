@@ -13,8 +13,8 @@ from cfnlint_eks_sg.core._guards import TRUE, Scenarios
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._reach import PermissionIndex
 from cfnlint_eks_sg.flows._roles import NodeRole, infer_roles
-from cfnlint_eks_sg.model._groups import Compute, GroupKey, Member, Origin
-from cfnlint_eks_sg.model._model import build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Compute, GroupKey, Member, Origin
 from tests.unit.pieces import (
     Json,
     eks_cluster,

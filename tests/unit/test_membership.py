@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from cfnlint_eks_sg.model._build import build_model
 from cfnlint_eks_sg.model._membership import DECLARED_CLUSTER, external_clusters, joined_clusters
-from cfnlint_eks_sg.model._model import Origin, build_model
+from cfnlint_eks_sg.model._types import Origin
 from tests.unit.pieces import Json, key, res, sg
 
 

@@ -17,7 +17,8 @@ from cfnlint_eks_sg.core._ports import (
     PortSet,
 )
 from cfnlint_eks_sg.core._settings import Settings
-from cfnlint_eks_sg.model._model import (
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import (
     ANYWHERE_V4,
     ANYWHERE_V6,
     Attachment,
@@ -33,7 +34,6 @@ from cfnlint_eks_sg.model._model import (
     PrefixListPeer,
     Truth,
     UnknownPeer,
-    build_model,
 )
 from tests.unit.pieces import Json, getatt, key, ref, res, rkey, sg, sub
 

@@ -12,7 +12,8 @@ from cfnlint_eks_sg.checks._outside import foreign_rules, unreadable_companions,
 from cfnlint_eks_sg.core._settings import Companion
 from cfnlint_eks_sg.load._companions import Loaded, Refused
 from cfnlint_eks_sg.load._system import combine
-from cfnlint_eks_sg.model._model import GroupKey, Origin, build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import GroupKey, Origin
 from tests.unit.pieces import (
     Json,
     eks_cluster,

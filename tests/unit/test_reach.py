@@ -22,8 +22,9 @@ from cfnlint_eks_sg.flows._reach import (
     rule_label,
     rule_path,
 )
-from cfnlint_eks_sg.model._model import CidrPeer, Direction, GroupKey, Model, Origin, build_model
+from cfnlint_eks_sg.model._build import build_model
 from cfnlint_eks_sg.model._permissions import IPV6_DEFAULT
+from cfnlint_eks_sg.model._types import CidrPeer, Direction, GroupKey, Model, Origin
 from tests.unit.pieces import Json, if_, ref, res, rkey, sg
 
 P443 = PortSet.span(443, 443)

@@ -7,8 +7,8 @@ import pytest
 from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._resolve import short_form
 from cfnlint_eks_sg.core._settings import Settings
-from cfnlint_eks_sg.model._model import GroupKey, Member, Origin
 from cfnlint_eks_sg.model._reader import TemplateReader
+from cfnlint_eks_sg.model._types import GroupKey, Member, Origin
 from tests.unit.pieces import Json, getatt, ref, res, sg
 
 RESOURCES: Json = {

@@ -11,7 +11,8 @@ from cfnlint_eks_sg.cli._fix import suggest
 from cfnlint_eks_sg.core._cidrs import Addresses, Block
 from cfnlint_eks_sg.core._ports import PortSet
 from cfnlint_eks_sg.flows._requirements import Channel
-from cfnlint_eks_sg.model._model import Direction, build_model
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Direction
 from tests.unit.pieces import (
     Json,
     StubConditions,

@@ -14,17 +14,8 @@ from cfnlint_eks_sg.flows._flows import LinkResult, build_links, evaluate
 from cfnlint_eks_sg.flows._reach import PermissionIndex
 from cfnlint_eks_sg.flows._roles import NodeRole, Roles, infer_roles
 from cfnlint_eks_sg.flows._roles import node_resources as resources_making_nodes
-from cfnlint_eks_sg.model._model import (
-    Compute,
-    Direction,
-    GroupKey,
-    GroupPeer,
-    Model,
-    Origin,
-    Truth,
-    build_model,
-    setting_in,
-)
+from cfnlint_eks_sg.model._build import build_model
+from cfnlint_eks_sg.model._types import Compute, Direction, GroupKey, GroupPeer, Model, Origin, Truth, setting_in
 from tests.unit.pieces import Json, eks_cluster, key, launch_template, managed_nodegroup, ref, res, rkey, sg, sub
 
 

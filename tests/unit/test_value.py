@@ -10,7 +10,7 @@ import pytest
 
 from cfnlint_eks_sg.core._cidrs import Range
 from cfnlint_eks_sg.core._ports import PortRange, PortSet
-from cfnlint_eks_sg.model._groups import CidrPeer, GroupKey, Origin, PrefixListPeer
+from cfnlint_eks_sg.model._types import CidrPeer, GroupKey, Origin, PrefixListPeer
 
 
 def test_equal_on_the_key_alone() -> None:

@@ -11,7 +11,7 @@ from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, NO_PORTS, TCP, UDP, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._settings import Companion, Settings
-from cfnlint_eks_sg.model._groups import (
+from cfnlint_eks_sg.model._types import (
     CidrPeer,
     Direction,
     Group,

@@ -1,6 +1,6 @@
-"""Pipeline stage `model`: security groups, their permissions and what carries them.
+"""Pipeline stage `model`: security groups, their permissions and what carries them, built in one pass.
 
-Reads the decoded template once and produces typed values only (`_groups`): rules through
+Reads the decoded template once and produces typed values only (`_types`): rules through
 `_permissions`, clusters and node groups through `_compute`, identity through `_reader`.
 Semantics and sources: ../shared/reference/eks-sg-spec.md, section 4.
 """
@@ -9,46 +9,9 @@ from __future__ import annotations
 
 from cfnlint_eks_sg.core._settings import Settings
 from cfnlint_eks_sg.model._compute import ComputeReader
-from cfnlint_eks_sg.model._groups import (
-    ANYWHERE_V4,
-    ANYWHERE_V6,
-    CLUSTER_TAG,
-    CLUSTER_TYPES,
-    GROUP_TYPE,
-    Attachment,
-    CidrPeer,
-    ClusterDef,
-    Compute,
-    Direction,
-    Group,
-    GroupKey,
-    GroupPeer,
-    Identity,
-    Member,
-    Model,
-    Origin,
-    Peer,
-    Permission,
-    PrefixListPeer,
-    RemoteNetwork,
-    ServiceRange,
-    Setting,
-    StandaloneRule,
-    Truth,
-    UnknownPeer,
-    VpcEndpoint,
-    setting_in,
-    setting_names,
-)
 from cfnlint_eks_sg.model._membership import add_memberships
 from cfnlint_eks_sg.model._permissions import PermissionReader
-
-__all__ = [
-    "ANYWHERE_V4", "ANYWHERE_V6", "CLUSTER_TAG", "CLUSTER_TYPES", "GROUP_TYPE", "Attachment", "CidrPeer",
-    "ClusterDef", "Compute", "Direction", "Group", "GroupKey", "GroupPeer", "Identity", "Member", "Model", "Origin",
-    "Peer", "Permission", "PrefixListPeer", "RemoteNetwork", "ServiceRange", "Setting", "StandaloneRule",
-    "Truth", "UnknownPeer", "VpcEndpoint", "build_model", "setting_in", "setting_names",
-]
+from cfnlint_eks_sg.model._types import Model
 
 
 class ModelBuilder(PermissionReader, ComputeReader):
