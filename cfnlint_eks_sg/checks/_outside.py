@@ -19,7 +19,7 @@ from cfnlint_eks_sg.core._guards import FALSE, guard_text
 from cfnlint_eks_sg.core._ports import PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR, is_companion_path
-from cfnlint_eks_sg.flows._flows import Link, LinkResult
+from cfnlint_eks_sg.flows._flows import Endpoint, Link, LinkResult
 from cfnlint_eks_sg.flows._reach import GROUPS_ELSEWHERE, NO_GROUP, Opening, Reach
 from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Level
 from cfnlint_eks_sg.load._companions import Refused
@@ -120,19 +120,20 @@ def _local_causes(link: Link, opening: Opening, direction: Direction, ports: Por
     side, other = (link.initiator, link.responder) if direction is Direction.EGRESS else (link.responder,
                                                                                           link.initiator)
     if opening.invisible:
-        return [(side.path, _unseen(side.label, opening.invisible))]
+        return [(side.path, _unseen(side, opening.invisible))]
     if not other.members_known:  # any rule may match it: its groups come first
-        return [(other.path, _unseen(other.label, GROUPS_ELSEWHERE))]
+        return [(other.path, _unseen(other, GROUPS_ELSEWHERE))]
     if not other.members and other.remote is None:
-        return [(other.path, _unseen(other.label, NO_GROUP))]
+        return [(other.path, _unseen(other, NO_GROUP))]
     return [(d.where, f"{d.subject}: {d.why(other.label)}")
             for d in opening.unsure(ports)]
 
 
-def _unseen(label: str, invisible: str) -> str:
+def _unseen(end: Endpoint, invisible: str) -> str:
+    label = end.label
     if invisible == GROUPS_ELSEWHERE:
         why = "" if "defined elsewhere" in label else " (its launch template is defined elsewhere)"
-        verb = "carry" if label.startswith("node groups ") else "carries"
+        verb = "carry" if len(end.node_groups) > 1 else "carries"
         return f"which groups {label} {verb} is not visible here{why}"
     return f"{label}: {invisible}"
 
