@@ -18,6 +18,8 @@ from cfnlint_eks_sg.flows._reach import (
     PermissionIndex,
     Reach,
     Side,
+    Verdict,
+    combined,
     ports_together,
     rule_label,
     rule_path,
@@ -824,3 +826,29 @@ def test_a_prefix_list_holding_every_ipv6_address_admits_no_ipv4_traffic() -> No
     })
     opening = _toward_addresses(model, subnets("10.0.0.0/24"))
     assert opening.verdict(Direction.INGRESS, P443).reach is Reach.BLOCKED
+
+
+DNS = ((TCP, PortSet.span(53, 53)), (UDP, PortSet.span(53, 53)))
+
+
+@pytest.mark.parametrize(("halves", "verdict"), [
+    ((Half(Reach.ALLOWED, Direction.EGRESS), Half(Reach.ALLOWED, Direction.EGRESS)), Verdict(Reach.ALLOWED)),
+    # Blocked on any protocol is blocked, with what no rule allows per protocol; an unknown one does not hide it.
+    ((Half(Reach.UNKNOWN, Direction.EGRESS, why="a"), Half(Reach.BLOCKED, Direction.EGRESS, PortSet.span(53, 53))),
+     Verdict(Reach.BLOCKED, ((UDP, PortSet.span(53, 53)),))),
+    ((Half(Reach.BLOCKED, Direction.EGRESS, PortSet.span(53, 53)),
+      Half(Reach.BLOCKED, Direction.EGRESS, PortSet.span(53, 53))),
+     Verdict(Reach.BLOCKED, ((TCP, PortSet.span(53, 53)), (UDP, PortSet.span(53, 53))))),
+    # Else unknown on any: the first one's why.
+    ((Half(Reach.ALLOWED, Direction.EGRESS), Half(Reach.UNKNOWN, Direction.EGRESS, why="b")),
+     Verdict(Reach.UNKNOWN, why="b")),
+    ((Half(Reach.UNKNOWN, Direction.EGRESS, why="a"), Half(Reach.UNKNOWN, Direction.EGRESS, why="b")),
+     Verdict(Reach.UNKNOWN, why="a")),
+])
+def test_a_flow_half_over_several_protocols(halves: tuple[Half, Half], verdict: Verdict) -> None:
+    assert combined(DNS, halves) == verdict
+
+
+def test_a_flow_half_needs_one_verdict_per_protocol() -> None:
+    with pytest.raises(ValueError):
+        combined(DNS, [Half(Reach.BLOCKED, Direction.EGRESS, PortSet.span(53, 53))])
