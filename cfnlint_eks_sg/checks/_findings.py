@@ -11,10 +11,12 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.flows._requirements import OPT_IN_RULES
 
 
-class FlowGap(NamedTuple):
+@record
+class FlowGap(Record):
     """A required flow blocked on one half (egress of the initiator or ingress of the responder): every flow rule."""
 
     initiator: str
@@ -29,7 +31,8 @@ class FlowGap(NamedTuple):
     impact: str  # "; this breaks 8443 (...)" for well-known ports among the blocked ones (webhook rules)
 
 
-class SharedGroup(NamedTuple):
+@record
+class SharedGroup(Record):
     """WK2001: a control-plane group that more than one cluster lists."""
 
     group: str
@@ -38,7 +41,8 @@ class SharedGroup(NamedTuple):
     when: str
 
 
-class GroupUsedElsewhere(NamedTuple):
+@record
+class GroupUsedElsewhere(Record):
     """WK2002: a control-plane group also attached to something that is not the control plane."""
 
     group: str
@@ -48,7 +52,8 @@ class GroupUsedElsewhere(NamedTuple):
     when: str
 
 
-class TaggedGroups(NamedTuple):
+@record
+class TaggedGroups(Record):
     """WK2003: a node group with more than one group tagged for its cluster."""
 
     node_group: str
@@ -58,7 +63,8 @@ class TaggedGroups(NamedTuple):
     when: str
 
 
-class StrippedEgress(NamedTuple):
+@record
+class StrippedEgress(Record):
     """WK2004: standalone egress rules that remove the default egress of a group with other jobs."""
 
     resource: str
@@ -68,14 +74,16 @@ class StrippedEgress(NamedTuple):
     when: str
 
 
-class OrphanedGroup(NamedTuple):
+@record
+class OrphanedGroup(Record):
     """WK2005: a node group's security group that nothing carries."""
 
     group: str
     when: str
 
 
-class Exposure(NamedTuple):
+@record
+class Exposure(Record):
     """WK3001: a node or control-plane group open to the internet."""
 
     group: str
@@ -85,7 +93,8 @@ class Exposure(NamedTuple):
     when: str
 
 
-class ExposureUnjudged(NamedTuple):
+@record
+class ExposureUnjudged(Record):
     """IK0001: WK3001 cannot be judged, a rule's protocol or ports are not fixed here."""
 
     group: str
@@ -94,7 +103,8 @@ class ExposureUnjudged(NamedTuple):
     when: str
 
 
-class RefusedNetwork(NamedTuple):
+@record
+class RefusedNetwork(Record):
     """EK4005 (refused) or IK0001 (may be refused, by the service range EKS picks): a hybrid remote network."""
 
     cluster: str
@@ -104,7 +114,8 @@ class RefusedNetwork(NamedTuple):
     when: str
 
 
-class ApiBlocked(NamedTuple):
+@record
+class ApiBlocked(Record):
     """WK1006: the nodes' path to the AWS APIs is missing."""
 
     node_group: str
@@ -114,7 +125,8 @@ class ApiBlocked(NamedTuple):
     anywhere: tuple[str, ...]  # the ranges an egress rule on TCP 443 to would fix it (none: no such rule)
 
 
-class ApiUnverified(NamedTuple):
+@record
+class ApiUnverified(Record):
     """IK0001: WK1006 cannot be judged here."""
 
     node_group: str
@@ -124,7 +136,8 @@ class ApiUnverified(NamedTuple):
     needs: str
 
 
-class PublicOnlyEndpoint(NamedTuple):
+@record
+class PublicOnlyEndpoint(Record):
     """WK1010: a public-only endpoint restricted by PublicAccessCidrs."""
 
     cluster: str
@@ -132,7 +145,8 @@ class PublicOnlyEndpoint(NamedTuple):
     when: str
 
 
-class EndpointWithoutDns(NamedTuple):
+@record
+class EndpointWithoutDns(Record):
     """WK1011: a private endpoint in a VPC without DNS hostnames or DNS support."""
 
     cluster: str
@@ -142,7 +156,8 @@ class EndpointWithoutDns(NamedTuple):
     when: str
 
 
-class SettingUnjudged(NamedTuple):
+@record
+class SettingUnjudged(Record):
     """IK0001: an endpoint check (WK1010, WK1011) cannot be judged, a setting is not fixed here."""
 
     check: str
@@ -151,7 +166,8 @@ class SettingUnjudged(NamedTuple):
     why: str
 
 
-class NodesOnlyClients(NamedTuple):
+@record
+class NodesOnlyClients(Record):
     """IK1007: a private endpoint only the nodes may reach."""
 
     cluster: str
@@ -159,7 +175,8 @@ class NodesOnlyClients(NamedTuple):
     when: str
 
 
-class ForeignRules(NamedTuple):
+@record
+class ForeignRules(Record):
     """IK0002: standalone rules on a group another stack owns."""
 
     resources: str
@@ -169,7 +186,8 @@ class ForeignRules(NamedTuple):
     when: str
 
 
-class ExternalGroups(NamedTuple):
+@record
+class ExternalGroups(Record):
     """IK0001: required flows that hang on groups defined outside this template."""
 
     group: str
@@ -177,7 +195,8 @@ class ExternalGroups(NamedTuple):
     total: int
 
 
-class UndecidedFlows(NamedTuple):
+@record
+class UndecidedFlows(Record):
     """IK0001: required flows this template leaves undecided (values not fixed here)."""
 
     causes: str
@@ -185,14 +204,16 @@ class UndecidedFlows(NamedTuple):
     total: int
 
 
-class UnreadCompanion(NamedTuple):
+@record
+class UnreadCompanion(Record):
     """IK0001: a companion template that was not read."""
 
     companion: str
     reason: str
 
 
-class UnreadNested(NamedTuple):
+@record
+class UnreadNested(Record):
     """IK0001: a nested stack's template that was not followed."""
 
     companion: str

@@ -18,6 +18,7 @@ from cfnlint_eks_sg.core._cidrs import Network, inside, off_internet
 from cfnlint_eks_sg.core._guards import Scenario, Scenarios
 from cfnlint_eks_sg.core._ports import TCP, PortSet
 from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.flows._flows import family_in
 from cfnlint_eks_sg.flows._reach import PermissionIndex, Reach, Side, Verdict, rule_label, uncertain_rule
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
@@ -39,7 +40,9 @@ INTERFACE_SERVICES: Final = ("ec2", "ecr.api", "ecr.dkr", "sts")
 AWS_APIS_RULE: Final = "WK1006"  # the rule whose findings are the nodes' blocked path to the AWS APIs
 HTTPS: Final = PortSet.span(443, 443)
 
-class Problem(NamedTuple):
+
+@record
+class Problem(Record):
     """WK1006 fails here: where, why, and the ranges an egress rule on TCP 443 to would fix it (none: no such rule)."""
 
     path: Path

@@ -28,6 +28,7 @@ from cfnlint_eks_sg.core._cidrs import (
 from cfnlint_eks_sg.core._guards import Scenario
 from cfnlint_eks_sg.core._ports import NO_PORTS, IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
+from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.model._types import (
     CidrPeer,
     Direction,
@@ -66,7 +67,8 @@ class Half(NamedTuple):
 Traffic = tuple[tuple[IpProtocol, PortSet], ...]  # a flow's ports, by protocol
 
 
-class Verdict(NamedTuple):
+@record
+class Verdict(Record):
     """One half of a flow over all its traffic: ALLOWED, BLOCKED with the ports no rule allows (by protocol), or
     UNKNOWN with why. Explain's text, JSON and mermaid all read it; `why` on BLOCKED says more than the ports
     (WK1006's path to the AWS APIs)."""
@@ -271,7 +273,8 @@ class PermissionIndex:
         return candidates, doubtful
 
 
-class Inside(NamedTuple):
+@record
+class Inside(Record):
     """Why an address rule may or may not cover the other side: whether its addresses lie inside a range is not
     known here. The other side is named by whoever shows it (explain: "the other side"; IK0001: its label)."""
 

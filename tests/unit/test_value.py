@@ -1,4 +1,5 @@
-"""Unit tests for `_value.Value`: the immutable values every stage keys its maps and sets by."""
+"""Unit tests for `_value.Value` and `_value.record`: the immutable values every stage keys its maps and sets by,
+and the typed records stages hand each other."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from cfnlint_eks_sg.core._cidrs import Range
 from cfnlint_eks_sg.core._ports import PortRange, PortSet
+from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.model._types import CidrPeer, GroupKey, Origin, PrefixListPeer
 
 
@@ -105,3 +107,60 @@ def test_each_comparison_answers_for_its_own_class_itself(compare: str, low_high
     assert getattr(low, compare)(high) is low_high
     assert getattr(low, compare)(PortRange(1, 2)) is same
     assert getattr(high, compare)(low) is high_low
+
+
+@record
+class _Pair(Record):
+    """A record for these tests: two fields, the second with a default."""
+
+    first: str
+    second: int = 7
+
+
+@record
+class _Other(Record):
+    first: str
+    second: int = 7
+
+
+def test_a_record_takes_its_fields_by_position_or_name_with_defaults() -> None:
+    assert _Pair("a", 1) == _Pair(first="a", second=1) == _Pair("a", second=1)
+    assert _Pair("a").second == 7
+    assert (_Pair("a", 1).first, _Pair("a", 1).second) == ("a", 1)
+    assert list(_Pair("a", 1)) == ["a", 1]
+    assert _Pair._fields == ("first", "second") == _Pair.__match_args__
+    assert repr(_Pair("a", 1)) == "_Pair(first='a', second=1)"
+    assert _Pair.__doc__ == "A record for these tests: two fields, the second with a default."
+
+
+@pytest.mark.parametrize(("args", "kwargs", "error"), [
+    (("a", 1, 2), {}, "_Pair takes 2 fields, got 3"),
+    (("a",), {"first": "b"}, "_Pair: unexpected or repeated field 'first'"),
+    ((), {"third": 1, "first": "a"}, "_Pair: unexpected or repeated field 'third'"),
+    ((), {"second": 1}, "_Pair: missing first"),
+])
+def test_a_record_refuses_a_wrong_set_of_fields(args: tuple[object, ...], kwargs: dict[str, object],
+                                                error: str) -> None:
+    with pytest.raises(TypeError) as raised:
+        _Pair(*args, **kwargs)  # type: ignore[arg-type]
+    assert str(raised.value) == error
+
+
+def test_a_record_is_an_immutable_value_of_all_its_fields() -> None:
+    pair = _Pair("a", 1)
+    with pytest.raises(AttributeError):
+        pair.first = "b"  # type: ignore[misc]  # mypy knows it is frozen, too
+    assert not hasattr(pair, "__dict__")
+    assert {_Pair("a", 1), _Pair("a", 1), _Pair("a", 2)} == {_Pair("a", 1), _Pair("a", 2)}
+    assert _Pair("a", 1) != _Pair("a", 2) and _Pair("a", 1) != _Pair("b", 1)
+    assert _Pair("a", 1) != _Other("a", 1)  # another record with the same fields is another value
+    assert sorted([_Pair("b", 1), _Pair("a", 2), _Pair("a", 1)]) == [_Pair("a", 1), _Pair("a", 2), _Pair("b", 1)]
+    assert pickle.loads(pickle.dumps(pair)) == pair and copy.copy(pair) == pair
+
+
+def test_a_record_matches_by_position() -> None:
+    match _Pair("a", 3):
+        case _Pair(first, second):
+            assert (first, second) == ("a", 3)
+        case _:
+            pytest.fail("no match")
