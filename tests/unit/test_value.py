@@ -120,7 +120,7 @@ class _Pair(Record):
 @record
 class _Other(Record):
     first: str
-    second: int = 7
+    second: int
 
 
 def test_a_record_takes_its_fields_by_position_or_name_with_defaults() -> None:
@@ -144,6 +144,8 @@ def test_a_record_refuses_a_wrong_set_of_fields(args: tuple[object, ...], kwargs
     with pytest.raises(TypeError) as raised:
         _Pair(*args, **kwargs)  # type: ignore[arg-type]
     assert str(raised.value) == error
+    with pytest.raises(TypeError, match="^_Other: missing first, second$"):
+        _Other()  # type: ignore[call-arg]
 
 
 def test_a_record_is_an_immutable_value_of_all_its_fields() -> None:
