@@ -16,7 +16,7 @@ from typing import Final, NamedTuple
 from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic
-from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE
+from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, HTTPS
 from cfnlint_eks_sg.cli._explain import (
     PortsOf,
     Suppressed,
@@ -25,7 +25,7 @@ from cfnlint_eks_sg.cli._explain import (
     required_flows,
     verdict_of,
 )
-from cfnlint_eks_sg.core._ports import TCP, PortSet
+from cfnlint_eks_sg.core._ports import TCP
 from cfnlint_eks_sg.flows._flows import LinkResult
 from cfnlint_eks_sg.flows._reach import Reach, Verdict
 from cfnlint_eks_sg.flows._requirements import Level
@@ -81,7 +81,7 @@ def edges(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported
     return found
 
 
-_HTTPS: Final = ((TCP, PortSet.span(443, 443)),)
+_HTTPS: Final = ((TCP, HTTPS),)  # WK1006's traffic
 
 
 def _worst(flow: Edge, result: LinkResult, traffic: Traffic, hidden: Suppressed) -> Edge:
