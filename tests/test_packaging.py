@@ -106,3 +106,18 @@ def test_the_release_steps_build_and_check_as_this_test_does() -> None:
     assert "python -m build --sdist --wheel" in steps
     assert "python -m twine check --strict dist/*" in steps
     assert "cfnlint_eks_sg/_version.py" in steps and "## [Unreleased]" in steps
+
+
+def test_ci_fails_when_the_readme_test_command_fails() -> None:
+    """.ci/run runs the README's test command and exits on its failure: `set -e` ignores a failure inside an `&&`
+    list, so without the exit a failing ruff would skip the tests and CI would pass."""
+    root = Path(__file__).resolve().parent.parent
+    command = "ruff check . && mypy && lint-imports && python -m pytest"
+    assert command in (root / "README.md").read_text()
+    assert f"\n{command} || exit $?\n" in (root / ".ci" / "run").read_text()
+    shape = "set -euo pipefail; {} && true || exit $?; echo went-on"
+    assert subprocess.run(["bash", "-c", shape.format("false")], capture_output=True, text=True).stdout == ""
+    assert subprocess.run(["bash", "-c", shape.format("true")], capture_output=True, text=True).stdout == "went-on\n"
+    unguarded = subprocess.run(["bash", "-c", "set -euo pipefail; false && true; echo went-on"], capture_output=True,
+                               text=True)
+    assert unguarded.stdout == "went-on\n"  # why the exit is needed

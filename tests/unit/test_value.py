@@ -144,7 +144,7 @@ def test_a_record_refuses_a_wrong_set_of_fields(args: tuple[object, ...], kwargs
     with pytest.raises(TypeError) as raised:
         _Pair(*args, **kwargs)  # type: ignore[arg-type]
     assert str(raised.value) == error
-    with pytest.raises(TypeError, match="^_Other: missing first, second$"):
+    with pytest.raises(TypeError, match=r"^_Other: missing first, second$"):
         _Other()  # type: ignore[call-arg]
 
 
