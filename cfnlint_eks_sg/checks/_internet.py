@@ -289,7 +289,7 @@ def _egress_on_443(index: PermissionIndex, out: Sequence[GroupKey], scenario: Sc
     for group in out:
         rules = index.rules(group, Direction.EGRESS)
         for perm in [*rules.other, *rules.foreign_peers] if peers else rules.other:
-            if perm.guard.holds(scenario) and not (isinstance(perm.peer, CidrPeer) and perm.peer.misfiled):
+            if perm.guard.holds(scenario):
                 sure, maybe = perm.opens(TCP)
                 if 443 in sure or 443 in maybe:
                     yield perm, 443 in sure

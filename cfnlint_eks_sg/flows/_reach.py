@@ -414,7 +414,7 @@ def _to_internet(rules: Sequence[Permission], protocol: IpProtocol, ipv6: bool,
         sure, possible = perm.opens(protocol)
         if isinstance(peer, CidrPeer):
             networks = peer.covers.networks if peer.covers is not None else ()
-            if (peer.version == 6) != ipv6 or peer.misfiled:
+            if (peer.version == 6) != ipv6:
                 continue
             if peer.anywhere:
                 surely, maybe = surely | sure, maybe | possible

@@ -244,7 +244,10 @@ class Permission(NamedTuple):
         return isinstance(self.peer, CidrPeer) and self.peer.anywhere
 
     def opens(self, flow_protocol: IpProtocol) -> tuple[PortSet, PortSet]:
-        """(ports surely opened, ports possibly opened) for traffic of `flow_protocol`."""
+        """(ports surely opened, ports possibly opened) for traffic of `flow_protocol`. A rule EC2 rejects for its
+        range (`CidrPeer.misfiled`) opens nothing, whatever its ports."""
+        if isinstance(self.peer, CidrPeer) and self.peer.misfiled:
+            return NO_PORTS, NO_PORTS
         if self.protocol is None:
             return NO_PORTS, ALL_PORTS
         if self.protocol == ALL_TRAFFIC:

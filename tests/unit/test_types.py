@@ -537,9 +537,12 @@ def _cidr(text: str, version: int) -> CidrPeer:
     (_cidr("10.0.0.0/8", 6), False, True),
     (CidrPeer("!Ref Cidr", 4), False, False),  # not known here: neither
 ])
-def test_the_internet_is_a_slash_zero_of_the_peers_own_family(peer: CidrPeer, anywhere: bool, misfiled: bool) -> None:
+def test_the_internet_and_ranges_ec2_rejects(peer: CidrPeer, anywhere: bool, misfiled: bool) -> None:
+    """The internet is a /0 of the peer's own family; a range of the other family (EC2 rejects it) opens nothing."""
     assert (peer.anywhere, peer.misfiled) == (anywhere, misfiled)
     rule = Permission(GroupKey.make(Origin.RESOURCE, "G"), Direction.EGRESS, peer, TCP, PortSet.span(443, 443), TRUE,
                       (), "inline")
     assert rule.anywhere is anywhere
+    # A rule EC2 rejects for its range opens nothing; any other opens its ports.
+    assert rule.opens(TCP) == ((NO_PORTS, NO_PORTS) if misfiled else (PortSet.span(443, 443), NO_PORTS))
     assert rule._replace(peer=PrefixListPeer("pl-1")).anywhere is False
