@@ -11,6 +11,7 @@ from cfnlint_eks_sg.rules.ControlPlaneToWebhooks import ControlPlaneToWebhooks
 from cfnlint_eks_sg.rules.EgressStripsSharedGroup import EgressStripsSharedGroup
 from cfnlint_eks_sg.rules.ForeignGroupRule import ForeignGroupRule
 from cfnlint_eks_sg.rules.MultipleClusterTaggedGroups import MultipleClusterTaggedGroups
+from cfnlint_eks_sg.rules.NodesRouteToAwsApis import NodesRouteToAwsApis
 from cfnlint_eks_sg.rules.NodesToAwsApis import NodesToAwsApis
 from cfnlint_eks_sg.rules.NodesToControlPlane import NodesToControlPlane
 from cfnlint_eks_sg.rules.NodesToCoreDns import NodesToCoreDns
@@ -35,6 +36,7 @@ __all__ = [
     "EgressStripsSharedGroup",
     "ForeignGroupRule",
     "MultipleClusterTaggedGroups",
+    "NodesRouteToAwsApis",
     "NodesToAwsApis",
     "NodesToControlPlane",
     "NodesToCoreDns",

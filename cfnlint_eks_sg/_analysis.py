@@ -37,6 +37,7 @@ from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiAccess, aws_api_access
 from cfnlint_eks_sg.checks._outside import foreign_rules, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg.checks._placement import Placement
+from cfnlint_eks_sg.checks._routes import RouteAccess, api_route_access
 from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path, get
@@ -70,6 +71,7 @@ class Analysis:
         self.roles = roles
         self.links: list[LinkResult] = []
         self.api_access = ApiAccess()  # WK1006 per node group, for explain
+        self.route_access = RouteAccess()  # EK5001 per node group and subnet, for explain
         self.findings: dict[str, list[Finding]] = {}
         self._flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = {}
         self.placement = Placement(model, anchors)  # nested stack -> its TemplateURL in the linted file
@@ -211,6 +213,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
     for link in (*build_links(roles, index), *remote_links(roles)):
         analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
     analysis.api_access = aws_api_access(model, roles, index, scenarios)
+    analysis.route_access = api_route_access(model, roles, scenarios)
     found = [
         *shared_control_plane_groups(roles, scenarios),
         *control_plane_groups_used_elsewhere(model, roles, scenarios),
@@ -218,6 +221,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *egress_stripping_shared_groups(model, roles),
         *orphaned_node_groups(model, roles, scenarios),
         *analysis.api_access.findings,
+        *analysis.route_access.findings,
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),

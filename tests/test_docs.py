@@ -12,7 +12,8 @@ from cfnlint.rules import Rules
 
 from tests.conftest import CORPUS, ROOT
 
-ADDED_BY_ISSUES = {"EK4002": 14, "WK4004": 14, "EK4005": 14}  # EKS Hybrid Nodes
+ADDED_BY_ISSUES = {"EK4002": 14, "WK4004": 14, "EK4005": 14,  # EKS Hybrid Nodes
+                   "EK5001": 27}  # paths past the security groups
 RULES = sorted(Rules.create_from_module("cfnlint_eks_sg").data.values(), key=lambda r: r.id)
 
 
@@ -22,7 +23,9 @@ def test_rule_page_readme_row_and_source_url(rule: object) -> None:
     page = ROOT / "docs" / "rules" / f"{rule_id}.md"
     assert page.read_text().startswith(f"# {rule_id}: ")
     source_url = getattr(rule, "source_url")  # noqa: B009
-    assert source_url.startswith("https://docs.aws.amazon.com/eks/latest/"), source_url
+    # The EKS user guide, or the VPC user guide for the rules past the security groups (routes, ACLs).
+    assert source_url.startswith(("https://docs.aws.amazon.com/eks/latest/",
+                                  "https://docs.aws.amazon.com/vpc/latest/")), source_url
     assert f"\n\nAWS documentation: {source_url}\n\n" in page.read_text()
     assert f"[{rule_id}](docs/rules/{rule_id}.md)" in (ROOT / "README.md").read_text()
     assert rule_id in (ROOT / "CHANGELOG.md").read_text()

@@ -126,6 +126,17 @@ class ApiBlocked(Record):
 
 
 @record
+class NoRoute(Record):
+    """EK5001: a node group's subnet has no way to the AWS APIs: no route out and no complete endpoint set."""
+
+    node_group: str
+    cluster: str
+    subnets: tuple[str, ...]
+    when: str
+    why: str
+
+
+@record
 class ApiUnverified(Record):
     """IK0001: WK1006 cannot be judged here."""
 
@@ -224,7 +235,7 @@ Facts: TypeAlias = (
     FlowGap | SharedGroup | GroupUsedElsewhere | TaggedGroups | StrippedEgress | OrphanedGroup | Exposure
     | ExposureUnjudged | RefusedNetwork | ApiBlocked | ApiUnverified | PublicOnlyEndpoint | EndpointWithoutDns
     | SettingUnjudged | NodesOnlyClients | ForeignRules | ExternalGroups | UndecidedFlows | UnreadCompanion
-    | UnreadNested
+    | UnreadNested | NoRoute
 )
 
 # The kinds of IK0001 (and its other findings) as the facts list shows them; the plain kind has none.

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
-from cfnlint_eks_sg.checks._findings import ApiBlocked, Reported, shown_by_default
+from cfnlint_eks_sg.checks._findings import ApiBlocked, NoRoute, Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiVerdict
+from cfnlint_eks_sg.checks._routes import ROUTES_RULE, RouteVerdict
 from cfnlint_eks_sg.core._guards import Scenario, describe, guard_text
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
@@ -80,6 +81,7 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
         for result in results:
             yield from _flow(req.rule_id, result, traffic, hidden)
     yield from _aws_apis(analysis.api_access.verdicts, hidden)
+    yield from _routes(analysis.route_access.verdicts, hidden)
     yield ""
     if shown is None:
         shown = {rule_id: len(items) for rule_id, items in analysis.all_findings().items()
@@ -114,7 +116,7 @@ def any_blocked(shown: Iterable[str]) -> bool:
     """`explain --check`: whether cfn-lint, with the user's settings, shows a finding of a BLOCKED verdict (of the
     rule IDs it shows). A suppressed finding (`-i`, Metadata `ignore_checks`, `.cfnlintrc`) fails no check, as
     it fails no cfn-lint run; neither does a flow between companions, which is theirs to report."""
-    return any(rule_id in BLOCKING_RULES for rule_id in shown)
+    return any(rule_id in BLOCKING_RULES or rule_id == ROUTES_RULE for rule_id in shown)
 
 
 class Suppressed:
@@ -133,6 +135,13 @@ class Suppressed:
             if isinstance(finding.facts, ApiBlocked):
                 apis.setdefault(finding.facts.node_group, []).append(reported(AWS_APIS_RULE, finding.path))
         self._apis = {node_group for node_group, shows in apis.items() if not any(shows)}
+        routes: dict[tuple[str, str], list[bool]] = {}
+        for finding in analysis.findings.get(ROUTES_RULE, []):
+            if isinstance(finding.facts, NoRoute):
+                for subnet in finding.facts.subnets:
+                    routes.setdefault((finding.facts.node_group, subnet), []).append(
+                        reported(ROUTES_RULE, finding.path))
+        self._routes = {key for key, shows in routes.items() if not any(shows)}
 
     def half(self, rule_id: str, result: LinkResult, direction: Direction, scenario: Scenario) -> bool:
         """Whether this blocked half of `rule_id`'s flow, in this scenario, has findings and cfn-lint shows none."""
@@ -141,6 +150,10 @@ class Suppressed:
     def aws_apis(self, node_group: str) -> bool:
         """Whether the node group's path to the AWS APIs has WK1006 findings and cfn-lint shows none."""
         return node_group in self._apis
+
+    def route(self, node_group: str, subnet: str) -> bool:
+        """Whether the node group's route from `subnet` has EK5001 findings and cfn-lint shows none."""
+        return (node_group, subnet) in self._routes
 
 
 def _frozen(scenario: Scenario) -> frozenset[tuple[str, bool]]:
@@ -182,6 +195,23 @@ def _aws_apis(verdicts: Sequence[ApiVerdict], hidden: Suppressed) -> Iterator[st
             text = verdict_text(shown, shown.reach is Reach.BLOCKED and hidden.aws_apis(verdict.node_group))
             at = "" if len(verdict.verdicts) == 1 else f" when {' / '.join(describe(s) or 'always' for s in scenarios)}"
             yield f"      egress  {text}{at}"
+
+
+def _routes(verdicts: Sequence[RouteVerdict], hidden: Suppressed) -> Iterator[str]:
+    """EK5001: each node group's way to the AWS APIs from each of its subnets, past the security groups."""
+    if not verdicts:
+        return
+    yield ("  EK5001 nodes -> the AWS APIs, the route from each subnet: a NAT gateway or an internet gateway, or VPC "
+           "endpoints with private DNS (minimum: without it nodes never join)")
+    for verdict in verdicts:
+        yield f"    node group {verdict.node_group} of cluster {verdict.cluster}"
+        for hop, scenarios in verdict.hops:
+            shown = Verdict(hop.reach, why=hop.why)
+            suppressed = hop.reach is Reach.BLOCKED and hidden.route(verdict.node_group, hop.subnet)
+            every = [other for other, _ in verdict.hops if other.subnet == hop.subnet]
+            at = "" if len(every) == 1 else f" when {' / '.join(describe(s) or 'always' for s in scenarios)}"
+            reason = f" ({hop.why})" if hop.reach is Reach.ALLOWED else ""
+            yield f"      subnet {hop.subnet}: route {verdict_text(shown, suppressed)}{reason}{at}"
 
 
 def verdict_text(verdict: Verdict, suppressed: bool = False) -> str:

@@ -17,6 +17,7 @@ from cfnlint_eks_sg._analysis import Analysis
 from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, HTTPS
+from cfnlint_eks_sg.checks._routes import ROUTES_RULE
 from cfnlint_eks_sg.cli._explain import (
     PortsOf,
     Suppressed,
@@ -78,6 +79,18 @@ def edges(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported
         suppressed = worst.reach is Reach.BLOCKED and hidden.aws_apis(api.node_group)
         found.append(Edge(AWS_APIS_RULE, f"node group {api.node_group}", "the AWS APIs", render_traffic(_HTTPS),
                           Level.RECOMMENDED.value, worst, half, suppressed))
+    for route in analysis.route_access.verdicts:  # the route hop from each subnet (EK5001), its worst scenario
+        worst_hops: dict[str, Verdict] = {}
+        for hop, _ in route.hops:
+            verdict = Verdict(hop.reach, _HTTPS if hop.reach is Reach.BLOCKED else (), hop.why)
+            held = worst_hops.get(hop.subnet)
+            if held is None or _ORDER.index(verdict.reach) < _ORDER.index(held.reach):
+                worst_hops[hop.subnet] = verdict
+        for subnet, verdict in worst_hops.items():
+            suppressed = verdict.reach is Reach.BLOCKED and hidden.route(route.node_group, subnet)
+            half = Direction.EGRESS if verdict.reach is not Reach.ALLOWED else None  # the nodes' way out
+            found.append(Edge(ROUTES_RULE, f"node group {route.node_group} in subnet {subnet}", "the AWS APIs",
+                              render_traffic(_HTTPS), Level.MINIMUM.value, verdict, half, suppressed))
     return found
 
 

@@ -31,6 +31,7 @@ class Addresses(NamedTuple):
 
     blocks: tuple[Block, ...] = ()
     complete: bool = False
+    subnets: tuple[str, ...] = ()  # the logical ids of those this template creates, each once
 
 
 UNKNOWN_ADDRESSES: Final = Addresses()

@@ -124,7 +124,9 @@ def build_links(roles: Roles, index: PermissionIndex) -> Iterator[Link]:
         alike: dict[tuple[object, ...], list[NodeRole]] = {}
         for node in nodes:
             groups = frozenset(m.key for m in node.members)  # where, and under which branch, does not matter
-            alike.setdefault((groups, node.members_known, node.addresses), []).append(node)
+            # Security groups see addresses, not subnets: node groups on equal blocks are one endpoint.
+            addresses = (node.addresses.blocks, node.addresses.complete)
+            alike.setdefault((groups, node.members_known, addresses), []).append(node)
         endpoints = [_node_endpoint(group) for group in alike.values()]
         for endpoint in endpoints:
             control_plane = _control_plane(cluster, endpoint.path)

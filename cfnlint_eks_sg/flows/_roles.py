@@ -69,6 +69,7 @@ class NodeRole(NamedTuple):
     path: Path
     compute: Compute
     addresses: Addresses = UNKNOWN_ADDRESSES
+    public_ips: tuple[Setting, ...] = ()  # what its launch template says of public addresses (): the subnet's
 
 
 class Roles:
@@ -123,7 +124,7 @@ def _add_node_groups(roles: Roles, pending: Sequence[tuple[Attachment, str]],
         label = attachment.resource + (f" ({attachment.variant})" if attachment.variant else "")
         roles.node_groups.append(NodeRole(label, ident, members, attachment.members_known,
                                           attachment.guard, attachment.path, attachment.compute,
-                                          attachment.addresses))
+                                          attachment.addresses, attachment.public_ips))
     if declared_nodes:
         for ident in roles.clusters:
             roles.node_groups.append(NodeRole("declared in Metadata", ident, declared_nodes, True, TRUE,

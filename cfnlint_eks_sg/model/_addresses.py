@@ -22,8 +22,15 @@ class AddressReader(TemplateReader):
         """The blocks of a list of subnet expressions (items already taken out of their lists)."""
         blocks = [self._subnet_block(value) for value in subnets]
         known = bool(blocks) and all(b is not None for b in blocks)
+        names = (self.subnet_named(value) for value in subnets)
         # Each distinct block once, in order: equal subnets give equal addresses.
-        return Addresses(tuple(dict.fromkeys(b for b in blocks if b is not None)), known)
+        return Addresses(tuple(dict.fromkeys(b for b in blocks if b is not None)), known,
+                         tuple(dict.fromkeys(n for n in names if n is not None)))
+
+    def subnet_named(self, value: object) -> str | None:
+        """The template's subnet that `!Ref Subnet` names; None for parameters, imports and literal ids."""
+        fn = function(value)
+        return str(fn[1]) if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::Subnet" else None
 
     def read_vpcs(self) -> None:
         """The VPCs this template creates, with their IPv4 blocks."""
@@ -42,10 +49,10 @@ class AddressReader(TemplateReader):
         return [alt.value for alt in list_items(value, ())]
 
     def _subnet_block(self, value: object) -> Block | None:
-        fn = function(value)
-        if not (fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::Subnet"):
+        subnet = self.subnet_named(value)
+        if subnet is None:
             return None  # a parameter, an import: not known here
-        props = self._props(str(fn[1]))
+        props = self._props(subnet)
         vpc_name = self.vpc_named(get(props, "VpcId"))
         cidr = get(props, "CidrBlock")
         found = self.cidr_range(cidr)

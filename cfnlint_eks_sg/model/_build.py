@@ -8,13 +8,13 @@ Semantics and sources: ../shared/reference/eks-sg-spec.md, section 4.
 from __future__ import annotations
 
 from cfnlint_eks_sg.core._settings import Settings
-from cfnlint_eks_sg.model._compute import ComputeReader
 from cfnlint_eks_sg.model._membership import add_memberships
 from cfnlint_eks_sg.model._permissions import PermissionReader
+from cfnlint_eks_sg.model._routing import RoutingReader
 from cfnlint_eks_sg.model._types import Model
 
 
-class ModelBuilder(PermissionReader, ComputeReader):
+class ModelBuilder(PermissionReader, RoutingReader):
     """Reads one template into a `Model`: groups and clusters, then rules, then attachments."""
 
     def build(self) -> Model:
@@ -27,6 +27,7 @@ class ModelBuilder(PermissionReader, ComputeReader):
         self.read_uses()
         self.read_endpoints()
         self.read_vpcs()
+        self.read_routing()
         add_memberships(self.model)  # last: it reads the clusters and attachments
         return self.model
 

@@ -279,7 +279,7 @@ class ComputeReader(AddressReader):
             variant = "" if len(branches) == 1 else (lt or "a launch template defined elsewhere")
             self.model.attachments.append(Attachment(
                 name, Compute.MANAGED_NODEGROUP, tuple(members), lt is not None, branch, ("Resources", name),
-                names, variant, needs_cluster_group, remote, addresses))
+                names, variant, needs_cluster_group, remote, addresses, self._variant_public_ips(lt, branch)))
 
     def _remote_access(self, props: object, path: Path, guard: Guard) -> RemoteAccess | None:
         """EKS opens SSH (RDP on Windows) from SourceSecurityGroups, or from anywhere without them (C-08)."""
@@ -304,9 +304,56 @@ class ComputeReader(AddressReader):
             guard = self._guard(name)
             path: Path = ("Resources", name, "Properties", "SecurityGroupIds")
             members = tuple(self.group_members(get(props, "SecurityGroupIds"), path, guard))
+            tables = list(list_items(get(props, "RouteTableIds"), ()))
             self.model.endpoints.append(VpcEndpoint(
                 name, suffix, interface, members, guard, ("Resources", name),
-                self.addresses(self.subnet_values(get(props, "SubnetIds")))))
+                self.addresses(self.subnet_values(get(props, "SubnetIds"))), self.vpc_named(get(props, "VpcId")),
+                self._setting(props, ("Resources", name, "Properties"), "PrivateDnsEnabled", Truth.FALSE, guard),
+                tuple(self._route_table_named(t.value) for t in tables)))
+
+    def _route_table_named(self, value: object) -> str | None:
+        fn = function(value)
+        return str(fn[1]) if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::RouteTable" else None
+
+    def _public_ips(self, interfaces: object, path: Path, guard: Guard) -> tuple[Setting, ...]:
+        """The primary interface's (device 0) AssociatePublicIpAddress per branch, where it is written; () where
+        no interface says: the subnet's MapPublicIpOnLaunch decides."""
+        found: list[Setting] = []
+        for alt in list_items(interfaces, path, guard):
+            if parse_port(get(alt.value, "DeviceIndex")) in (None, 0) and get(alt.value, "AssociatePublicIpAddress") \
+                    is not None:
+                found += [setting for setting in self._setting(alt.value, alt.path, "AssociatePublicIpAddress",
+                                                               Truth.FALSE, alt.guard) if setting.explicit]
+        return tuple(found)
+
+    def _variant_public_ips(self, via: str | None, guard: Guard) -> tuple[Setting, ...]:
+        """Public addresses a kind of node gets from its launch template or configuration (`via`): read from the
+        resource; UNKNOWN for one defined elsewhere (None); () without one (the subnet decides)."""
+        if via is None:
+            return (Setting(Truth.UNKNOWN, guard, (), explicit=False,
+                            shown="set by a launch template or configuration defined elsewhere"),)
+        rtype = self._type(via)
+        props = self._props(via) if rtype is not None else None
+        if rtype == "AWS::EC2::LaunchTemplate":
+            data = get(props, "LaunchTemplateData")
+            return self._public_ips(get(data, "NetworkInterfaces"),
+                                    ("Resources", via, "Properties", "LaunchTemplateData", "NetworkInterfaces"),
+                                    self._guard(via) & guard)
+        if rtype == "AWS::AutoScaling::LaunchConfiguration" and get(props, "AssociatePublicIpAddress") is not None:
+            return tuple(s for s in self._setting(props, ("Resources", via, "Properties"), "AssociatePublicIpAddress",
+                                                  Truth.FALSE, self._guard(via) & guard) if s.explicit)
+        if via and rtype is None:  # "a launch configuration defined elsewhere"
+            return self._variant_public_ips(None, guard)
+        return ()
+
+    def _launch_spec_public_ips(self, spec: object, guard: Guard) -> tuple[Setting, ...]:
+        """An instance's public addresses from its launch template, when it sets none itself."""
+        if spec is None:
+            return ()
+        found: list[Setting] = []
+        for lt, branch in self._launch_templates(spec, guard):
+            found += self._variant_public_ips(lt, branch)
+        return tuple(found)
 
     def read_uses(self) -> None:
         """Every other resource that puts a group on its interfaces (for sharing and orphan checks)."""
@@ -365,7 +412,7 @@ class ComputeReader(AddressReader):
             self.model.attachments.append(Attachment(
                 name, Compute.AUTO_SCALING_GROUP, tuple(members), known, branch, ("Resources", name),
                 tuple(dict.fromkeys(evidence + names + self._group_evidence(members))), via if many else "",
-                addresses=addresses))
+                addresses=addresses, public_ips=self._variant_public_ips(via if known or not via else None, branch)))
 
     def _launch_template_variants(self, props: object, guard: Guard) -> list[_Variant]:
         """The kinds of node an auto scaling group's launch templates make (its own, a mixed instances policy's
@@ -424,9 +471,11 @@ class ComputeReader(AddressReader):
         _, cluster_tags = self._tags(get(props, "Tags"), (*base, "Tags"), guard)
         names += [t for t, _ in cluster_tags]
         names += self._group_evidence(members)
+        public_ips = self._public_ips(get(props, "NetworkInterfaces"), (*base, "NetworkInterfaces"), guard)
         self.model.attachments.append(Attachment(
             name, Compute.INSTANCE, tuple(members), known, guard, ("Resources", name),
-            tuple(dict.fromkeys(names)), addresses=self.addresses(subnets)))
+            tuple(dict.fromkeys(names)), addresses=self.addresses(subnets),
+            public_ips=public_ips or self._launch_spec_public_ips(spec, guard)))
 
     def _instance_launch_template(self, spec: object, guard: Guard,
                                   own: bool) -> tuple[list[Member], list[str], bool]:
@@ -450,22 +499,26 @@ class ComputeReader(AddressReader):
         guard = self._guard(name)
         config = get(self._props(name), "SpotFleetRequestConfigData")
         base: Path = ("Resources", name, "Properties", "SpotFleetRequestConfigData")
-        variants: list[tuple[str, list[Member], bool, list[str], list[object], Guard]] = []
+        variants: list[tuple[str, list[Member], bool, list[str], list[object], Guard, tuple[Setting, ...]]] = []
         for alt in list_items(get(config, "LaunchSpecifications"), (*base, "LaunchSpecifications"), guard):
             members, names, subnets = self._launch_specification(alt)
-            variants.append((f"launch specification {len(variants) + 1}", members, True, names, subnets, alt.guard))
+            public_ips = self._public_ips(get(alt.value, "NetworkInterfaces"), (*alt.path, "NetworkInterfaces"),
+                                          alt.guard)
+            variants.append((f"launch specification {len(variants) + 1}", members, True, names, subnets, alt.guard,
+                             public_ips))
         for alt in list_items(get(config, "LaunchTemplateConfigs"), (*base, "LaunchTemplateConfigs"), guard):
             for lt, branch in self._launch_templates(get(alt.value, "LaunchTemplateSpecification"), alt.guard):
+                public_ips = self._variant_public_ips(lt, branch)
                 if lt is None:
-                    variants.append(("a launch template defined elsewhere", [], False, [], [], branch))
+                    variants.append(("a launch template defined elsewhere", [], False, [], [], branch, public_ips))
                 else:
                     members, names = self._lt_groups(lt)
-                    variants.append((lt, members, True, names, [], branch))
-        for via, members, known, names, subnets, branch in variants:
+                    variants.append((lt, members, True, names, [], branch, public_ips))
+        for via, members, known, names, subnets, branch, public_ips in variants:
             self.model.attachments.append(Attachment(
                 name, Compute.SPOT_FLEET, tuple(members), known, branch, ("Resources", name),
                 tuple(dict.fromkeys(names + self._group_evidence(members))), via if len(variants) > 1 else "",
-                addresses=self.addresses(subnets)))
+                addresses=self.addresses(subnets), public_ips=public_ips))
 
     def _launch_specification(self, spec: Alt) -> tuple[list[Member], list[str], list[object]]:
         """A spot fleet launch specification's groups (its own and its primary interface's), the cluster names

@@ -27,6 +27,7 @@ from cfnlint_eks_sg.model._types import (
     Origin,
 )
 from cfnlint_eks_sg.model._values import Reducer
+from cfnlint_eks_sg.model._vpc import ROUTING_TYPES
 
 # The types whose properties the model reads (what names groups, rules, compute, addresses and nested stacks);
 # every other resource is read only for the logical ids it refers to.
@@ -35,7 +36,7 @@ READ_TYPES: Final = frozenset({
     "AWS::EKS::Nodegroup", "AWS::AutoScaling::AutoScalingGroup", "AWS::AutoScaling::LaunchConfiguration",
     "AWS::EC2::Instance", "AWS::EC2::SpotFleet", "AWS::EC2::LaunchTemplate", "AWS::EC2::VPCEndpoint",
     "AWS::EC2::VPC", "AWS::EC2::VPCCidrBlock", "AWS::EC2::Subnet", "AWS::EC2::PrefixList",
-    "AWS::CloudFormation::Stack", *GROUP_LISTS,
+    "AWS::CloudFormation::Stack", *GROUP_LISTS, *ROUTING_TYPES,
 })
 
 

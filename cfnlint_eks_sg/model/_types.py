@@ -11,7 +11,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from cfnlint_eks_sg.core._cidrs import UNKNOWN_ADDRESSES, Addresses, Network, Range
 from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard
@@ -20,6 +20,9 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._settings import Settings
 from cfnlint_eks_sg.core._stacks import STACK_SEPARATOR
 from cfnlint_eks_sg.core._value import Value, set_field
+
+if TYPE_CHECKING:
+    from cfnlint_eks_sg.model._vpc import Routing
 
 # AWSQS::EKS::Cluster: the Quick Start registry type. Its schema has AWS::EKS::Cluster's ResourcesVpcConfig, Name,
 # Version and KubernetesNetworkConfig.ServiceIpv4Cidr (no IpFamily: IPv4 only, no RemoteNetworkConfig, no
@@ -302,6 +305,7 @@ class Attachment(NamedTuple):
     needs_cluster_group: Guard = FALSE  # managed node groups: when EKS adds the cluster group itself
     remote_access: RemoteAccess | None = None  # managed node groups: the SSH/RDP group EKS creates
     addresses: Addresses = UNKNOWN_ADDRESSES  # the subnets its interfaces live in
+    public_ips: tuple[Setting, ...] = ()  # AssociatePublicIpAddress per branch; () where the subnet decides
 
 
 class RemoteAccess(NamedTuple):
@@ -322,6 +326,11 @@ class VpcEndpoint(NamedTuple):
     guard: Guard
     path: Path
     addresses: Addresses = UNKNOWN_ADDRESSES
+    vpc: str | None = None  # the template's VPC it is in
+    private_dns: tuple[Setting, ...] = ()  # PrivateDnsEnabled per branch (CloudFormation's default: false)
+    # A gateway endpoint's RouteTableIds: the template's tables, None for others (never one of the template's:
+    # nothing but `Ref` names a table this stack creates).
+    route_tables: tuple[str | None, ...] = ()
 
 
 class Use(NamedTuple):
@@ -501,6 +510,8 @@ class Model:
         # Which cluster each node attachment joins, and the clusters no resource here defines (`_membership`).
         self.joined: list[tuple[Attachment, str]] = []
         self.elsewhere: list[str] = []
+        # Subnets, route tables and routes (`_routing`), read only when the template creates subnets.
+        self.routing: Routing | None = None
 
     def identity(self, a: GroupKey, b: GroupKey) -> Identity:
         """Whether `a` and `b` name one group.

@@ -19,6 +19,7 @@ SECURITY_GROUP_REQUIREMENTS: Final = _EKS_GUIDE + "sec-group-reqs.html"
 CLUSTER_ENDPOINT: Final = _EKS_GUIDE + "cluster-endpoint.html"
 PRIVATE_CLUSTERS: Final = _EKS_GUIDE + "private-clusters.html"
 HYBRID_NODES_NETWORKING: Final = _EKS_GUIDE + "hybrid-nodes-networking.html"
+ROUTE_TABLES: Final = "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html"
 REMOTE_ACCESS: Final = "https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteAccessConfig.html"
 
 

@@ -20,6 +20,7 @@ from cfnlint_eks_sg.checks._findings import (
     ForeignRules,
     GroupUsedElsewhere,
     NodesOnlyClients,
+    NoRoute,
     OrphanedGroup,
     PublicOnlyEndpoint,
     RefusedNetwork,
@@ -72,6 +73,13 @@ def message(finding: Finding) -> str:
             return f"Remote {network} network {cidr} of cluster {cluster}{when} {verdict}: {why}.{advice}"
         case ApiBlocked(node_group, cluster, when, why):
             return f"Node group {node_group} of cluster {cluster} cannot reach the AWS APIs on TCP 443{when}: {why}."
+        case NoRoute(node_group, cluster, subnets, when, why):
+            where = f"subnet {subnets[0]}" if len(subnets) == 1 else f"subnets {', '.join(subnets)}"
+            return (f"Node group {node_group} of cluster {cluster} has no way to the AWS APIs from {where}{when}: "
+                    f"{why}. Nodes there cannot register, pull images or assume roles, so they never join. "
+                    "Add a route to 0.0.0.0/0 through a NAT gateway in a public subnet (or an internet gateway, with "
+                    "public addresses on the nodes), or interface endpoints with private DNS for ec2, ecr.api, "
+                    "ecr.dkr and sts and an S3 gateway endpoint on the subnet's route table.")
         case ApiUnverified(node_group, cluster, when, why, needs):
             return (f"WK1006 cannot be verified here for node group {node_group} of cluster {cluster}{when}: {why}. "
                     f"The nodes reach the AWS APIs on TCP 443 only if there are {needs}.")

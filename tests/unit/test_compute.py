@@ -126,7 +126,7 @@ def test_cluster_with_every_setting_written_reads_each_one() -> None:
         dns_hostnames=(Setting(Truth.TRUE, TRUE, (*vpc_props, "EnableDnsHostnames")),),
         dns_support=(Setting(Truth.TRUE, TRUE, vpc_props, explicit=False),),
         addresses=Addresses((Block(IPv4Network("10.0.0.0/24"), "Vpc"), Block(IPv4Network("10.0.1.0/24"), "Vpc")),
-                            True),
+                            True, ("SubA", "SubB")),
         remote=(
             RemoteNetwork("node", "192.168.0.0/16", "192.168.0.0/16", IPv4Network("192.168.0.0/16"), TRUE,
                           (*remote, "RemoteNodeNetworks", 0, "Cidrs", 0)),
@@ -468,7 +468,7 @@ def test_managed_node_group_without_launch_template_in_full() -> None:
                    "Ng": nodegroup(Subnets=[ref("Sub")])})
     assert the(model, "Ng") == Attachment(
         "Ng", Compute.MANAGED_NODEGROUP, (), True, TRUE, ("Resources", "Ng"), ("${Cl}",), "", TRUE, None,
-        Addresses((Block(IPv4Network("10.0.0.0/24")),), True))
+        Addresses((Block(IPv4Network("10.0.0.0/24")),), True, ("Sub",)))
 
 
 def test_managed_node_group_with_cluster_name_it_cannot_read_names_no_cluster() -> None:
@@ -699,7 +699,7 @@ def test_auto_scaling_group_in_full() -> None:
     member = Member(rkey("NodeSG"), TRUE, LT_IDS)
     assert the(model, "Asg") == Attachment(
         "Asg", Compute.AUTO_SCALING_GROUP, (member,), True, TRUE, ("Resources", "Asg"), ("prod", "other"), "",
-        addresses=Addresses((Block(IPv4Network("10.0.0.0/24")),), True))
+        addresses=Addresses((Block(IPv4Network("10.0.0.0/24")),), True, ("Sub",)))
 
 
 def test_auto_scaling_group_without_launch_data_is_known_to_carry_nothing() -> None:
@@ -763,7 +763,10 @@ def test_launch_configuration_security_groups_are_read_by_name() -> None:
 @pytest.mark.parametrize("name", ["made-elsewhere", ref("LcParam"), {"Fn::ImportValue": "lc"}, ref("NodeSG")])
 def test_launch_configuration_defined_elsewhere(name: object) -> None:
     model = build({"Asg": asg(LaunchConfigurationName=name)}, {"LcParam": {"Type": "String"}})
-    assert the(model, "Asg") == Attachment("Asg", Compute.AUTO_SCALING_GROUP, (), False, TRUE, ("Resources", "Asg"))
+    unknown = Setting(Truth.UNKNOWN, TRUE, (), explicit=False,
+                      shown="set by a launch template or configuration defined elsewhere")
+    assert the(model, "Asg") == Attachment("Asg", Compute.AUTO_SCALING_GROUP, (), False, TRUE, ("Resources", "Asg"),
+                                           public_ips=(unknown,))
 
 
 def test_launch_configuration_and_template_both_named_give_two_variants() -> None:
@@ -833,7 +836,8 @@ def test_instance_in_full() -> None:
          Member(rkey("Named"), X, (*props, "SecurityGroups", 0)),
          Member(rkey("Other"), X, (*props, "NetworkInterfaces", 0, "GroupSet", 0))),
         True, X, ("Resources", "Vm"), ("prod", "stage"),
-        addresses=Addresses((Block(IPv4Network("10.0.0.0/24")), Block(IPv4Network("10.0.1.0/24"))), True))
+        addresses=Addresses((Block(IPv4Network("10.0.0.0/24")), Block(IPv4Network("10.0.1.0/24"))), True,
+                            ("Sub", "Sub2")))
 
 
 def test_instance_security_groups_are_names_and_ids_are_ids() -> None:
@@ -929,7 +933,7 @@ def test_spot_fleet_launch_specifications_and_templates_are_kinds_of_node() -> N
                     Member(key(Origin.LITERAL, "sg-1"), X, (*specs, 0, "NetworkInterfaces", 0, "Groups", 0))),
                    True, X, ("Resources", "Fleet"), ("prod", "stage"), "launch specification 1",
                    addresses=Addresses((Block(IPv4Network("10.0.0.0/24")), Block(IPv4Network("10.0.1.0/24"))),
-                                       True)),
+                                       True, ("Sub", "Sub2"))),
         Attachment("Fleet", Compute.SPOT_FLEET,
                    (Member(rkey("Other"), X & Y, (*specs, 1, "Fn::If", 1, "SecurityGroups", 0, "GroupId")),),
                    True, X & Y, ("Resources", "Fleet"), (), "launch specification 2"),
@@ -938,7 +942,9 @@ def test_spot_fleet_launch_specifications_and_templates_are_kinds_of_node() -> N
                                                  "SecurityGroupIds", 0)),),
                    True, X, ("Resources", "Fleet"), (), "Lt"),
         Attachment("Fleet", Compute.SPOT_FLEET, (), False, X, ("Resources", "Fleet"), (),
-                   "a launch template defined elsewhere"),
+                   "a launch template defined elsewhere",
+                   public_ips=(Setting(Truth.UNKNOWN, X, (), explicit=False,
+                                       shown="set by a launch template or configuration defined elsewhere"),)),
     ]
 
 
@@ -1018,7 +1024,10 @@ def test_vpc_endpoint_in_full() -> None:
     assert endpoint.members == (Member(rkey("NodeSG"), X, ("Resources", "Ep", "Properties", "SecurityGroupIds", 0)),)
     assert endpoint.guard == X
     assert endpoint.path == ("Resources", "Ep")
-    assert endpoint.addresses == Addresses((Block(IPv4Network("10.0.0.0/24")),), True)
+    assert endpoint.addresses == Addresses((Block(IPv4Network("10.0.0.0/24")),), True, ("Sub",))
+    # PrivateDnsEnabled not written: CloudFormation's default, false; no VpcId of this template's.
+    assert endpoint.private_dns == (Setting(Truth.FALSE, X, ("Resources", "Ep", "Properties"), explicit=False),)
+    assert endpoint.vpc is None and endpoint.route_tables == ()
 
 
 def test_other_resources_that_carry_groups_are_uses() -> None:

@@ -1,0 +1,163 @@
+"""Pipeline stage `model` (routing): the subnets, route tables, routes and NAT gateways a template creates.
+
+Read only when the template creates subnets (nothing routes from a subnet it does not show). A route table or
+VPC that other stacks or code may change (an export, a nested stack's parameter, a custom resource, a function,
+an SSM parameter, route propagation) is marked so: a route it lacks here may be added there.
+Sources: VPC user guide, "Route tables", "Subnet route tables", "NAT gateways" (docs/rules/EK5001.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from cfnlint_eks_sg.core._cidrs import Range, network
+from cfnlint_eks_sg.core._guards import Guard
+from cfnlint_eks_sg.core._resolve import Path, function, get, present, references, short_form
+from cfnlint_eks_sg.model._compute import ComputeReader
+from cfnlint_eks_sg.model._types import Truth
+from cfnlint_eks_sg.model._vpc import Association, NatGateway, Route, RouteTable, Routing, Subnet, Target
+
+# Resources that hand a logical id to other stacks or to code, which may add routes or endpoints with it.
+_CHANGERS: Final = frozenset({
+    "AWS::CloudFormation::Stack", "AWS::CloudFormation::CustomResource", "AWS::Lambda::Function",
+    "AWS::SSM::Parameter", "AWS::EC2::VPNGatewayRoutePropagation",
+})
+# AWS::EC2::Route's target properties; GatewayId names an internet or a virtual private gateway.
+_TARGETS: Final = (
+    ("GatewayId", Target.UNKNOWN), ("NatGatewayId", Target.NAT_GATEWAY),
+    ("EgressOnlyInternetGatewayId", Target.EGRESS_ONLY_GATEWAY), ("TransitGatewayId", Target.TRANSIT_GATEWAY),
+    ("VpcPeeringConnectionId", Target.PEERING), ("InstanceId", Target.INSTANCE),
+    ("NetworkInterfaceId", Target.NETWORK_INTERFACE), ("VpcEndpointId", Target.VPC_ENDPOINT),
+    ("CarrierGatewayId", Target.CARRIER_GATEWAY), ("LocalGatewayId", Target.LOCAL_GATEWAY),
+    ("CoreNetworkArn", Target.CORE_NETWORK),
+)
+_GATEWAY_TYPES: Final = {"AWS::EC2::InternetGateway": Target.INTERNET_GATEWAY,
+                         "AWS::EC2::VPNGateway": Target.VPN_GATEWAY}
+_GATEWAY_PREFIXES: Final = {"igw-": Target.INTERNET_GATEWAY, "vgw-": Target.VPN_GATEWAY}
+
+
+class RoutingReader(ComputeReader):
+    """Subnets, their route tables and routes, and NAT gateways."""
+
+    def read_routing(self) -> None:
+        subnets = self.by_type.get("AWS::EC2::Subnet")
+        if not subnets:
+            return
+        routing = Routing()
+        handed = self._handed_out()
+        for name in self.by_type.get("AWS::EC2::RouteTable", []):
+            routing.tables[name] = RouteTable(name, self.vpc_named(get(self._props(name), "VpcId")), name in handed,
+                                              self._guard(name), ("Resources", name))
+            routing.routes[name] = []
+        for name in self.by_type.get("AWS::EC2::Route", []):
+            for route in self._routes(name):
+                routing.routes[route.table].append(route)
+        associations = self._associations()
+        for name in subnets:
+            props = self._props(name)
+            base: Path = ("Resources", name, "Properties")
+            guard = self._guard(name)
+            routing.subnets[name] = Subnet(
+                name, self.vpc_named(get(props, "VpcId")),
+                self._setting(props, base, "MapPublicIpOnLaunch", Truth.FALSE, guard),
+                tuple(associations.get(name, ())), guard, ("Resources", name))
+        for name in self.by_type.get("AWS::EC2::NatGateway", []):
+            props = self._props(name)
+            kind = get(props, "ConnectivityType")
+            private = (Truth.FALSE if kind is None else Truth.of(kind.lower() == "private") if isinstance(kind, str)
+                       else Truth.UNKNOWN)
+            routing.nat_gateways[name] = NatGateway(name, self.subnet_named(get(props, "SubnetId")), private,
+                                                    self._guard(name), ("Resources", name))
+        for name in self.by_type.get("AWS::EC2::VPC", []):
+            if name in handed:
+                routing.handed_out_vpcs.add(name)
+            else:
+                routing.bare_main_tables.add(name)
+        self.model.routing = routing
+
+    def _routes(self, name: str) -> list[Route]:
+        """One route per Fn::If branch of its table, destination and target; none for a table created elsewhere."""
+        props = self._props(name)
+        base: Path = ("Resources", name, "Properties")
+        found: list[Route] = []
+        for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), self._guard(name)):
+            table_name = self._named(table.value, "AWS::EC2::RouteTable")
+            if table_name is None:
+                continue
+            key = next((k for k in ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
+                        if get(props, k) is not None), "DestinationCidrBlock")
+            for destination in present(get(props, key), (*base, key), table.guard):
+                covers = self._destination(key, destination.value)
+                shown = (destination.value if isinstance(destination.value, str) else short_form(destination.value))
+                for target, via, guard in self._target(props, base, destination.guard):
+                    found.append(Route(table_name, covers, str(shown), target, via, guard, ("Resources", name)))
+        return found
+
+    def _destination(self, key: str, value: object) -> Range | None:
+        if key == "DestinationPrefixListId":
+            return None  # an AWS-managed or customer list: which addresses is not fixed here
+        if key == "DestinationIpv6CidrBlock":
+            block = network(value)
+            return Range((block,)) if block is not None else None
+        found = self.cidr_range(value)
+        return found if found is not None and found.networks else None
+
+    def _target(self, props: object, base: Path, guard: Guard) -> list[tuple[Target, str | None, Guard]]:
+        key, kind = next(((k, t) for k, t in _TARGETS if get(props, k) is not None), ("GatewayId", Target.UNKNOWN))
+        found: list[tuple[Target, str | None, Guard]] = []
+        for alt in present(get(props, key), (*base, key), guard):
+            if key == "GatewayId":
+                found.append(self._gateway(alt.value, alt.guard))
+            elif key == "NatGatewayId":
+                found.append((kind, self._named(alt.value, "AWS::EC2::NatGateway"), alt.guard))
+            else:
+                found.append((kind, None, alt.guard))
+        return found or [(Target.UNKNOWN, None, guard)]
+
+    def _gateway(self, value: object, guard: Guard) -> tuple[Target, str | None, Guard]:
+        """An internet or virtual private gateway, by its resource or its literal id; else not known here."""
+        for rtype, target in _GATEWAY_TYPES.items():
+            named = self._named(value, rtype)
+            if named is not None:
+                return target, named, guard
+        text = value.strip() if isinstance(value, str) else ""
+        prefix = next((t for p, t in _GATEWAY_PREFIXES.items() if text.startswith(p)), Target.UNKNOWN)
+        return prefix, None, guard
+
+    def _associations(self) -> dict[str, list[Association]]:
+        found: dict[str, list[Association]] = {}
+        for name in self.by_type.get("AWS::EC2::SubnetRouteTableAssociation", []):
+            props = self._props(name)
+            base: Path = ("Resources", name, "Properties")
+            for subnet in present(get(props, "SubnetId"), (*base, "SubnetId"), self._guard(name)):
+                subnet_name = self.subnet_named(subnet.value)
+                if subnet_name is None:
+                    continue
+                for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), subnet.guard):
+                    found.setdefault(subnet_name, []).append(Association(
+                        self._named(table.value, "AWS::EC2::RouteTable"), table.guard, ("Resources", name)))
+        return found
+
+    def _named(self, value: object, rtype: str) -> str | None:
+        """The template's resource of type `rtype` that `!Ref X` or `!GetAtt X.Attr` names."""
+        fn = function(value)
+        target: object = None
+        if fn is not None and fn[0] == "Ref":
+            target = fn[1]
+        elif fn is not None and fn[0] == "Fn::GetAtt":
+            target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
+        return str(target) if self._type(target) == rtype else None
+
+    def _handed_out(self) -> set[str]:
+        """Logical ids other stacks or code may be given: exported outputs, and what `_CHANGERS` name."""
+        places: list[object] = []
+        outputs = self.outputs
+        for output in outputs.values() if isinstance(outputs, Mapping) else ():
+            if get(output, "Export") is not None:
+                places.append(get(output, "Value"))
+        for resource in self.resources.values():
+            rtype = str(resource["Type"])
+            if rtype in _CHANGERS or rtype.startswith("Custom::"):
+                places.append(resource.get("Properties"))
+        return {logical_id for place in places for logical_id in references(place)}
