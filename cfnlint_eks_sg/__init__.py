@@ -1,6 +1,8 @@
 """cfn-lint rules for Amazon EKS security groups: `cfn-lint --append-rules=cfnlint_eks_sg`."""
 
 from cfnlint_eks_sg._version import __version__
+from cfnlint_eks_sg.rules.AclBlocksMinimumFlow import AclBlocksMinimumFlow
+from cfnlint_eks_sg.rules.AclBlocksRecommendedFlow import AclBlocksRecommendedFlow
 from cfnlint_eks_sg.rules.ControlPlaneGroupUsedElsewhere import ControlPlaneGroupUsedElsewhere
 from cfnlint_eks_sg.rules.ControlPlaneToExtensionServers import ControlPlaneToExtensionServers
 from cfnlint_eks_sg.rules.ControlPlaneToKubelet import ControlPlaneToKubelet
@@ -26,6 +28,8 @@ from cfnlint_eks_sg.rules.SharedControlPlaneGroup import SharedControlPlaneGroup
 from cfnlint_eks_sg.rules.UnverifiableFlow import UnverifiableFlow
 
 __all__ = [
+    "AclBlocksMinimumFlow",
+    "AclBlocksRecommendedFlow",
     "ControlPlaneGroupUsedElsewhere",
     "ControlPlaneToExtensionServers",
     "ControlPlaneToKubelet",

@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
+from cfnlint_eks_sg.checks._acls import Crossing, acl_crossings, acl_findings
 from cfnlint_eks_sg.checks._design import (
     control_plane_groups_used_elsewhere,
     egress_stripping_shared_groups,
@@ -38,7 +39,7 @@ from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiAccess, aws_api_ac
 from cfnlint_eks_sg.checks._outside import foreign_rules, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg.checks._placement import Placement
 from cfnlint_eks_sg.checks._routes import RouteAccess, api_route_access
-from cfnlint_eks_sg.core._guards import Scenarios, ScenarioSource
+from cfnlint_eks_sg.core._guards import Scenario, Scenarios, ScenarioSource
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path, get
 from cfnlint_eks_sg.core._settings import Settings
@@ -72,6 +73,7 @@ class Analysis:
         self.links: list[LinkResult] = []
         self.api_access = ApiAccess()  # WK1006 per node group, for explain
         self.route_access = RouteAccess()  # EK5001 per node group and subnet, for explain
+        self.crossings: list[tuple[Crossing, Scenario]] = []  # network ACL crossings of required flows (EK5002)
         self.findings: dict[str, list[Finding]] = {}
         self._flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = {}
         self.placement = Placement(model, anchors)  # nested stack -> its TemplateURL in the linted file
@@ -214,6 +216,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
     analysis.api_access = aws_api_access(model, roles, index, scenarios)
     analysis.route_access = api_route_access(model, roles, scenarios)
+    analysis.crossings = list(acl_crossings(model, roles, scenarios))
     found = [
         *shared_control_plane_groups(roles, scenarios),
         *control_plane_groups_used_elsewhere(model, roles, scenarios),
@@ -222,6 +225,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *orphaned_node_groups(model, roles, scenarios),
         *analysis.api_access.findings,
         *analysis.route_access.findings,
+        *acl_findings(analysis.crossings),
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),

@@ -13,7 +13,7 @@ from cfnlint.rules import Rules
 from tests.conftest import CORPUS, ROOT
 
 ADDED_BY_ISSUES = {"EK4002": 14, "WK4004": 14, "EK4005": 14,  # EKS Hybrid Nodes
-                   "EK5001": 27}  # paths past the security groups
+                   "EK5001": 27, "EK5002": 27, "WK5003": 27}  # paths past the security groups
 RULES = sorted(Rules.create_from_module("cfnlint_eks_sg").data.values(), key=lambda r: r.id)
 
 

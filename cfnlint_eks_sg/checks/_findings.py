@@ -134,6 +134,20 @@ class NoRoute(Record):
     subnets: tuple[str, ...]
     when: str
     why: str
+    fix: str  # what to change where the finding points
+
+
+@record
+class AclBlocked(Record):
+    """EK5002 (minimum flows) or WK5003 (recommended ones): a network ACL blocks them in one direction."""
+
+    acl: str  # "network ACL Acl", "the default network ACL of Vpc"
+    direction: str  # "outbound" or "inbound"
+    flows: str  # each blocked flow with its traffic ("TCP 10250, the control plane of ... -> node group ... (EK1002)")
+    subnets: str  # "A -> B" pairs of the initiator's and the responder's subnets
+    why: str
+    when: str
+    add: str  # the entries to add
 
 
 @record
@@ -235,7 +249,7 @@ Facts: TypeAlias = (
     FlowGap | SharedGroup | GroupUsedElsewhere | TaggedGroups | StrippedEgress | OrphanedGroup | Exposure
     | ExposureUnjudged | RefusedNetwork | ApiBlocked | ApiUnverified | PublicOnlyEndpoint | EndpointWithoutDns
     | SettingUnjudged | NodesOnlyClients | ForeignRules | ExternalGroups | UndecidedFlows | UnreadCompanion
-    | UnreadNested | NoRoute
+    | UnreadNested | NoRoute | AclBlocked
 )
 
 # The kinds of IK0001 (and its other findings) as the facts list shows them; the plain kind has none.

@@ -9,17 +9,16 @@ subnet, table or VPC from elsewhere, a transit gateway) is UNKNOWN and silent: `
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg.checks._findings import Finding, NoRoute
 from cfnlint_eks_sg.checks._gaps import when
-from cfnlint_eks_sg.core._guards import Guard, Scenario, Scenarios
+from cfnlint_eks_sg.core._guards import Scenario, Scenarios
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.flows._paths import RouteHop, api_routes
 from cfnlint_eks_sg.flows._reach import Reach
 from cfnlint_eks_sg.flows._roles import Roles
-from cfnlint_eks_sg.model._types import Model, setting_names
+from cfnlint_eks_sg.model._types import Model, Truth, setting_in, setting_names
 from cfnlint_eks_sg.model._vpc import Routing
 
 ROUTES_RULE: Final = "EK5001"
@@ -52,44 +51,35 @@ def api_route_access(model: Model, roles: Roles, scenarios: Scenarios) -> RouteA
         if not node.addresses.subnets:
             continue
         cluster = roles.clusters[node.cluster]
+        definition = next((c for c in model.clusters if c.resource == node.cluster), None)
+        private = definition.private_access if definition is not None else ()
         every = [s for s in scenarios.over(frozenset(names | node.guard.names() | cluster.guard.names()
-                                                     | setting_names(node.public_ips)))
+                                                     | setting_names(node.public_ips) | setting_names(private)))
                  if node.guard.holds(s) and cluster.guard.holds(s)]
         shown: dict[RouteHop, list[Scenario]] = {}
         # One finding per place to edit and reason, naming every subnet it holds for (a shared route table).
-        blocked: dict[tuple[Path, str], dict[str, list[Scenario]]] = {}
+        blocked: dict[tuple[Path, str, str], dict[str, list[Scenario]]] = {}
         for scenario in every:
-            for hop in api_routes(model, node.addresses.subnets, node.public_ips, scenario):
+            # A cluster defined elsewhere: whether its API server has a private endpoint is not known here.
+            private_endpoint = setting_in(private, scenario) if definition is not None else Truth.UNKNOWN
+            for hop in api_routes(model, node.addresses.subnets, node.public_ips, private_endpoint, scenario):
                 shown.setdefault(hop, []).append(scenario)
                 if hop.reach is Reach.BLOCKED:
-                    blocked.setdefault((hop.where, hop.why), {}).setdefault(hop.subnet, []).append(scenario)
+                    blocked.setdefault((hop.where, hop.why, hop.fix), {}).setdefault(hop.subnet, []).append(scenario)
         if shown:
             result.verdicts.append(RouteVerdict(node.label, cluster.label,
                                                 tuple((hop, tuple(at)) for hop, at in shown.items())))
-        for (where, why), subnets in blocked.items():
+        for (where, why, fix), subnets in blocked.items():
             failed = list({id(s): s for at in subnets.values() for s in at}.values())
             result.findings.append(Finding(ROUTES_RULE, where, NoRoute(
                 node_group=node.label, cluster=cluster.label, subnets=tuple(subnets), when=when(failed, every),
-                why=why)))
+                why=why, fix=fix)))
     return result
 
 
 def _condition_names(model: Model, routing: Routing) -> set[str]:
     """Every condition the template's routing and VPC endpoints hang on."""
-    guards: list[Guard] = [s.guard for s in routing.subnets.values()]
-    guards += [a.guard for s in routing.subnets.values() for a in s.associations]
-    guards += [t.guard for t in routing.tables.values()]
-    guards += [r.guard for routes in routing.routes.values() for r in routes]
-    guards += [n.guard for n in routing.nat_gateways.values()]
-    guards += [e.guard for e in model.endpoints]
-    names = set(_names(guards))
-    for subnet in routing.subnets.values():
-        names |= setting_names(subnet.public_ips)
+    names = routing.condition_names()
     for endpoint in model.endpoints:
-        names |= setting_names(endpoint.private_dns)
+        names |= endpoint.guard.names() | setting_names(endpoint.private_dns)
     return names
-
-
-def _names(guards: Iterable[Guard]) -> Iterable[str]:
-    for guard in guards:
-        yield from guard.names()

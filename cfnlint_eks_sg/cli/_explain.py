@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Final
 
 from cfnlint_eks_sg._analysis import BLOCKING_RULES, Analysis
+from cfnlint_eks_sg.checks._acls import ACL_RULES, Crossing
 from cfnlint_eks_sg.checks._findings import ApiBlocked, NoRoute, Reported, shown_by_default
 from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiVerdict
@@ -82,6 +83,7 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
             yield from _flow(req.rule_id, result, traffic, hidden)
     yield from _aws_apis(analysis.api_access.verdicts, hidden)
     yield from _routes(analysis.route_access.verdicts, hidden)
+    yield from _acls(analysis.crossings)
     yield ""
     if shown is None:
         shown = {rule_id: len(items) for rule_id, items in analysis.all_findings().items()
@@ -116,7 +118,7 @@ def any_blocked(shown: Iterable[str]) -> bool:
     """`explain --check`: whether cfn-lint, with the user's settings, shows a finding of a BLOCKED verdict (of the
     rule IDs it shows). A suppressed finding (`-i`, Metadata `ignore_checks`, `.cfnlintrc`) fails no check, as
     it fails no cfn-lint run; neither does a flow between companions, which is theirs to report."""
-    return any(rule_id in BLOCKING_RULES or rule_id == ROUTES_RULE for rule_id in shown)
+    return any(rule_id in BLOCKING_RULES or rule_id in PATH_RULES for rule_id in shown)
 
 
 class Suppressed:
@@ -160,6 +162,7 @@ def _frozen(scenario: Scenario) -> frozenset[tuple[str, bool]]:
     return frozenset(scenario.items())
 
 
+PATH_RULES: Final = (ROUTES_RULE, *ACL_RULES.values())  # BLOCKED hops past the security groups
 SUPPRESSED: Final = "BLOCKED (suppressed)"  # a BLOCKED verdict whose findings cfn-lint does not show
 
 
@@ -212,6 +215,37 @@ def _routes(verdicts: Sequence[RouteVerdict], hidden: Suppressed) -> Iterator[st
             at = "" if len(every) == 1 else f" when {' / '.join(describe(s) or 'always' for s in scenarios)}"
             reason = f" ({hop.why})" if hop.reach is Reach.ALLOWED else ""
             yield f"      subnet {hop.subnet}: route {verdict_text(shown, suppressed)}{reason}{at}"
+
+
+def _acls(crossings: Sequence[tuple[Crossing, Scenario]]) -> Iterator[str]:
+    """EK5002 and WK5003: the network ACL crossings of each required flow between two subnets, request and answer
+    (only those not ALLOWED are listed)."""
+    if not crossings:
+        return
+    yield ("  EK5002/WK5003 network ACLs on the required flows between subnets, the request and its answer to the "
+           "initiator's ephemeral ports (a flow within one subnet crosses none)")
+    flows: dict[tuple[str, str, str], dict[tuple[str, str], list[tuple[Crossing, Scenario]]]] = {}
+    for found, scenario in crossings:
+        pairs = flows.setdefault((found.rule_id, found.initiator, found.responder), {})
+        pairs.setdefault((found.start, found.end), []).append((found, scenario))
+    for (rule_id, initiator, responder), pairs in flows.items():
+        yield f"    {rule_id} {initiator} -> {responder}"
+        for (start, end), judged in pairs.items():
+            shown: dict[str, list[str]] = {}
+            for crossing, scenario in judged:
+                hop = crossing.hop
+                if hop.reach is Reach.ALLOWED:
+                    continue
+                leg = "answer" if crossing.reply else "request"
+                side = "outbound" if hop.direction is Direction.EGRESS else "inbound"
+                verdict = Verdict(hop.reach, ((crossing.protocol, hop.missing),), hop.why)
+                shown.setdefault(f"{leg} {side} {verdict_text(verdict)}", []).append(describe(scenario) or "always")
+            if not shown:
+                yield f"      subnet {start} -> subnet {end}: ALLOWED"
+            for text, scenarios in shown.items():
+                every = {describe(s) or "always" for _, s in judged}
+                at = "" if len(every) == 1 else f" when {' / '.join(dict.fromkeys(scenarios))}"
+                yield f"      subnet {start} -> subnet {end}: {text}{at}"
 
 
 def verdict_text(verdict: Verdict, suppressed: bool = False) -> str:

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import Final, NamedTuple
 
 from cfnlint_eks_sg._analysis import Analysis
+from cfnlint_eks_sg.checks._acls import ACL_RULES, Crossing
 from cfnlint_eks_sg.checks._findings import Reported, shown_by_default
-from cfnlint_eks_sg.checks._gaps import render_traffic
+from cfnlint_eks_sg.checks._gaps import render_traffic, requirement_traffic
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, HTTPS
 from cfnlint_eks_sg.checks._routes import ROUTES_RULE
 from cfnlint_eks_sg.cli._explain import (
@@ -29,7 +30,7 @@ from cfnlint_eks_sg.cli._explain import (
 from cfnlint_eks_sg.core._ports import TCP
 from cfnlint_eks_sg.flows._flows import LinkResult
 from cfnlint_eks_sg.flows._reach import Reach, Verdict
-from cfnlint_eks_sg.flows._requirements import Level
+from cfnlint_eks_sg.flows._requirements import REQUIREMENT_OF, Level
 from cfnlint_eks_sg.model._types import Direction
 
 _ORDER: Final = (Reach.BLOCKED, Reach.UNKNOWN, Reach.ALLOWED)  # worst first
@@ -91,7 +92,30 @@ def edges(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported
             half = Direction.EGRESS if verdict.reach is not Reach.ALLOWED else None  # the nodes' way out
             found.append(Edge(ROUTES_RULE, f"node group {route.node_group} in subnet {subnet}", "the AWS APIs",
                               render_traffic(_HTTPS), Level.MINIMUM.value, verdict, half, suppressed))
+    found += _acl_edges(analysis)
     return found
+
+
+def _acl_edges(analysis: Analysis) -> list[Edge]:
+    """Each required flow a network ACL does not let through in some scenario (EK5002, WK5003), at its worst."""
+    worst: dict[tuple[str, str, str], tuple[Crossing, Verdict]] = {}
+    for crossing, _ in analysis.crossings:
+        hop = crossing.hop
+        if hop.reach is Reach.ALLOWED:
+            continue
+        verdict = Verdict(hop.reach, ((crossing.protocol, hop.missing),) if hop.reach is Reach.BLOCKED else (),
+                          hop.why)
+        key = (crossing.rule_id, crossing.initiator, crossing.responder)
+        held = worst.get(key)
+        if held is None or _ORDER.index(verdict.reach) < _ORDER.index(held[1].reach):
+            worst[key] = (crossing, verdict)
+    edges_found = []
+    for (rule_id, initiator, responder), (crossing, verdict) in worst.items():
+        level = REQUIREMENT_OF[rule_id].level
+        edges_found.append(Edge(ACL_RULES[level], initiator, responder, render_traffic(verdict.missing) or
+                                render_traffic(requirement_traffic(REQUIREMENT_OF[rule_id])), level.value, verdict,
+                                crossing.hop.direction))
+    return edges_found
 
 
 _HTTPS: Final = ((TCP, HTTPS),)  # WK1006's traffic
@@ -141,8 +165,10 @@ def as_mermaid(analysis: Analysis, ports: PortsOf = default_ports,
     allowed: dict[tuple[str, str], list[str]] = {}
     odd: list[tuple[str, str, str, bool]] = []
     for edge in edges(analysis, ports, reported):
-        ends = (node(edge.initiator), node(edge.responder))
         reach = edge.verdict.reach
+        if reach is Reach.ALLOWED and edge.rule_id == ROUTES_RULE:
+            continue  # a route that leads out, per subnet: the node group's WK1006 arrow says enough
+        ends = (node(edge.initiator), node(edge.responder))
         if reach is Reach.ALLOWED:
             allowed.setdefault(ends, []).append(edge.rule_id)  # EK1005 checks TCP and UDP: once
             continue

@@ -11,12 +11,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from cfnlint_eks_sg.core._cidrs import Range, network
+from cfnlint_eks_sg.core._cidrs import Block, Range, network
 from cfnlint_eks_sg.core._guards import Guard
+from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, parse_port, parse_protocol, port_set
 from cfnlint_eks_sg.core._resolve import Path, function, get, present, references, short_form
 from cfnlint_eks_sg.model._compute import ComputeReader
 from cfnlint_eks_sg.model._types import Truth
-from cfnlint_eks_sg.model._vpc import Association, NatGateway, Route, RouteTable, Routing, Subnet, Target
+from cfnlint_eks_sg.model._vpc import (
+    DEFAULT_ACL_RULE,
+    EVERY_IPV4,
+    AclEntry,
+    Association,
+    NatGateway,
+    NetworkAcl,
+    Route,
+    RouteTable,
+    Routing,
+    Subnet,
+    Target,
+    default_acl,
+)
 
 # Resources that hand a logical id to other stacks or to code, which may add routes or endpoints with it.
 _CHANGERS: Final = frozenset({
@@ -61,20 +75,98 @@ class RoutingReader(ComputeReader):
             routing.subnets[name] = Subnet(
                 name, self.vpc_named(get(props, "VpcId")),
                 self._setting(props, base, "MapPublicIpOnLaunch", Truth.FALSE, guard),
-                tuple(associations.get(name, ())), guard, ("Resources", name))
+                tuple(associations.get(name, ())), guard, ("Resources", name),
+                block=self._subnet_block({"Ref": name}) or Block(None))
         for name in self.by_type.get("AWS::EC2::NatGateway", []):
             props = self._props(name)
             kind = get(props, "ConnectivityType")
             private = (Truth.FALSE if kind is None else Truth.of(kind.lower() == "private") if isinstance(kind, str)
                        else Truth.UNKNOWN)
-            routing.nat_gateways[name] = NatGateway(name, self.subnet_named(get(props, "SubnetId")), private,
-                                                    self._guard(name), ("Resources", name))
+            subnet = self.subnet_named(get(props, "SubnetId"))
+            vpc = self.vpc_named(get(props, "VpcId")) or (self.vpc_named(get(self._props(subnet), "VpcId"))
+                                                          if subnet is not None else None)
+            routing.nat_gateways[name] = NatGateway(name, subnet, private, self._guard(name), ("Resources", name),
+                                                    vpc)
+        for name in self.by_type.get("AWS::EC2::VPCGatewayAttachment", []):
+            props = self._props(name)
+            vpc = self.vpc_named(get(props, "VpcId"))
+            if vpc is not None and get(props, "InternetGatewayId") is not None:
+                routing.internet_vpcs.add(vpc)
         for name in self.by_type.get("AWS::EC2::VPC", []):
             if name in handed:
                 routing.handed_out_vpcs.add(name)
             else:
                 routing.bare_main_tables.add(name)
+        self._read_acls(routing, handed)
         self.model.routing = routing
+
+    def _read_acls(self, routing: Routing, handed: set[str]) -> None:
+        """Network ACLs: each template VPC's default ACL (all traffic allowed at rule 100, in and out), the
+        template's own ACLs (everything denied until entries allow it), their entries and subnet associations."""
+        for vpc in self.by_type.get("AWS::EC2::VPC", []):
+            name = default_acl(vpc)
+            guard, path = self._guard(vpc), ("Resources", vpc)
+            routing.acls[name] = NetworkAcl(name, vpc, True, vpc in handed, guard, path)
+            routing.acl_entries[name] = [
+                AclEntry(name, DEFAULT_ACL_RULE, Truth.of(egress), Truth.TRUE, ALL_TRAFFIC, ALL_PORTS,
+                         Range((EVERY_IPV4,)), "0.0.0.0/0", guard, path) for egress in (False, True)]
+        for name in self.by_type.get("AWS::EC2::NetworkAcl", []):
+            routing.acls[name] = NetworkAcl(name, self.vpc_named(get(self._props(name), "VpcId")), False,
+                                            name in handed, self._guard(name), ("Resources", name))
+            routing.acl_entries[name] = []
+        for name in self.by_type.get("AWS::EC2::NetworkAclEntry", []):
+            acl = self._acl_named(get(self._props(name), "NetworkAclId"))
+            if acl is not None and acl in routing.acls:
+                routing.acl_entries[acl].append(self._acl_entry(name, acl))
+        for name in self.by_type.get("AWS::EC2::SubnetNetworkAclAssociation", []):
+            props = self._props(name)
+            subnet = self.subnet_named(get(props, "SubnetId"))
+            if subnet is None or subnet not in routing.subnets:
+                continue
+            association = Association(self._acl_named(get(props, "NetworkAclId")), self._guard(name),
+                                      ("Resources", name))
+            known = routing.subnets[subnet]
+            routing.subnets[subnet] = Subnet(known.name, known.vpc, known.public_ips, known.associations,
+                                             known.guard, known.path, (*known.acl_associations, association),
+                                             known.block)
+
+    def _acl_named(self, value: object) -> str | None:
+        """`!Ref Acl`, or `!GetAtt Vpc.DefaultNetworkAcl` of a template VPC."""
+        named = self._named(value, "AWS::EC2::NetworkAcl")
+        if named is not None:
+            return named
+        fn = function(value)
+        if fn is not None and fn[0] == "Fn::GetAtt":
+            parts = fn[1] if isinstance(fn[1], list) else str(fn[1]).split(".", 1)
+            if len(parts) == 2 and parts[1] == "DefaultNetworkAcl" and self._type(parts[0]) == "AWS::EC2::VPC":
+                return default_acl(str(parts[0]))
+        return None
+
+    def _acl_entry(self, name: str, acl: str) -> AclEntry:
+        props = self._props(name)
+        protocol = parse_protocol(get(props, "Protocol"))
+        span = get(props, "PortRange")
+        ports = (port_set(protocol, parse_port(get(span, "From")), parse_port(get(span, "To")))
+                 if protocol is not None else ALL_PORTS)
+        egress = get(props, "Egress")
+        action = get(props, "RuleAction")
+        cidr, shown = self._entry_range(props)
+        return AclEntry(acl, parse_port(get(props, "RuleNumber")), _flag(egress, Truth.FALSE),
+                        Truth.of(action.strip().lower() == "allow") if isinstance(action, str) and
+                        action.strip().lower() in ("allow", "deny") else Truth.UNKNOWN,
+                        protocol, ports, cidr, shown, self._guard(name), ("Resources", name))
+
+    def _entry_range(self, props: object) -> tuple[Range | None, str]:
+        for key in ("CidrBlock", "Ipv6CidrBlock"):
+            value = get(props, key)
+            if value is not None:
+                shown = value if isinstance(value, str) else short_form(value)
+                found = self.cidr_range(value) if key == "CidrBlock" else None
+                if key == "Ipv6CidrBlock":
+                    block = network(value)
+                    found = Range((block,)) if block is not None else None
+                return found, str(shown)
+        return None, "no range"
 
     def _routes(self, name: str) -> list[Route]:
         """One route per Fn::If branch of its table, destination and target; none for a table created elsewhere."""
@@ -161,3 +253,14 @@ class RoutingReader(ComputeReader):
             if rtype in _CHANGERS or rtype.startswith("Custom::"):
                 places.append(resource.get("Properties"))
         return {logical_id for place in places for logical_id in references(place)}
+
+
+def _flag(value: object, default: Truth) -> Truth:
+    """A boolean property: its default where absent, UNKNOWN for an expression."""
+    if value is None:
+        return default
+    if value in (True, "true", "True"):
+        return Truth.TRUE
+    if value in (False, "false", "False"):
+        return Truth.FALSE
+    return Truth.UNKNOWN

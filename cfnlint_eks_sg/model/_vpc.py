@@ -9,10 +9,12 @@ Sources: VPC user guide, "Route tables" and "NAT gateways" (links in docs/rules/
 from __future__ import annotations
 
 from enum import Enum
+from ipaddress import IPv4Network
 from typing import Final
 
-from cfnlint_eks_sg.core._cidrs import Range
+from cfnlint_eks_sg.core._cidrs import Block, Network, Range
 from cfnlint_eks_sg.core._guards import Guard, Scenario
+from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.model._types import Setting, Truth
@@ -20,8 +22,12 @@ from cfnlint_eks_sg.model._types import Setting, Truth
 # The resource types the routing model reads (their properties are reduced to one form first, `_reader`).
 ROUTING_TYPES: Final = frozenset({
     "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation",
-    "AWS::EC2::NatGateway",
+    "AWS::EC2::NatGateway", "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::VPCGatewayAttachment",
 })
+DEFAULT_ACL_RULE: Final = 100  # a default network ACL's allow-all entries (VPC user guide, "Default network ACL")
+_DEFAULT_ENTRIES: Final = ("inbound", "outbound")  # one allow-all entry each way
+EVERY_IPV4: Final[Network] = IPv4Network("0.0.0.0/0")
 
 
 class Target(Enum):
@@ -70,9 +76,10 @@ class RouteTable(Record):
 
 @record
 class Association(Record):
-    """A subnet's explicit route table, when `guard` holds; `table` is None for a table created elsewhere."""
+    """A subnet's explicit route table or network ACL, when `guard` holds; `target` is None for one created
+    elsewhere."""
 
-    table: str | None
+    target: str | None
     guard: Guard
     path: Path
 
@@ -87,6 +94,8 @@ class Subnet(Record):
     associations: tuple[Association, ...]
     guard: Guard
     path: Path
+    acl_associations: tuple[Association, ...] = ()  # none: the VPC's default network ACL
+    block: Block = Block(None)  # its IPv4 block, and the VPC whose primary block holds it
 
 
 @record
@@ -96,6 +105,36 @@ class NatGateway(Record):
     name: str
     subnet: str | None
     private: Truth  # ConnectivityType private: it reaches other networks, never the internet
+    guard: Guard
+    path: Path
+    vpc: str | None = None  # a regional NAT gateway's VpcId (or a zonal one's subnet's VPC)
+
+
+@record
+class NetworkAcl(Record):
+    """A network ACL: one the template creates, or the default ACL of a VPC it creates (`default`), which allows
+    all traffic at rule 100 until entries numbered before it say otherwise. `handed_out`: others may add entries."""
+
+    name: str
+    vpc: str | None
+    default: bool
+    handed_out: bool
+    guard: Guard
+    path: Path
+
+
+@record
+class AclEntry(Record):
+    """One entry of a network ACL. What the template does not fix is None (number, protocol, range) or UNKNOWN."""
+
+    acl: str
+    number: int | None
+    egress: Truth  # outbound (Egress: true) or inbound (the default)
+    allow: Truth  # RuleAction
+    protocol: IpProtocol | None
+    ports: PortSet  # the destination ports it matches for its protocol (every port for -1)
+    cidr: Range | None  # CidrBlock or Ipv6CidrBlock
+    shown: str  # the range as written
     guard: Guard
     path: Path
 
@@ -112,7 +151,51 @@ class Routing:
         # no attribute of AWS::EC2::VPC names it (a custom resource could, so a VPC one names is left out).
         self.bare_main_tables: set[str] = set()
         self.handed_out_vpcs: set[str] = set()  # exported: other stacks may add endpoints to them
+        self.internet_vpcs: set[str] = set()  # VPCs this template attaches an internet gateway to
+        self.acls: dict[str, NetworkAcl] = {}  # by logical id, or `default_acl(vpc)` for a VPC's default ACL
+        self.acl_entries: dict[str, list[AclEntry]] = {}  # by ACL, in the template's order
+
+    def condition_names(self) -> set[str]:
+        """Every condition the routing and network ACLs hang on."""
+        guards: list[Guard] = [s.guard for s in self.subnets.values()]
+        guards += [a.guard for s in self.subnets.values() for a in (*s.associations, *s.acl_associations)]
+        guards += [t.guard for t in self.tables.values()]
+        guards += [r.guard for routes in self.routes.values() for r in routes]
+        guards += [n.guard for n in self.nat_gateways.values()]
+        guards += [a.guard for a in self.acls.values()]
+        guards += [e.guard for entries in self.acl_entries.values() for e in entries]
+        names = {name for guard in guards for name in guard.names()}
+        for subnet in self.subnets.values():
+            names |= {name for setting in subnet.public_ips for name in setting.guard.names()}
+        return names
+
+    def acls_shown(self) -> bool:
+        """Whether any network ACL here may block anything: a custom ACL, or an entry added to a default one."""
+        return any(not acl.default or len(self.acl_entries[name]) > len(_DEFAULT_ENTRIES)
+                   for name, acl in self.acls.items())
+
+    def acl_condition_names(self) -> set[str]:
+        """Every condition the network ACLs, their entries and the subnets' ACL associations hang on."""
+        guards: list[Guard] = [s.guard for s in self.subnets.values()]
+        guards += [a.guard for s in self.subnets.values() for a in s.acl_associations]
+        guards += [a.guard for a in self.acls.values()]
+        guards += [e.guard for entries in self.acl_entries.values() for e in entries]
+        return {name for guard in guards for name in guard.names()}
 
     def table_of(self, subnet: Subnet, scenario: Scenario) -> Association | None:
         """The subnet's explicit association in `scenario`; None: it uses its VPC's main route table."""
         return next((a for a in subnet.associations if a.guard.holds(scenario)), None)
+
+    def acl_of(self, subnet: Subnet, scenario: Scenario) -> Association:
+        """The subnet's network ACL in `scenario`: its association, else its VPC's default ACL (`target` None: one
+        this template does not show)."""
+        explicit = next((a for a in subnet.acl_associations if a.guard.holds(scenario)), None)
+        if explicit is not None:
+            return explicit
+        default = default_acl(subnet.vpc) if subnet.vpc is not None else None
+        return Association(default if default in self.acls else None, subnet.guard, subnet.path)
+
+
+def default_acl(vpc: str) -> str:
+    """The key of a template VPC's default network ACL (what `!GetAtt Vpc.DefaultNetworkAcl` names)."""
+    return f"{vpc}.DefaultNetworkAcl"

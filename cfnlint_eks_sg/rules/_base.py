@@ -20,6 +20,7 @@ CLUSTER_ENDPOINT: Final = _EKS_GUIDE + "cluster-endpoint.html"
 PRIVATE_CLUSTERS: Final = _EKS_GUIDE + "private-clusters.html"
 HYBRID_NODES_NETWORKING: Final = _EKS_GUIDE + "hybrid-nodes-networking.html"
 ROUTE_TABLES: Final = "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html"
+NETWORK_ACLS: Final = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html"
 REMOTE_ACCESS: Final = "https://docs.aws.amazon.com/eks/latest/APIReference/API_RemoteAccessConfig.html"
 
 

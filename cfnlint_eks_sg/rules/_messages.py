@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NoReturn
 
 from cfnlint_eks_sg.checks._findings import (
+    AclBlocked,
     ApiBlocked,
     ApiUnverified,
     EndpointWithoutDns,
@@ -73,13 +74,14 @@ def message(finding: Finding) -> str:
             return f"Remote {network} network {cidr} of cluster {cluster}{when} {verdict}: {why}.{advice}"
         case ApiBlocked(node_group, cluster, when, why):
             return f"Node group {node_group} of cluster {cluster} cannot reach the AWS APIs on TCP 443{when}: {why}."
-        case NoRoute(node_group, cluster, subnets, when, why):
+        case NoRoute(node_group, cluster, subnets, when, why, fix):
             where = f"subnet {subnets[0]}" if len(subnets) == 1 else f"subnets {', '.join(subnets)}"
             return (f"Node group {node_group} of cluster {cluster} has no way to the AWS APIs from {where}{when}: "
-                    f"{why}. Nodes there cannot register, pull images or assume roles, so they never join. "
-                    "Add a route to 0.0.0.0/0 through a NAT gateway in a public subnet (or an internet gateway, with "
-                    "public addresses on the nodes), or interface endpoints with private DNS for ec2, ecr.api, "
-                    "ecr.dkr and sts and an S3 gateway endpoint on the subnet's route table.")
+                    f"{why}. Nodes there cannot register, pull images or assume roles, so they never join. {fix}.")
+        case AclBlocked(acl, direction, flows, subnets, why, when, add):
+            return (f"{acl[0].upper()}{acl[1:]} blocks {direction} traffic that EKS needs between subnets "
+                    f"{subnets}{when}: {flows}. It does because {why}; network ACLs are stateless, so the answers "
+                    f"need entries too. Add {add}.")
         case ApiUnverified(node_group, cluster, when, why, needs):
             return (f"WK1006 cannot be verified here for node group {node_group} of cluster {cluster}{when}: {why}. "
                     f"The nodes reach the AWS APIs on TCP 443 only if there are {needs}.")

@@ -51,7 +51,7 @@ def template(*, nodes: Json | None = None, outputs: Json | None = None, conditio
         "NodeAssociation": association("Node", "Private"),
         "PrivateDefault": route("Private", NatGatewayId=ref("Nat")),
         "Cluster": res("AWS::EKS::Cluster", RoleArn="arn:aws:iam::1:role/eks",
-                       ResourcesVpcConfig={"SubnetIds": [ref("Node")]}),
+                       ResourcesVpcConfig={"SubnetIds": [ref("Node")], "EndpointPrivateAccess": True}),
         "Nodes": nodes or res("AWS::EKS::Nodegroup", ClusterName=ref("Cluster"), NodeRole="arn:aws:iam::1:role/n",
                               Subnets=[ref("Node")]),
     }
@@ -79,6 +79,12 @@ def ek5001(tpl: Json) -> list[tuple[str, ...]]:
     return [tuple(map(str, f.path)) for f in analyse(tpl).findings.get("EK5001", [])]
 
 
+def facts(tpl: Json) -> list[NoRoute]:
+    found = [f.facts for f in analyse(tpl).findings.get("EK5001", [])]
+    assert all(isinstance(f, NoRoute) for f in found)
+    return found  # type: ignore[return-value]  # checked just above
+
+
 def test_a_nat_gateway_in_a_public_subnet_leads_out() -> None:
     assert reach(template()) is Reach.ALLOWED
     assert ek5001(template()) == []
@@ -88,8 +94,8 @@ def test_no_route_and_no_endpoint_is_blocked_at_the_route_table() -> None:
     tpl = template(PrivateDefault=None)
     assert reach(tpl) is Reach.BLOCKED
     assert ek5001(tpl) == [("Resources", "Private")]
-    facts = analyse(tpl).findings["EK5001"][0].facts
-    assert isinstance(facts, NoRoute) and facts.subnets == ("Node",) and facts.node_group == "Nodes"
+    (found,) = facts(tpl)
+    assert found.subnets == ("Node",) and found.node_group == "Nodes"
 
 
 def test_a_nat_gateway_without_a_way_out_is_blocked_where_the_route_is_missing() -> None:
@@ -108,14 +114,40 @@ def test_a_connectivity_type_not_fixed_here_is_unknown() -> None:
     assert reach(tpl) is Reach.UNKNOWN
 
 
-def test_a_nat_gateway_elsewhere_or_regional_is_unknown() -> None:
+def test_a_nat_gateway_elsewhere_is_unknown() -> None:
     assert reach(template(PrivateDefault=route("Private", NatGatewayId="nat-0123"))) is Reach.UNKNOWN
-    assert reach(template(Nat=res("AWS::EC2::NatGateway", VpcId=ref("Vpc")))) is Reach.UNKNOWN
 
 
-def test_nat_gateways_routing_to_each_other_stop() -> None:
+def test_a_nat_gateway_whose_subnet_routes_back_to_it_is_a_dead_end() -> None:
     tpl = template(PublicDefault=route("PublicTable", NatGatewayId=ref("Nat")))
-    assert reach(tpl) is Reach.UNKNOWN
+    assert reach(tpl) is Reach.BLOCKED
+    assert ek5001(tpl) == [("Resources", "PublicDefault")]
+    in_node_subnet = template(Nat=res("AWS::EC2::NatGateway", SubnetId=ref("Node"), AllocationId="eipalloc-1"))
+    assert reach(in_node_subnet) is Reach.BLOCKED
+    (finding,) = facts(in_node_subnet)
+    assert finding.why.count("but") == 1  # a short reason, not the loop again
+
+
+def test_a_nat_gateway_behind_another_leads_out_through_it() -> None:
+    tpl = template(Nat2Subnet=subnet("10.0.5.0/24"), Nat2Table=res("AWS::EC2::RouteTable", VpcId=ref("Vpc")),
+                   Nat2Association=association("Nat2Subnet", "Nat2Table"),
+                   Nat2Default=route("Nat2Table", NatGatewayId=ref("Nat")),
+                   Nat2=res("AWS::EC2::NatGateway", SubnetId=ref("Nat2Subnet"), AllocationId="eipalloc-2"),
+                   PrivateDefault=route("Private", NatGatewayId=ref("Nat2")))
+    assert reach(tpl) is Reach.ALLOWED
+
+
+def regional(**props: object) -> Json:
+    return res("AWS::EC2::NatGateway", VpcId=ref("Vpc"), AvailabilityMode="regional", **props)
+
+
+def test_a_regional_nat_gateway_leads_out_through_its_vpcs_internet_gateway() -> None:
+    attached = res("AWS::EC2::VPCGatewayAttachment", VpcId=ref("Vpc"), InternetGatewayId=ref("Igw"))
+    assert reach(template(Nat=regional(), Attachment=attached)) is Reach.ALLOWED
+    hops_without = hops(template(Nat=regional()))
+    assert [h[1] for h in hops_without] == [Reach.UNKNOWN]
+    assert "attaches no internet gateway" in hops_without[0][2]
+    assert reach(template(Nat=regional(ConnectivityType="private"), Attachment=attached)) is Reach.UNKNOWN
 
 
 @pytest.mark.parametrize(("public", "expected"), [
@@ -237,6 +269,10 @@ def test_a_subnet_without_association_uses_the_bare_main_table() -> None:
     tpl = template(NodeAssociation=None)
     assert reach(tpl) is Reach.BLOCKED
     assert ek5001(tpl) == [("Resources", "Node")]
+    (finding,) = facts(tpl)
+    assert finding.fix == ("Associate subnet Node with route table Private, which leads out; or add interface "
+                           "endpoints with private DNS for ec2, ecr.api, ecr.dkr and sts and an S3 gateway endpoint "
+                           "on the subnet's route table")
 
 
 def test_the_main_table_of_a_vpc_handed_out_or_elsewhere_is_unknown() -> None:
@@ -292,12 +328,25 @@ def test_a_vpc_handed_out_without_endpoints_here_is_not_judged() -> None:
     assert reach(with_some) is Reach.BLOCKED  # the endpoints are this template's: the missing ones are missing
 
 
+@pytest.mark.parametrize(("private", "expected"), [(False, Reach.BLOCKED), (None, Reach.BLOCKED),
+                                                   (ref("Private"), Reach.UNKNOWN), (True, Reach.ALLOWED)])
+def test_a_public_only_api_server_needs_the_internet_whatever_endpoints(private: object, expected: Reach) -> None:
+    config: Json = {"SubnetIds": [ref("Node")], **({} if private is None else {"EndpointPrivateAccess": private})}
+    cluster = res("AWS::EKS::Cluster", RoleArn="arn:aws:iam::1:role/eks", ResourcesVpcConfig=config)
+    assert reach(template(PrivateDefault=None, Cluster=cluster, **ENDPOINTS)) is expected
+
+
+def test_a_cluster_elsewhere_may_have_only_a_public_endpoint() -> None:
+    nodes = res("AWS::EKS::Nodegroup", ClusterName="prod", NodeRole="arn:aws:iam::1:role/n", Subnets=[ref("Node")])
+    assert reach(template(nodes=nodes, Cluster=None, PrivateDefault=None, **ENDPOINTS)) is Reach.UNKNOWN
+    assert reach(template(nodes=nodes, Cluster=None)) is Reach.ALLOWED  # the NAT path serves any endpoint
+
+
 def test_a_conditional_route_fails_in_its_scenario_only() -> None:
     conditional = {**route("Private", NatGatewayId=ref("Nat")), "Condition": "UseNat"}
     tpl = template(PrivateDefault=conditional, conditions={"UseNat": {"Fn::Equals": [ref("P"), "yes"]}})
     tpl["Parameters"] = {"P": {"Type": "String"}}
-    found = analyse(tpl).findings["EK5001"]
-    assert [f.facts.when for f in found] == [" when UseNat is false"]  # type: ignore[union-attr]
+    assert [f.when for f in facts(tpl)] == [" when UseNat is false"]
 
 
 def test_subnets_this_template_does_not_create_are_not_judged() -> None:
@@ -312,8 +361,7 @@ def test_subnets_sharing_a_cause_are_one_finding() -> None:
                 Subnets=[ref("Node"), ref("Node2")])
     tpl = template(nodes=nodes, PrivateDefault=None, Node2=subnet("10.0.2.0/24"),
                    Node2Association=association("Node2", "Private"))
-    found = analyse(tpl).findings["EK5001"]
-    assert len(found) == 1 and found[0].facts.subnets == ("Node", "Node2")  # type: ignore[union-attr]
+    assert [f.subnets for f in facts(tpl)] == [("Node", "Node2")]
 
 
 def test_getatt_names_a_nat_gateway_too() -> None:
