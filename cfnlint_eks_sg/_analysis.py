@@ -15,9 +15,8 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from cfnlint_eks_sg.checks._acls import Crossing, acl_crossings, acl_findings
 from cfnlint_eks_sg.checks._design import (
     control_plane_groups_used_elsewhere,
     egress_stripping_shared_groups,
@@ -38,7 +37,6 @@ from cfnlint_eks_sg.checks._hybrid import refused_remote_networks
 from cfnlint_eks_sg.checks._internet import AWS_APIS_RULE, ApiAccess, aws_api_access
 from cfnlint_eks_sg.checks._outside import foreign_rules, unreadable_companions, unverifiable_flows
 from cfnlint_eks_sg.checks._placement import Placement
-from cfnlint_eks_sg.checks._routes import RouteAccess, api_route_access
 from cfnlint_eks_sg.core._guards import Scenario, Scenarios, ScenarioSource
 from cfnlint_eks_sg.core._ports import IpProtocol, PortSet
 from cfnlint_eks_sg.core._resolve import Path, get
@@ -53,6 +51,10 @@ from cfnlint_eks_sg.load._system import combine, inline, parameter_values, with_
 from cfnlint_eks_sg.model._build import build_model
 from cfnlint_eks_sg.model._types import Model
 from cfnlint_eks_sg.model._values import fixed_conditions
+
+if TYPE_CHECKING:
+    from cfnlint_eks_sg.checks._acls import Crossing
+    from cfnlint_eks_sg.checks._routes import RouteVerdict
 
 LOGGER = logging.getLogger(__name__)
 _FLOW_RULES: Final = REQUIREMENT_OF
@@ -72,7 +74,7 @@ class Analysis:
         self.roles = roles
         self.links: list[LinkResult] = []
         self.api_access = ApiAccess()  # WK1006 per node group, for explain
-        self.route_access = RouteAccess()  # EK5001 per node group and subnet, for explain
+        self.route_verdicts: list[RouteVerdict] = []  # EK5001 per node group and subnet, for explain
         self.crossings: list[tuple[Crossing, Scenario]] = []  # network ACL crossings of required flows (EK5002)
         self.findings: dict[str, list[Finding]] = {}
         self._flow_cache: dict[tuple[str, PortSet | None], list[Finding]] = {}
@@ -215,8 +217,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
     for link in (*build_links(roles, index), *remote_links(roles)):
         analysis.links.append(evaluate(index, scenarios, link, protocols.get(link.channel, [])))
     analysis.api_access = aws_api_access(model, roles, index, scenarios)
-    analysis.route_access = api_route_access(model, roles, scenarios)
-    analysis.crossings = list(acl_crossings(model, roles, scenarios))
+    paths = _paths(analysis, scenarios) if model.routing is not None else []
     found = [
         *shared_control_plane_groups(roles, scenarios),
         *control_plane_groups_used_elsewhere(model, roles, scenarios),
@@ -224,8 +225,7 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
         *egress_stripping_shared_groups(model, roles),
         *orphaned_node_groups(model, roles, scenarios),
         *analysis.api_access.findings,
-        *analysis.route_access.findings,
-        *acl_findings(analysis.crossings),
+        *paths,
         *restricted_public_endpoint(model, scenarios),
         *private_endpoint_without_dns(model, scenarios),
         *private_endpoint_without_clients(model, roles, scenarios),
@@ -239,6 +239,18 @@ def _analyse(template: object, conditions: ScenarioSource | None, refused: Seque
     for finding in sorted(found, key=Finding.sort_key):
         analysis.findings.setdefault(finding.rule_id, []).append(finding)
     return analysis
+
+
+def _paths(analysis: Analysis, scenarios: Scenarios) -> list[Finding]:
+    """The hops past the security groups (EK5001, EK5002, WK5003), for a template that creates subnets: their
+    modules load on the first such template only."""
+    from cfnlint_eks_sg.checks._acls import acl_crossings, acl_findings
+    from cfnlint_eks_sg.checks._routes import api_route_access
+
+    routes = api_route_access(analysis.model, analysis.roles, scenarios)
+    analysis.route_verdicts = routes.verdicts
+    analysis.crossings = list(acl_crossings(analysis.model, analysis.roles, scenarios))
+    return [*routes.findings, *acl_findings(analysis.crossings)]
 
 
 def _condition_names(template: object, conditions: ScenarioSource | None) -> list[str]:

@@ -128,6 +128,7 @@ def acl_findings(crossings: list[tuple[Crossing, Scenario]]) -> list[Finding]:
         level = next(r.level for r in REQUIREMENTS if r.rule_id == found.rule_id)
         group = groups.setdefault((hop.where, hop.direction, level), _Group(hop))
         group.flows.setdefault(_flow_text(found), None)
+        group.answers = group.answers or found.reply
         group.ports[found.protocol] = group.ports.get(found.protocol, NO_PORTS) | hop.missing
         group.pairs.setdefault((found.start, found.end), None)
         # The subnet on the other side of this crossing: the responder's for a request leaving the initiator's
@@ -149,7 +150,8 @@ def acl_findings(crossings: list[tuple[Crossing, Scenario]]) -> list[Finding]:
             subnets=", ".join(f"{a} -> {b}" for a, b in group.pairs),
             why=(f"its {'outbound' if outbound else 'inbound'} entry {hop.entry} denies it" if hop.entry else
                  f"no {'outbound' if outbound else 'inbound'} entry allows it, so its final deny-all entry (*) drops "
-                 "it"),
+                 "it") + ("; network ACLs are stateless, so answers need entries of their own" if group.answers
+                          else ""),
             when=when(group.scenarios, judged), add=add)))
     return findings
 
@@ -164,6 +166,7 @@ class _Group:
         self.pairs: dict[tuple[str, str], None] = {}
         self.peers: dict[str, None] = {}  # the subnets on the other side of this ACL
         self.scenarios: list[Scenario] = []
+        self.answers = False  # some of the blocked traffic is answers
 
 
 def _flow_text(found: Crossing) -> str:

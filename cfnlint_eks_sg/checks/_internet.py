@@ -298,9 +298,9 @@ def _egress_on_443(index: PermissionIndex, out: Sequence[GroupKey], scenario: Sc
 def _target(model: Model, peer: object) -> tuple[str, str | None]:
     if isinstance(peer, CidrPeer):
         covers = peer.covers
-        if covers is not None and covers.vpc_primary in model.vpcs:
-            primary = model.vpc_primaries.get(covers.vpc_primary)  # never a secondary block (VPCCidrBlock)
-            return f"the CIDR block of {covers.vpc_primary}{f' ({primary})' if primary else ''}", covers.vpc_primary
+        if covers is not None and covers.whole_vpc in model.vpcs:
+            primary = model.vpc_primaries.get(covers.whole_vpc)  # never a secondary block (VPCCidrBlock)
+            return f"the CIDR block of {covers.whole_vpc}{f' ({primary})' if primary else ''}", covers.whole_vpc
         homes = [_home(model, n) for n in (covers.networks if covers is not None else ())]
         return peer.cidr, (homes[0] if homes and None not in homes else None)
     if isinstance(peer, PrefixListPeer):

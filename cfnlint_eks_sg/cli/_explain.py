@@ -82,7 +82,7 @@ def explain(analysis: Analysis, line_of: LineOf, ports: PortsOf = default_ports,
         for result in results:
             yield from _flow(req.rule_id, result, traffic, hidden)
     yield from _aws_apis(analysis.api_access.verdicts, hidden)
-    yield from _routes(analysis.route_access.verdicts, hidden)
+    yield from _routes(analysis.route_verdicts, hidden)
     yield from _acls(analysis.crossings)
     yield ""
     if shown is None:

@@ -80,7 +80,7 @@ def edges(analysis: Analysis, ports: PortsOf = default_ports, reported: Reported
         suppressed = worst.reach is Reach.BLOCKED and hidden.aws_apis(api.node_group)
         found.append(Edge(AWS_APIS_RULE, f"node group {api.node_group}", "the AWS APIs", render_traffic(_HTTPS),
                           Level.RECOMMENDED.value, worst, half, suppressed))
-    for route in analysis.route_access.verdicts:  # the route hop from each subnet (EK5001), its worst scenario
+    for route in analysis.route_verdicts:  # the route hop from each subnet (EK5001), its worst scenario
         worst_hops: dict[str, Verdict] = {}
         for hop, _ in route.hops:
             verdict = Verdict(hop.reach, _HTTPS if hop.reach is Reach.BLOCKED else (), hop.why)

@@ -38,14 +38,21 @@ UNKNOWN_ADDRESSES: Final = Addresses()
 
 
 class Range(NamedTuple):
-    """What a CIDR or prefix-list peer covers: networks, and/or a VPC's primary block by reference."""
+    """What a CIDR or prefix-list peer covers: networks, and/or a VPC's primary block by reference (or, `part`, a
+    piece cut from that block with `Fn::Cidr`, which lies in it and covers only itself)."""
 
     networks: tuple[Network, ...] = ()
     vpc_primary: str | None = None
+    part: bool = False
+
+    @property
+    def whole_vpc(self) -> str | None:
+        """The VPC whose whole primary block this is, by reference (`GetAtt Vpc.CidrBlock`)."""
+        return None if self.part else self.vpc_primary
 
     def covers(self, block: Block) -> bool | None:
         """True/False when decidable, None when the block's address is not known."""
-        if self.vpc_primary is not None and block.vpc_primary == self.vpc_primary:
+        if self.whole_vpc is not None and block.vpc_primary == self.whole_vpc:
             return True
         if block.network is None or not self.networks:
             return None  # an unknown subnet, or a VPC block that is not written down here

@@ -65,6 +65,7 @@ def crossing(routing: Routing, subnet: Subnet, direction: Direction, protocol: I
     unread = [e for e in entries if _unread(e)]
     readable = sorted((e for e in entries if not _unread(e)), key=lambda e: e.number or 0)
     remaining, allowed, unsure = ports, NO_PORTS, NO_PORTS
+    unfixed = False  # a range not fixed here, rather than one covering part of the other end
     denied: list[tuple[AclEntry, PortSet]] = []
     for entry in readable:
         if entry.protocol is None:
@@ -72,11 +73,12 @@ def crossing(routing: Routing, subnet: Subnet, direction: Direction, protocol: I
         matched = opens(entry.protocol, entry.ports, protocol) & remaining
         if not matched:
             continue
-        overlap = _overlap(entry.cidr, other)
+        overlap = Overlap.APART if entry.ipv6 else _overlap(entry.cidr, other)
         if overlap is Overlap.APART:
             continue
         if overlap is Overlap.PART:
             unsure = unsure | matched  # some addresses decided here, the others further down: not judged
+            unfixed = unfixed or entry.cidr is None
         elif entry.allow is Truth.TRUE:
             allowed = allowed | matched
         else:
@@ -92,7 +94,8 @@ def crossing(routing: Routing, subnet: Subnet, direction: Direction, protocol: I
 
     if not blocked:
         if unsure:
-            return hop(Reach.UNKNOWN, f"an {side} entry of {named} covers part of the other end's addresses")
+            what = "has a range not fixed here" if unfixed else "covers part of the other end's addresses"
+            return hop(Reach.UNKNOWN, f"an {side} entry of {named} {what}")
         return hop(Reach.ALLOWED)
     if unread:
         return hop(Reach.UNKNOWN, f"{side} entry {_label(unread[0])} of {named} is not fixed here", unread[0].path)
@@ -127,7 +130,7 @@ def _overlap(cidr: Range | None, other: Block | None) -> Overlap:
         if any(n.prefixlen == 0 for n in networks):
             return Overlap.CONTAINS
         return Overlap.APART if all(off_internet(n) for n in networks) else Overlap.PART
-    if cidr.vpc_primary is not None and other.vpc_primary == cidr.vpc_primary:
+    if cidr.whole_vpc is not None and other.vpc_primary == cidr.whole_vpc:
         return Overlap.CONTAINS
     block = other.network
     if block is None:
@@ -136,7 +139,7 @@ def _overlap(cidr: Range | None, other: Block | None) -> Overlap:
         return Overlap.PART
     if any(inside(block, n) for n in networks):
         return Overlap.CONTAINS
-    if not cidr.networks and cidr.vpc_primary is not None:
+    if not cidr.networks and cidr.whole_vpc is not None:
         return Overlap.PART  # a VPC block not written down here
     return Overlap.APART if not any(n.overlaps(block) for n in networks) else Overlap.PART
 

@@ -123,8 +123,11 @@ def _internet_leg(routing: Routing, subnet: Subnet, public: PublicIps, scenario:
     association = routing.table_of(subnet, scenario)
     if association is None:
         if subnet.vpc in routing.bare_main_tables:
-            leading = [t for t in _tables_of(routing, subnet.vpc, scenario)
-                       if _table_leg(routing, t, public, scenario, seen).reach is Reach.ALLOWED]
+            # A table that leads out and no subnet uses is the likeliest one meant for this subnet.
+            used = {a.target for other in routing.subnets.values() for a in other.associations}
+            leading = sorted((t for t in _tables_of(routing, subnet.vpc, scenario)
+                              if _table_leg(routing, t, public, scenario, seen).reach is Reach.ALLOWED),
+                             key=lambda t: t in used)
             fix = (f"Associate subnet {subnet.name} with route table {leading[0]}, which leads out" if leading else
                    f"Associate subnet {subnet.name} with a route table that has a route to 0.0.0.0/0 through a NAT "
                    "gateway in a public subnet (or an internet gateway, for nodes with public addresses)")
@@ -210,7 +213,8 @@ def _nat_leg(routing: Routing, route: Route, named: str, scenario: Scenario, see
     public = PublicIps({Truth.FALSE: Truth.TRUE, Truth.TRUE: Truth.FALSE}.get(nat.private, Truth.UNKNOWN), nat.path,
                        f"NAT gateway {nat.name} is {'private' if nat.private is Truth.TRUE else 'public'}"
                        if nat.private is not Truth.UNKNOWN else f"the ConnectivityType of {nat.name} is not fixed here",
-                       f"Send the nodes' 0.0.0.0/0 route to a public NAT gateway: {nat.name} is private")
+                       f"Route 0.0.0.0/0 through a public NAT gateway instead of private NAT gateway {nat.name}, "
+                       "whose traffic an internet gateway drops")
     beyond = _internet_leg(routing, routing.subnets[nat.subnet], public, scenario, (*seen, nat.name))
     if beyond.reach is Reach.ALLOWED:
         return Leg(Reach.ALLOWED, f"{named} goes to NAT gateway {nat.name}, whose {beyond.why}", route.path)

@@ -105,7 +105,8 @@ class AddressReader(TemplateReader):
             return None
         pieces: list[Range] = []
         for subnet in base.subnets(new_prefix=new_prefix):
-            pieces.append(Range((subnet,), parent.vpc_primary))
+            # A piece lies in the VPC's block but is not that block: a rule naming it covers the piece only.
+            pieces.append(Range((subnet,), parent.vpc_primary, part=parent.vpc_primary is not None))
             if len(pieces) == count:
                 break
         return pieces

@@ -27,8 +27,13 @@ from cfnlint_eks_sg.model._types import (
     Origin,
 )
 from cfnlint_eks_sg.model._values import Reducer
-from cfnlint_eks_sg.model._vpc import ROUTING_TYPES
 
+# The resource types the routing model reads (their properties are reduced to one form first, `_reader`).
+ROUTING_TYPES: Final = frozenset({
+    "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::NatGateway", "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::VPCGatewayAttachment",
+})
 # The types whose properties the model reads (what names groups, rules, compute, addresses and nested stacks);
 # every other resource is read only for the logical ids it refers to.
 READ_TYPES: Final = frozenset({

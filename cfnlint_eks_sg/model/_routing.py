@@ -150,23 +150,34 @@ class RoutingReader(ComputeReader):
                  if protocol is not None else ALL_PORTS)
         egress = get(props, "Egress")
         action = get(props, "RuleAction")
-        cidr, shown = self._entry_range(props)
+        cidr, shown, ipv6 = self._entry_range(props)
         return AclEntry(acl, parse_port(get(props, "RuleNumber")), _flag(egress, Truth.FALSE),
                         Truth.of(action.strip().lower() == "allow") if isinstance(action, str) and
                         action.strip().lower() in ("allow", "deny") else Truth.UNKNOWN,
-                        protocol, ports, cidr, shown, self._guard(name), ("Resources", name))
+                        protocol, ports, cidr, shown, self._guard(name), ("Resources", name), ipv6)
 
-    def _entry_range(self, props: object) -> tuple[Range | None, str]:
+    def _entry_range(self, props: object) -> tuple[Range | None, str, bool]:
+        """An entry's range, as written, and whether it is an IPv6 one (which never matches IPv4 traffic)."""
         for key in ("CidrBlock", "Ipv6CidrBlock"):
             value = get(props, key)
             if value is not None:
                 shown = value if isinstance(value, str) else short_form(value)
-                found = self.cidr_range(value) if key == "CidrBlock" else None
                 if key == "Ipv6CidrBlock":
                     block = network(value)
-                    found = Range((block,)) if block is not None else None
-                return found, str(shown)
-        return None, "no range"
+                    return (Range((block,)) if block is not None else None), str(shown), True
+                return self.cidr_range(value) or self._subnet_range(value), str(shown), False
+        return None, "no range", False
+
+    def _subnet_range(self, value: object) -> Range | None:
+        """`!GetAtt Subnet.CidrBlock` of a subnet of this template whose block it fixes."""
+        fn = function(value)
+        if fn is None or fn[0] != "Fn::GetAtt":
+            return None
+        parts = fn[1] if isinstance(fn[1], list) else str(fn[1]).split(".", 1)
+        if len(parts) != 2 or parts[1] != "CidrBlock" or self._type(parts[0]) != "AWS::EC2::Subnet":
+            return None
+        block = self._subnet_block({"Ref": str(parts[0])})
+        return Range((block.network,)) if block is not None and block.network else None
 
     def _routes(self, name: str) -> list[Route]:
         """One route per Fn::If branch of its table, destination and target; none for a table created elsewhere."""

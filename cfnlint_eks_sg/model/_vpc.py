@@ -19,12 +19,6 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.model._types import Setting, Truth
 
-# The resource types the routing model reads (their properties are reduced to one form first, `_reader`).
-ROUTING_TYPES: Final = frozenset({
-    "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation",
-    "AWS::EC2::NatGateway", "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry",
-    "AWS::EC2::SubnetNetworkAclAssociation", "AWS::EC2::VPCGatewayAttachment",
-})
 DEFAULT_ACL_RULE: Final = 100  # a default network ACL's allow-all entries (VPC user guide, "Default network ACL")
 _DEFAULT_ENTRIES: Final = ("inbound", "outbound")  # one allow-all entry each way
 EVERY_IPV4: Final[Network] = IPv4Network("0.0.0.0/0")
@@ -137,6 +131,7 @@ class AclEntry(Record):
     shown: str  # the range as written
     guard: Guard
     path: Path
+    ipv6: bool = False  # an Ipv6CidrBlock entry: it never matches IPv4 traffic, whatever its range
 
 
 class Routing:

@@ -77,11 +77,10 @@ def message(finding: Finding) -> str:
         case NoRoute(node_group, cluster, subnets, when, why, fix):
             where = f"subnet {subnets[0]}" if len(subnets) == 1 else f"subnets {', '.join(subnets)}"
             return (f"Node group {node_group} of cluster {cluster} has no way to the AWS APIs from {where}{when}: "
-                    f"{why}. Nodes there cannot register, pull images or assume roles, so they never join. {fix}.")
+                    f"{why}. Nodes there cannot reach what they need to register, so they never join. {fix}.")
         case AclBlocked(acl, direction, flows, subnets, why, when, add):
             return (f"{acl[0].upper()}{acl[1:]} blocks {direction} traffic that EKS needs between subnets "
-                    f"{subnets}{when}: {flows}. It does because {why}; network ACLs are stateless, so the answers "
-                    f"need entries too. Add {add}.")
+                    f"{subnets}{when}: {flows}. It does because {why}. Add {add}.")
         case ApiUnverified(node_group, cluster, when, why, needs):
             return (f"WK1006 cannot be verified here for node group {node_group} of cluster {cluster}{when}: {why}. "
                     f"The nodes reach the AWS APIs on TCP 443 only if there are {needs}.")

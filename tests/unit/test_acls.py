@@ -180,3 +180,33 @@ def test_the_message_names_the_flows_the_traffic_and_the_entries_to_add() -> Non
     assert "because its inbound entry 90 (Deny) denies it" in text
     assert text.endswith("Add inbound entries to network ACL Acl allowing TCP 10250 from subnets Cp (10.0.1.0/24) "
                          "with lower rule numbers than the entry that denies them.")
+
+
+def test_ipv6_entries_never_match_ipv4_whatever_the_subnets_blocks() -> None:
+    """A `::/0` (or a computed IPv6 range) entry first, subnets whose blocks are parameters: the IPv4 deny decides."""
+    unknown_blocks = {"Cp": res("AWS::EC2::Subnet", VpcId=ref("Vpc"), CidrBlock=ref("CpCidr")),
+                      "Node": res("AWS::EC2::Subnet", VpcId=ref("Vpc"), CidrBlock=ref("NodeCidr"))}
+    ipv6 = {"V6": res("AWS::EC2::NetworkAclEntry", NetworkAclId=ref("Acl"), RuleNumber=50, Protocol=-1,
+                      RuleAction="allow", Ipv6CidrBlock={"Fn::Select": [0, getatt("Vpc", "Ipv6CidrBlocks")]})}
+    deny = {"Deny": entry(90, 6, "deny", "0.0.0.0/0", (10250, 10250)), **OPEN_VPC}
+    tpl = template({**unknown_blocks, **ipv6, **deny, "VpcIn": entry(100, -1, "allow", "0.0.0.0/0"),
+                    "VpcOut": entry(100, -1, "allow", "0.0.0.0/0", egress=True)})
+    assert ("EK5002", ("Resources", "Deny")) in findings(tpl)
+
+
+def test_an_entry_may_name_a_subnets_block() -> None:
+    by_subnet = {"In": entry(100, -1, "allow", getatt("Cp", "CidrBlock")),
+                 "Out": entry(100, -1, "allow", getatt("Cp", "CidrBlock"), egress=True),
+                 "InNode": entry(110, -1, "allow", getatt("Node", "CidrBlock")),
+                 "OutNode": entry(110, -1, "allow", getatt("Node", "CidrBlock"), egress=True)}
+    assert verdicts(template(by_subnet)) == {Reach.ALLOWED}
+    only_cp = {"In": by_subnet["In"], "Out": by_subnet["Out"]}
+    assert verdicts(template(only_cp)) == {Reach.ALLOWED, Reach.BLOCKED}
+
+
+def test_an_unknown_range_says_so() -> None:
+    tpl = template({"In": entry(100, -1, "allow", ref("Range")), "Out": entry(100, -1, "allow", ref("Range"),
+                                                                                egress=True)})
+    whys = {c.hop.why for c, _ in analyse(tpl).crossings}
+    assert whys == {"an inbound entry of network ACL Acl has a range not fixed here",
+                    "an outbound entry of network ACL Acl has a range not fixed here"}

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from cfnlint_eks_sg.core._cidrs import Network, inside, reaches_internet, union_covers
+from cfnlint_eks_sg.core._cidrs import Block, Network, Range, inside, reaches_internet, union_covers
 
 
 def nets(*texts: str) -> list[Network]:
@@ -77,3 +77,13 @@ def test_union_covers(target: str, blocks: list[str], covered: bool) -> None:
 ])
 def test_inside(inner: str, outer: str, result: bool) -> None:
     assert inside(ipaddress.ip_network(inner), ipaddress.ip_network(outer)) is result
+
+
+def test_a_piece_of_the_vpc_block_covers_only_itself() -> None:
+    """`Fn::Select` over `Fn::Cidr` of `GetAtt Vpc.CidrBlock` lies in the VPC's primary block; a rule naming it covers
+    that piece, not every subnet of the block (it once did)."""
+    piece = Range((ipaddress.ip_network("10.0.0.0/24"),), "Vpc", part=True)
+    assert piece.covers(Block(ipaddress.ip_network("10.0.1.0/24"), "Vpc")) is False
+    assert piece.covers(Block(ipaddress.ip_network("10.0.0.0/24"), "Vpc")) is True
+    assert piece.covers(Block(None, "Vpc")) is None
+    assert Range((), "Vpc").covers(Block(None, "Vpc")) is True  # the whole block, by reference

@@ -66,7 +66,7 @@ def template(*, nodes: Json | None = None, outputs: Json | None = None, conditio
 
 def hops(tpl: Json) -> list[tuple[str, Reach, str]]:
     analysis = analyse(tpl)
-    return [(hop.subnet, hop.reach, hop.why) for verdict in analysis.route_access.verdicts for hop, _ in verdict.hops]
+    return [(hop.subnet, hop.reach, hop.why) for verdict in analysis.route_verdicts for hop, _ in verdict.hops]
 
 
 def reach(tpl: Json) -> Reach:
@@ -367,3 +367,15 @@ def test_subnets_sharing_a_cause_are_one_finding() -> None:
 def test_getatt_names_a_nat_gateway_too() -> None:
     tpl = template(PrivateDefault=route("Private", NatGatewayId=getatt("Nat", "NatGatewayId")))
     assert reach(tpl) is Reach.ALLOWED
+
+
+def test_the_fix_names_a_table_that_leads_out_and_no_subnet_uses() -> None:
+    """Subnets left on the main table while their NAT table sits unused (a real template's slip)."""
+    tpl = template(NodeAssociation=None, Spare=res("AWS::EC2::RouteTable", VpcId=ref("Vpc")),
+                   SpareDefault=route("Spare", NatGatewayId=ref("Nat")),
+                   Node=subnet("10.0.1.0/24", MapPublicIpOnLaunch=True))
+    (finding,) = facts(template(NodeAssociation=None, Spare=res("AWS::EC2::RouteTable", VpcId=ref("Vpc")),
+                                SpareDefault=route("Spare", NatGatewayId=ref("Nat"))))
+    assert finding.fix.startswith("Associate subnet Node with route table Private, which leads out")
+    (finding,) = facts(tpl)  # Public leads out too (public addresses), but a subnet uses it; Private and Spare do not
+    assert finding.fix.startswith("Associate subnet Node with route table Private, which leads out")

@@ -852,3 +852,27 @@ def test_a_flow_half_over_several_protocols(halves: tuple[Half, Half], verdict: 
 def test_a_flow_half_needs_one_verdict_per_protocol() -> None:
     with pytest.raises(ValueError):
         combined(DNS, [Half(Reach.BLOCKED, Direction.EGRESS, PortSet.span(53, 53))])
+
+
+def test_a_rule_naming_a_piece_of_the_vpc_block_covers_that_piece_only() -> None:
+    """Kubelet ingress from `Select [0, Cidr [GetAtt Vpc.CidrBlock, 4, 8]]` (10.0.0.0/24) does not reach the control
+    plane's subnet 10.0.1.0/24 of the same VPC: EK1002 (the piece was once taken for the whole VPC block)."""
+    from cfnlint_eks_sg._analysis import analyse
+
+    piece = {"Fn::Select": [0, {"Fn::Cidr": [{"Fn::GetAtt": ["Vpc", "CidrBlock"]}, 4, 8]}]}
+    subnet_b = {"Fn::Select": [1, {"Fn::Cidr": [{"Fn::GetAtt": ["Vpc", "CidrBlock"]}, 4, 8]}]}
+    template = {"Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+        "Sub": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": subnet_b}},
+        "Cp": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "cp", "VpcId": {"Ref": "Vpc"}}},
+        "Cluster": {"Type": "AWS::EKS::Cluster", "Properties": {"RoleArn": "r", "ResourcesVpcConfig": {
+            "SubnetIds": [{"Ref": "Sub"}], "SecurityGroupIds": [{"Ref": "Cp"}]}}},
+        "NodeSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "n", "SecurityGroupIngress": [
+            {"IpProtocol": "-1", "CidrIp": piece}]}},
+        "Lt": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
+            "SecurityGroupIds": [{"Ref": "NodeSg"}]}}},
+        "Nodes": {"Type": "AWS::EKS::Nodegroup", "Properties": {"ClusterName": {"Ref": "Cluster"}, "NodeRole": "n",
+                                                                "Subnets": [{"Ref": "Sub"}],
+                                                                "LaunchTemplate": {"Id": {"Ref": "Lt"}}}},
+    }}
+    assert analyse(template).findings_for("EK1002")
