@@ -28,7 +28,7 @@ from cfnlint_eks_sg.model._types import (
 )
 from cfnlint_eks_sg.model._values import Reducer
 
-# The resource types the routing model reads (their properties are reduced to one form first, `_reader`).
+# The resource types the routing model reads (`_routing`), reduced to one form only when it does.
 ROUTING_TYPES: Final = frozenset({
     "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation",
     "AWS::EC2::NatGateway", "AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry",
@@ -41,7 +41,7 @@ READ_TYPES: Final = frozenset({
     "AWS::EKS::Nodegroup", "AWS::AutoScaling::AutoScalingGroup", "AWS::AutoScaling::LaunchConfiguration",
     "AWS::EC2::Instance", "AWS::EC2::SpotFleet", "AWS::EC2::LaunchTemplate", "AWS::EC2::VPCEndpoint",
     "AWS::EC2::VPC", "AWS::EC2::VPCCidrBlock", "AWS::EC2::Subnet", "AWS::EC2::PrefixList",
-    "AWS::CloudFormation::Stack", *GROUP_LISTS, *ROUTING_TYPES,
+    "AWS::CloudFormation::Stack", *GROUP_LISTS,
 })
 
 
@@ -55,13 +55,7 @@ class TemplateReader:
         # Every spelling of a value reduced to one form before anything reads it (`_values`).
         self.reducer = Reducer({name: str(res["Type"]) for name, res in self.resources.items()},
                                get(template, "Mappings"), get(template, "Conditions"))
-        for name, res in self.resources.items():
-            if res["Type"] not in READ_TYPES:
-                continue  # an IAM policy's statements say nothing about groups: not worth reading twice
-            props = res.get("Properties")
-            reduced = self.reducer.reduce(props)
-            if reduced is not props:
-                self.resources[name] = {**res, "Properties": reduced}
+        self.reduce_types(READ_TYPES)
         self.outputs = self.reducer.reduce(get(template, "Outputs"))
         self.parameters = _parameters(template)
         self.by_type: dict[str, list[str]] = {}
@@ -88,6 +82,16 @@ class TemplateReader:
             keys = [self.group_key(item) for item in (value if isinstance(value, list) else [value])]
             self.model.fed[str(name)] = (declared if isinstance(declared, Mapping) else {},
                                          tuple(k for k in keys if k is not None))
+
+    def reduce_types(self, types: frozenset[str]) -> None:
+        """The properties of the resources of `types` in one form (`_values`): what the model reads of them."""
+        for name, res in self.resources.items():
+            if res["Type"] not in types:
+                continue  # an IAM policy's statements say nothing about groups: not worth reading twice
+            props = res.get("Properties")
+            reduced = self.reducer.reduce(props)
+            if reduced is not props:
+                self.resources[name] = {**res, "Properties": reduced}
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from cfnlint_eks_sg.core._guards import Guard
 from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, parse_port, parse_protocol, port_set
 from cfnlint_eks_sg.core._resolve import Path, function, get, present, references, short_form
 from cfnlint_eks_sg.model._compute import ComputeReader
+from cfnlint_eks_sg.model._reader import ROUTING_TYPES
 from cfnlint_eks_sg.model._types import Truth
 from cfnlint_eks_sg.model._vpc import (
     DEFAULT_ACL_RULE,
@@ -51,79 +52,89 @@ _GATEWAY_TYPES: Final = {"AWS::EC2::InternetGateway": Target.INTERNET_GATEWAY,
 _GATEWAY_PREFIXES: Final = {"igw-": Target.INTERNET_GATEWAY, "vgw-": Target.VPN_GATEWAY}
 
 
-class RoutingReader(ComputeReader):
-    """Subnets, their route tables and routes, and NAT gateways."""
+def read_routing(reader: ComputeReader) -> None:
+    """The template's routing into `reader.model.routing`."""
+    reader.reduce_types(ROUTING_TYPES)
+    RoutingReader(reader).read()
 
-    def read_routing(self) -> None:
-        subnets = self.by_type.get("AWS::EC2::Subnet")
+
+class RoutingReader:
+    """Subnets, their route tables, routes and network ACLs, and NAT gateways, read with a model reader's help."""
+
+    def __init__(self, reader: ComputeReader) -> None:
+        self.reader = reader
+
+    def read(self) -> None:
+        subnets = self.reader.by_type.get("AWS::EC2::Subnet")
         if not subnets:
             return
         routing = Routing()
         handed = self._handed_out()
-        for name in self.by_type.get("AWS::EC2::RouteTable", []):
-            routing.tables[name] = RouteTable(name, self.vpc_named(get(self._props(name), "VpcId")), name in handed,
-                                              self._guard(name), ("Resources", name))
+        for name in self.reader.by_type.get("AWS::EC2::RouteTable", []):
+            vpc = self.reader.vpc_named(get(self.reader._props(name), "VpcId"))
+            routing.tables[name] = RouteTable(name, vpc, name in handed, self.reader._guard(name), ("Resources", name))
             routing.routes[name] = []
-        for name in self.by_type.get("AWS::EC2::Route", []):
+        for name in self.reader.by_type.get("AWS::EC2::Route", []):
             for route in self._routes(name):
                 routing.routes[route.table].append(route)
         associations = self._associations()
         for name in subnets:
-            props = self._props(name)
+            props = self.reader._props(name)
             base: Path = ("Resources", name, "Properties")
-            guard = self._guard(name)
+            guard = self.reader._guard(name)
             routing.subnets[name] = Subnet(
-                name, self.vpc_named(get(props, "VpcId")),
-                self._setting(props, base, "MapPublicIpOnLaunch", Truth.FALSE, guard),
+                name, self.reader.vpc_named(get(props, "VpcId")),
+                self.reader._setting(props, base, "MapPublicIpOnLaunch", Truth.FALSE, guard),
                 tuple(associations.get(name, ())), guard, ("Resources", name),
-                block=self._subnet_block({"Ref": name}) or Block(None))
-        for name in self.by_type.get("AWS::EC2::NatGateway", []):
-            props = self._props(name)
+                block=self.reader._subnet_block({"Ref": name}) or Block(None))
+        for name in self.reader.by_type.get("AWS::EC2::NatGateway", []):
+            props = self.reader._props(name)
             kind = get(props, "ConnectivityType")
             private = (Truth.FALSE if kind is None else Truth.of(kind.lower() == "private") if isinstance(kind, str)
                        else Truth.UNKNOWN)
-            subnet = self.subnet_named(get(props, "SubnetId"))
-            vpc = self.vpc_named(get(props, "VpcId")) or (self.vpc_named(get(self._props(subnet), "VpcId"))
-                                                          if subnet is not None else None)
-            routing.nat_gateways[name] = NatGateway(name, subnet, private, self._guard(name), ("Resources", name),
-                                                    vpc)
-        for name in self.by_type.get("AWS::EC2::VPCGatewayAttachment", []):
-            props = self._props(name)
-            vpc = self.vpc_named(get(props, "VpcId"))
+            subnet = self.reader.subnet_named(get(props, "SubnetId"))
+            vpc = self.reader.vpc_named(get(props, "VpcId"))
+            if vpc is None and subnet is not None:
+                vpc = self.reader.vpc_named(get(self.reader._props(subnet), "VpcId"))
+            routing.nat_gateways[name] = NatGateway(name, subnet, private, self.reader._guard(name),
+                                                    ("Resources", name), vpc)
+        for name in self.reader.by_type.get("AWS::EC2::VPCGatewayAttachment", []):
+            props = self.reader._props(name)
+            vpc = self.reader.vpc_named(get(props, "VpcId"))
             if vpc is not None and get(props, "InternetGatewayId") is not None:
                 routing.internet_vpcs.add(vpc)
-        for name in self.by_type.get("AWS::EC2::VPC", []):
+        for name in self.reader.by_type.get("AWS::EC2::VPC", []):
             if name in handed:
                 routing.handed_out_vpcs.add(name)
             else:
                 routing.bare_main_tables.add(name)
         self._read_acls(routing, handed)
-        self.model.routing = routing
+        self.reader.model.routing = routing
 
     def _read_acls(self, routing: Routing, handed: set[str]) -> None:
         """Network ACLs: each template VPC's default ACL (all traffic allowed at rule 100, in and out), the
         template's own ACLs (everything denied until entries allow it), their entries and subnet associations."""
-        for vpc in self.by_type.get("AWS::EC2::VPC", []):
+        for vpc in self.reader.by_type.get("AWS::EC2::VPC", []):
             name = default_acl(vpc)
-            guard, path = self._guard(vpc), ("Resources", vpc)
+            guard, path = self.reader._guard(vpc), ("Resources", vpc)
             routing.acls[name] = NetworkAcl(name, vpc, True, vpc in handed, guard, path)
             routing.acl_entries[name] = [
                 AclEntry(name, DEFAULT_ACL_RULE, Truth.of(egress), Truth.TRUE, ALL_TRAFFIC, ALL_PORTS,
                          Range((EVERY_IPV4,)), "0.0.0.0/0", guard, path) for egress in (False, True)]
-        for name in self.by_type.get("AWS::EC2::NetworkAcl", []):
-            routing.acls[name] = NetworkAcl(name, self.vpc_named(get(self._props(name), "VpcId")), False,
-                                            name in handed, self._guard(name), ("Resources", name))
+        for name in self.reader.by_type.get("AWS::EC2::NetworkAcl", []):
+            routing.acls[name] = NetworkAcl(name, self.reader.vpc_named(get(self.reader._props(name), "VpcId")), False,
+                                            name in handed, self.reader._guard(name), ("Resources", name))
             routing.acl_entries[name] = []
-        for name in self.by_type.get("AWS::EC2::NetworkAclEntry", []):
-            acl = self._acl_named(get(self._props(name), "NetworkAclId"))
+        for name in self.reader.by_type.get("AWS::EC2::NetworkAclEntry", []):
+            acl = self._acl_named(get(self.reader._props(name), "NetworkAclId"))
             if acl is not None and acl in routing.acls:
                 routing.acl_entries[acl].append(self._acl_entry(name, acl))
-        for name in self.by_type.get("AWS::EC2::SubnetNetworkAclAssociation", []):
-            props = self._props(name)
-            subnet = self.subnet_named(get(props, "SubnetId"))
+        for name in self.reader.by_type.get("AWS::EC2::SubnetNetworkAclAssociation", []):
+            props = self.reader._props(name)
+            subnet = self.reader.subnet_named(get(props, "SubnetId"))
             if subnet is None or subnet not in routing.subnets:
                 continue
-            association = Association(self._acl_named(get(props, "NetworkAclId")), self._guard(name),
+            association = Association(self._acl_named(get(props, "NetworkAclId")), self.reader._guard(name),
                                       ("Resources", name))
             known = routing.subnets[subnet]
             routing.subnets[subnet] = Subnet(known.name, known.vpc, known.public_ips, known.associations,
@@ -138,12 +149,12 @@ class RoutingReader(ComputeReader):
         fn = function(value)
         if fn is not None and fn[0] == "Fn::GetAtt":
             parts = fn[1] if isinstance(fn[1], list) else str(fn[1]).split(".", 1)
-            if len(parts) == 2 and parts[1] == "DefaultNetworkAcl" and self._type(parts[0]) == "AWS::EC2::VPC":
+            if len(parts) == 2 and parts[1] == "DefaultNetworkAcl" and self.reader._type(parts[0]) == "AWS::EC2::VPC":
                 return default_acl(str(parts[0]))
         return None
 
     def _acl_entry(self, name: str, acl: str) -> AclEntry:
-        props = self._props(name)
+        props = self.reader._props(name)
         protocol = parse_protocol(get(props, "Protocol"))
         span = get(props, "PortRange")
         ports = (port_set(protocol, parse_port(get(span, "From")), parse_port(get(span, "To")))
@@ -154,7 +165,7 @@ class RoutingReader(ComputeReader):
         return AclEntry(acl, parse_port(get(props, "RuleNumber")), _flag(egress, Truth.FALSE),
                         Truth.of(action.strip().lower() == "allow") if isinstance(action, str) and
                         action.strip().lower() in ("allow", "deny") else Truth.UNKNOWN,
-                        protocol, ports, cidr, shown, self._guard(name), ("Resources", name), ipv6)
+                        protocol, ports, cidr, shown, self.reader._guard(name), ("Resources", name), ipv6)
 
     def _entry_range(self, props: object) -> tuple[Range | None, str, bool]:
         """An entry's range, as written, and whether it is an IPv6 one (which never matches IPv4 traffic)."""
@@ -165,7 +176,7 @@ class RoutingReader(ComputeReader):
                 if key == "Ipv6CidrBlock":
                     block = network(value)
                     return (Range((block,)) if block is not None else None), str(shown), True
-                return self.cidr_range(value) or self._subnet_range(value), str(shown), False
+                return self.reader.cidr_range(value) or self._subnet_range(value), str(shown), False
         return None, "no range", False
 
     def _subnet_range(self, value: object) -> Range | None:
@@ -174,17 +185,17 @@ class RoutingReader(ComputeReader):
         if fn is None or fn[0] != "Fn::GetAtt":
             return None
         parts = fn[1] if isinstance(fn[1], list) else str(fn[1]).split(".", 1)
-        if len(parts) != 2 or parts[1] != "CidrBlock" or self._type(parts[0]) != "AWS::EC2::Subnet":
+        if len(parts) != 2 or parts[1] != "CidrBlock" or self.reader._type(parts[0]) != "AWS::EC2::Subnet":
             return None
-        block = self._subnet_block({"Ref": str(parts[0])})
+        block = self.reader._subnet_block({"Ref": str(parts[0])})
         return Range((block.network,)) if block is not None and block.network else None
 
     def _routes(self, name: str) -> list[Route]:
         """One route per Fn::If branch of its table, destination and target; none for a table created elsewhere."""
-        props = self._props(name)
+        props = self.reader._props(name)
         base: Path = ("Resources", name, "Properties")
         found: list[Route] = []
-        for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), self._guard(name)):
+        for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), self.reader._guard(name)):
             table_name = self._named(table.value, "AWS::EC2::RouteTable")
             if table_name is None:
                 continue
@@ -203,7 +214,7 @@ class RoutingReader(ComputeReader):
         if key == "DestinationIpv6CidrBlock":
             block = network(value)
             return Range((block,)) if block is not None else None
-        found = self.cidr_range(value)
+        found = self.reader.cidr_range(value)
         return found if found is not None and found.networks else None
 
     def _target(self, props: object, base: Path, guard: Guard) -> list[tuple[Target, str | None, Guard]]:
@@ -230,11 +241,11 @@ class RoutingReader(ComputeReader):
 
     def _associations(self) -> dict[str, list[Association]]:
         found: dict[str, list[Association]] = {}
-        for name in self.by_type.get("AWS::EC2::SubnetRouteTableAssociation", []):
-            props = self._props(name)
+        for name in self.reader.by_type.get("AWS::EC2::SubnetRouteTableAssociation", []):
+            props = self.reader._props(name)
             base: Path = ("Resources", name, "Properties")
-            for subnet in present(get(props, "SubnetId"), (*base, "SubnetId"), self._guard(name)):
-                subnet_name = self.subnet_named(subnet.value)
+            for subnet in present(get(props, "SubnetId"), (*base, "SubnetId"), self.reader._guard(name)):
+                subnet_name = self.reader.subnet_named(subnet.value)
                 if subnet_name is None:
                     continue
                 for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), subnet.guard):
@@ -250,16 +261,16 @@ class RoutingReader(ComputeReader):
             target = fn[1]
         elif fn is not None and fn[0] == "Fn::GetAtt":
             target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
-        return str(target) if self._type(target) == rtype else None
+        return str(target) if self.reader._type(target) == rtype else None
 
     def _handed_out(self) -> set[str]:
         """Logical ids other stacks or code may be given: exported outputs, and what `_CHANGERS` name."""
         places: list[object] = []
-        outputs = self.outputs
+        outputs = self.reader.outputs
         for output in outputs.values() if isinstance(outputs, Mapping) else ():
             if get(output, "Export") is not None:
                 places.append(get(output, "Value"))
-        for resource in self.resources.values():
+        for resource in self.reader.resources.values():
             rtype = str(resource["Type"])
             if rtype in _CHANGERS or rtype.startswith("Custom::"):
                 places.append(resource.get("Properties"))
