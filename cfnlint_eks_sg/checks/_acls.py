@@ -19,7 +19,7 @@ from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.core._value import Record, record
 from cfnlint_eks_sg.flows._acls import EPHEMERAL_PORTS, AclHop, crossing
 from cfnlint_eks_sg.flows._reach import Reach
-from cfnlint_eks_sg.flows._requirements import REQUIREMENTS, Channel, Level, Requirement
+from cfnlint_eks_sg.flows._requirements import REQUIREMENT_OF, REQUIREMENTS, Channel, Level, Requirement
 from cfnlint_eks_sg.flows._roles import ClusterRole, NodeRole, Roles
 from cfnlint_eks_sg.model._types import Direction, Model
 from cfnlint_eks_sg.model._vpc import Routing, Subnet
@@ -125,7 +125,7 @@ def acl_findings(crossings: list[tuple[Crossing, Scenario]]) -> list[Finding]:
         hop = found.hop
         if hop.reach is not Reach.BLOCKED:
             continue
-        level = next(r.level for r in REQUIREMENTS if r.rule_id == found.rule_id)
+        level = REQUIREMENT_OF[found.rule_id].level
         group = groups.setdefault((hop.where, hop.direction, level), _Group(hop))
         group.flows.setdefault(_flow_text(found), None)
         group.answers = group.answers or found.reply

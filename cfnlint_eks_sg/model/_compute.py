@@ -157,7 +157,7 @@ class ComputeReader(AddressReader):
         """A setting per Fn::If branch: its literal value, UNKNOWN for an expression this template does not
         fix (never its default), the default where it is absent."""
         key = _key_of(parent, key)
-        found = [(read or _boolean)(alt.value, alt.guard, alt.path)
+        found = [(read or boolean)(alt.value, alt.guard, alt.path)
                  for alt in present(get(parent, key), (*path, key), guard)]
         covered = FALSE
         for setting in found:
@@ -227,14 +227,7 @@ class ComputeReader(AddressReader):
         if by_name:
             token = name_token(value)
             return self.lt_names.get(token) if token is not None else None
-        fn = function(value)
-        if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::LaunchTemplate":
-            return str(fn[1])
-        if fn and fn[0] == "Fn::GetAtt":
-            target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
-            if self._type(target) == "AWS::EC2::LaunchTemplate":
-                return str(target)
-        return None
+        return self.resource_named(value, "AWS::EC2::LaunchTemplate")
 
     def _lt_groups(self, lt: str) -> tuple[list[Member], list[str]]:
         """Groups and cluster-name evidence of a launch template resource."""
@@ -309,11 +302,7 @@ class ComputeReader(AddressReader):
                 name, suffix, interface, members, guard, ("Resources", name),
                 self.addresses(self.subnet_values(get(props, "SubnetIds"))), self.vpc_named(get(props, "VpcId")),
                 self._setting(props, ("Resources", name, "Properties"), "PrivateDnsEnabled", Truth.FALSE, guard),
-                tuple(self._route_table_named(t.value) for t in tables)))
-
-    def _route_table_named(self, value: object) -> str | None:
-        fn = function(value)
-        return str(fn[1]) if fn and fn[0] == "Ref" and self._type(fn[1]) == "AWS::EC2::RouteTable" else None
+                tuple(self.resource_named(t.value, "AWS::EC2::RouteTable") for t in tables)))
 
     def _public_ips(self, interfaces: object, path: Path, guard: Guard) -> tuple[Setting, ...]:
         """The primary interface's (device 0) AssociatePublicIpAddress per branch, where it is written; () where
@@ -565,7 +554,7 @@ def _literal_setting(value: object, guard: Guard, path: Path, values: Mapping[ob
     return Setting(Truth.UNKNOWN, guard, path, shown=short_form(value))
 
 
-def _boolean(value: object, guard: Guard, path: Path) -> Setting:
+def boolean(value: object, guard: Guard, path: Path) -> Setting:
     return _literal_setting(value, guard, path, _BOOLEANS)
 
 

@@ -107,6 +107,16 @@ class TemplateReader:
             return str(self.resources[name]["Type"])
         return None
 
+    def resource_named(self, value: object, rtype: str) -> str | None:
+        """The template's resource of type `rtype` that `!Ref X` or `!GetAtt X.Attr` names; None for anything else."""
+        fn = function(value)
+        target: object = None
+        if fn is not None and fn[0] == "Ref":
+            target = fn[1]
+        elif fn is not None and fn[0] == "Fn::GetAtt":
+            target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
+        return str(target) if self._type(target) == rtype else None
+
     def vpc_named(self, value: object) -> str | None:
         """The template's VPC that `!Ref Vpc` names; None for parameters, imports and literal ids."""
         fn = function(value)

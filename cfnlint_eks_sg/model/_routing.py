@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Final
 
 from cfnlint_eks_sg.core._cidrs import Block, Range, network
-from cfnlint_eks_sg.core._guards import Guard
+from cfnlint_eks_sg.core._guards import TRUE, Guard
 from cfnlint_eks_sg.core._ports import ALL_PORTS, ALL_TRAFFIC, parse_port, parse_protocol, port_set
 from cfnlint_eks_sg.core._resolve import Path, function, get, present, references, short_form
-from cfnlint_eks_sg.model._compute import ComputeReader
+from cfnlint_eks_sg.model._compute import ComputeReader, boolean
 from cfnlint_eks_sg.model._reader import ROUTING_TYPES
 from cfnlint_eks_sg.model._types import Truth
 from cfnlint_eks_sg.model._vpc import (
@@ -143,7 +143,7 @@ class RoutingReader:
 
     def _acl_named(self, value: object) -> str | None:
         """`!Ref Acl`, or `!GetAtt Vpc.DefaultNetworkAcl` of a template VPC."""
-        named = self._named(value, "AWS::EC2::NetworkAcl")
+        named = self.reader.resource_named(value, "AWS::EC2::NetworkAcl")
         if named is not None:
             return named
         fn = function(value)
@@ -162,7 +162,8 @@ class RoutingReader:
         egress = get(props, "Egress")
         action = get(props, "RuleAction")
         cidr, shown, ipv6 = self._entry_range(props)
-        return AclEntry(acl, parse_port(get(props, "RuleNumber")), _flag(egress, Truth.FALSE),
+        outbound = boolean(egress, TRUE, ()).value if egress is not None else Truth.FALSE  # Egress defaults to false
+        return AclEntry(acl, parse_port(get(props, "RuleNumber")), outbound,
                         Truth.of(action.strip().lower() == "allow") if isinstance(action, str) and
                         action.strip().lower() in ("allow", "deny") else Truth.UNKNOWN,
                         protocol, ports, cidr, shown, self.reader._guard(name), ("Resources", name), ipv6)
@@ -196,7 +197,7 @@ class RoutingReader:
         base: Path = ("Resources", name, "Properties")
         found: list[Route] = []
         for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), self.reader._guard(name)):
-            table_name = self._named(table.value, "AWS::EC2::RouteTable")
+            table_name = self.reader.resource_named(table.value, "AWS::EC2::RouteTable")
             if table_name is None:
                 continue
             key = next((k for k in ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
@@ -224,7 +225,7 @@ class RoutingReader:
             if key == "GatewayId":
                 found.append(self._gateway(alt.value, alt.guard))
             elif key == "NatGatewayId":
-                found.append((kind, self._named(alt.value, "AWS::EC2::NatGateway"), alt.guard))
+                found.append((kind, self.reader.resource_named(alt.value, "AWS::EC2::NatGateway"), alt.guard))
             else:
                 found.append((kind, None, alt.guard))
         return found or [(Target.UNKNOWN, None, guard)]
@@ -232,7 +233,7 @@ class RoutingReader:
     def _gateway(self, value: object, guard: Guard) -> tuple[Target, str | None, Guard]:
         """An internet or virtual private gateway, by its resource or its literal id; else not known here."""
         for rtype, target in _GATEWAY_TYPES.items():
-            named = self._named(value, rtype)
+            named = self.reader.resource_named(value, rtype)
             if named is not None:
                 return target, named, guard
         text = value.strip() if isinstance(value, str) else ""
@@ -249,19 +250,9 @@ class RoutingReader:
                 if subnet_name is None:
                     continue
                 for table in present(get(props, "RouteTableId"), (*base, "RouteTableId"), subnet.guard):
-                    found.setdefault(subnet_name, []).append(Association(
-                        self._named(table.value, "AWS::EC2::RouteTable"), table.guard, ("Resources", name)))
+                    named = self.reader.resource_named(table.value, "AWS::EC2::RouteTable")
+                    found.setdefault(subnet_name, []).append(Association(named, table.guard, ("Resources", name)))
         return found
-
-    def _named(self, value: object, rtype: str) -> str | None:
-        """The template's resource of type `rtype` that `!Ref X` or `!GetAtt X.Attr` names."""
-        fn = function(value)
-        target: object = None
-        if fn is not None and fn[0] == "Ref":
-            target = fn[1]
-        elif fn is not None and fn[0] == "Fn::GetAtt":
-            target = fn[1][0] if isinstance(fn[1], list) and fn[1] else str(fn[1]).split(".")[0]
-        return str(target) if self.reader._type(target) == rtype else None
 
     def _handed_out(self) -> set[str]:
         """Logical ids other stacks or code may be given: exported outputs, and what `_CHANGERS` name."""
@@ -276,13 +267,3 @@ class RoutingReader:
                 places.append(resource.get("Properties"))
         return {logical_id for place in places for logical_id in references(place)}
 
-
-def _flag(value: object, default: Truth) -> Truth:
-    """A boolean property: its default where absent, UNKNOWN for an expression."""
-    if value is None:
-        return default
-    if value in (True, "true", "True"):
-        return Truth.TRUE
-    if value in (False, "false", "False"):
-        return Truth.FALSE
-    return Truth.UNKNOWN

@@ -13,13 +13,13 @@ from cfnlint_eks_sg.core._guards import FALSE, TRUE, Guard
 from cfnlint_eks_sg.core._resolve import Path
 from cfnlint_eks_sg.model._build import build_model
 from cfnlint_eks_sg.model._compute import (
-    _boolean,
     _bootstrap_names,
     _flat_text,
     _ip_family,
     _key_of,
     _values,
     _version_setting,
+    boolean,
 )
 from cfnlint_eks_sg.model._types import (
     Attachment,
@@ -275,11 +275,11 @@ def test_ip_family_literal_values(family: object, expected: Truth) -> None:
 ])
 def test_boolean_settings_read_literals_in_any_case(value: object, expected: Truth, shown: str) -> None:
     """CloudFormation takes true/false in any case; 1, 0 or "yes" are not booleans it fixes."""
-    assert _boolean(value, X, ("P",)) == Setting(expected, X, ("P",), shown=shown)
+    assert boolean(value, X, ("P",)) == Setting(expected, X, ("P",), shown=shown)
 
 
 def test_unknown_setting_shows_its_expression() -> None:
-    assert _boolean({"Ref": "Private"}, TRUE, ("P",)) == Setting(Truth.UNKNOWN, TRUE, ("P",), shown="!Ref Private")
+    assert boolean({"Ref": "Private"}, TRUE, ("P",)) == Setting(Truth.UNKNOWN, TRUE, ("P",), shown="!Ref Private")
     assert _ip_family({"Fn::ImportValue": "fam"}, TRUE, ("P",)) == Setting(
         Truth.UNKNOWN, TRUE, ("P",), shown="!ImportValue fam")
 
